@@ -1,0 +1,231 @@
+"""The core's front door: adapters hand it commands, button presses and forms, and get Responses."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from bot.clock import Clock
+from bot.commands.args import Args
+from bot.commands.registry import Choice, Command, Permission, Registry, Suggest
+from bot.commands.textline import parse_line
+from bot.commands.values import parse_args, parse_value, timezone_matches
+from bot.context import Context
+from bot.errors import OptionError, UserError
+from bot.features import admin, checkins, help, profile, sprints
+from bot.forms import FORM_PREFIX, form_for
+from bot.messages import Message, Response, Tone, text
+from bot.models import Actor
+from bot.storage.base import Store
+
+log = logging.getLogger(__name__)
+
+# Discord allows 25 autocomplete choices; Slack's external selects 100.
+MAX_SUGGESTIONS = 25
+
+
+def build_registry() -> Registry:
+    """Every command and button of Crossfade, declared once."""
+    registry = Registry()
+    sprints.register(registry)
+    checkins.register(registry)
+    profile.register(registry)
+    admin.register(registry)
+    help.register(registry)
+    return registry
+
+
+def error_response(message: str, usage: str | None = None) -> Response:
+    """A friendly one-line error, with the command's usage when it helps."""
+    return Response(
+        Message(
+            title="",
+            body=text(message),
+            footer=text(f"Usage: {usage}") if usage else (),
+            tone=Tone.ERROR,
+        )
+    )
+
+
+class Crossfade:
+    """The core: commands, buttons, forms and suggestions, platform-neutral."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        *,
+        registry: Registry | None = None,
+        on_queued: Callable[[], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.registry = registry or build_registry()
+        # Called after a request so the scheduler can deliver what it queued right away.
+        self._on_queued = on_queued or (lambda: None)
+
+    async def _context(self, actor: Actor) -> Context:
+        now = self.clock.now()
+        community, member = await self.store.ensure_member(actor, now)
+        return Context(self.store, self.registry, now, actor, community, member)
+
+    async def run(
+        self,
+        actor: Actor,
+        command: Command,
+        raw: Mapping[str, object],
+        *,
+        forms: bool = True,
+    ) -> Response:
+        """Run a command with raw option values (as typed, or as a platform delivered them).
+
+        With ``forms``, a command missing required options answers with a form to fill in;
+        otherwise with a message naming what is missing.
+        """
+        try:
+            ctx = await self._context(actor)
+            if command.permission is Permission.ADMIN and not actor.is_admin:
+                raise UserError(f"/{command.name} is for community admins only.")
+            missing = [
+                o.name
+                for o in command.options
+                if o.required and (raw.get(o.name) is None or str(raw.get(o.name)).strip() == "")
+            ]
+            if missing and forms and command.form_when_incomplete:
+                notice = error_response(
+                    f"/{command.name} needs {', '.join(missing)}: fill in the form.",
+                    command.usage(),
+                )
+                return Response(message=notice.message, form=form_for(command, raw))
+            args = await self._parse(ctx, command, raw)
+            return await self._handle(ctx, command, args)
+        except UserError as exc:
+            return error_response(exc.message, exc.usage or command.usage())
+        except Exception:
+            return self._crash(f"/{command.name}")
+
+    async def run_line(self, actor: Actor, line: str, *, forms: bool = True) -> Response:
+        """Run a typed command line such as ``/sprint start goal:"…" weeks:10``."""
+        try:
+            parsed = parse_line(self.registry, line)
+        except UserError as exc:
+            return error_response(exc.message, exc.usage)
+        return await self.run(actor, parsed.command, parsed.raw, forms=forms)
+
+    async def _parse(self, ctx: Context, command: Command, raw: Mapping[str, object]) -> Args:
+        async def find(ref: str) -> object:
+            return await self.store.find_member(ctx.community.id, ref)
+
+        return await parse_args(command, raw, today=ctx.today, find_member=find)  # type: ignore[arg-type]
+
+    async def _handle(self, ctx: Context, command: Command, args: Args) -> Response:
+        response = await command.handler(ctx, args)
+        self._on_queued()
+        return response
+
+    def _crash(self, where: str) -> Response:
+        log.exception("unexpected error in %s", where)
+        return error_response(
+            "Something went wrong on my side and nothing was changed. Please try again; "
+            "if it keeps happening, tell a community admin."
+        )
+
+    async def press(self, actor: Actor, action_id: str) -> Response:
+        """Handle a button press; ``action_id`` is what the core put on the button."""
+        name, *args = action_id.split(":")
+        try:
+            ctx = await self._context(actor)
+            if name == "form" and args:
+                command = self.registry.get(args[0])
+                if command is None:
+                    raise UserError("That button is out of date.")
+                return Response(form=form_for(command, {}))
+            handler = self.registry.actions.get(name)
+            if handler is None:
+                raise UserError("That button is out of date; type /help to see what I can do.")
+            response = await handler(ctx, args)
+            self._on_queued()
+            return response
+        except UserError as exc:
+            return error_response(exc.message, exc.usage)
+        except Exception:
+            return self._crash(f"button {name}")
+
+    def form_command(self, form_id: str) -> Command | None:
+        """The command a form submits to."""
+        if not form_id.startswith(FORM_PREFIX):
+            return None
+        return self.registry.get(form_id[len(FORM_PREFIX) :])
+
+    async def check_field(self, actor: Actor, form_id: str, name: str, value: str) -> str | None:
+        """Check one form field as it is typed; returns the problem, or None if fine."""
+        command = self.form_command(form_id)
+        option = command.option(name) if command else None
+        if option is None:
+            return None
+        if not value.strip():
+            return f"{option.title} is required." if option.required else None
+        ctx = await self._context(actor)
+        try:
+            await parse_value(
+                option,
+                value,
+                ctx.today,
+                lambda ref: self.store.find_member(ctx.community.id, ref),
+            )
+        except OptionError as exc:
+            return exc.message
+        return None
+
+    async def submit_form(self, actor: Actor, form_id: str, values: Mapping[str, str]) -> Response:
+        """Handle a submitted form: field errors come back per field, nothing is saved then."""
+        command = self.form_command(form_id)
+        if command is None:
+            return error_response("That form is out of date; please start again.")
+        try:
+            ctx = await self._context(actor)
+            if command.permission is Permission.ADMIN and not actor.is_admin:
+                raise UserError(f"/{command.name} is for community admins only.")
+            raw = {k: v for k, v in values.items() if v is not None and str(v).strip() != ""}
+            try:
+                args = await self._parse(ctx, command, raw)
+            except OptionError as exc:
+                return Response(field_errors={exc.option: exc.message})
+            return await self._handle(ctx, command, args)
+        except UserError as exc:
+            return error_response(exc.message)
+        except Exception:
+            return self._crash(f"form {form_id}")
+
+    async def suggest(
+        self, actor: Actor, command: Command, option: str, typed: str
+    ) -> list[Choice]:
+        """Suggestions for an option as it is being typed (autocomplete)."""
+        opt = command.option(option)
+        if opt is None or opt.suggest is None:
+            return []
+        if opt.suggest is Suggest.TIMEZONE:
+            return [Choice(z, z) for z in timezone_matches(typed, MAX_SUGGESTIONS)]
+        ctx = await self._context(actor)
+        if opt.suggest is Suggest.SKILL:
+            # Skills lists are comma-separated: complete the last item.
+            head, _, last = typed.rpartition(",")
+            prefix = f"{head}, " if head else ""
+            known = list(ctx.member.skills) + await self.store.community_skills(ctx.community.id)
+            needle = last.strip().lower()
+            seen: list[str] = []
+            for skill in known:
+                if needle in skill.lower() and skill.lower() not in [s.lower() for s in seen]:
+                    seen.append(skill)
+            return [Choice(prefix + s, prefix + s) for s in seen[:MAX_SUGGESTIONS]]
+        own = await self.store.member_sprints(ctx.member.id)
+        return [
+            Choice(str(s.id), f"#{s.id} {s.goal}"[:100])
+            for s in reversed(own)
+            if typed.strip().lower() in f"{s.id} {s.goal}".lower()
+        ][:MAX_SUGGESTIONS]
+
+    def now(self) -> datetime:
+        """The core's current time."""
+        return self.clock.now()

@@ -1,0 +1,89 @@
+"""Parsing a typed command line (console, Slack) into a command and raw option values."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from dataclasses import dataclass
+
+from bot.commands.registry import Command, OptionType, Registry
+from bot.errors import UserError
+
+_CURLY = str.maketrans("\u201c\u201d\u2018\u2019", "\"\"''")
+_KEY = re.compile(r"^([a-z][a-z0-9-]*)[:=](.*)$", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class ParsedLine:
+    """A command found in a line and the raw option values typed for it."""
+
+    command: Command
+    raw: dict[str, object]
+
+
+def split_words(line: str) -> list[str]:
+    """Split a line like a shell would, with friendly errors for unbalanced quotes."""
+    # Slack and phones send curly quotes; treat them as plain ones.
+    line = line.translate(_CURLY)
+    try:
+        return shlex.split(line)
+    except ValueError:
+        raise UserError('A quote is not closed. Put text with spaces in "double quotes".') from None
+
+
+def parse_line(registry: Registry, line: str) -> ParsedLine:
+    """Parse ``/sprint start goal:"Learn Atmos" weeks:10`` into a command and its raw values.
+
+    Options may be ``name:value``, ``name=value`` or ``--name value``; words without a
+    name fill the options in declared order, and extra words join the last text option.
+    """
+    words = split_words(line.strip().lstrip("/"))
+    if not words:
+        raise UserError("Type a command, for example /help.")
+    found = registry.resolve(words)
+    if found is None:
+        top = " ".join(words[:2]) if words[0] in registry.groups else words[0]
+        raise UserError(f"I don't know the command /{top}. Type /help to see what I can do.")
+    command, rest = found
+    raw: dict[str, object] = {}
+    positional: list[str] = []
+    i = 0
+    while i < len(rest):
+        word = rest[i]
+        if word.startswith("--") and len(word) > 2:
+            name, _, value = word[2:].partition("=")
+            if not value:
+                if i + 1 >= len(rest):
+                    raise UserError(f"--{name} needs a value.", usage=command.usage())
+                i += 1
+                value = rest[i]
+            _put(command, raw, name, value)
+        elif (match := _KEY.match(word)) and not match.group(2).startswith("//"):
+            _put(command, raw, match.group(1), match.group(2))
+        else:
+            positional.append(word)
+        i += 1
+    _fill_positional(command, raw, positional)
+    return ParsedLine(command, raw)
+
+
+def _put(command: Command, raw: dict[str, object], name: str, value: str) -> None:
+    if name in raw:
+        raise UserError(f"'{name}' is given twice.", usage=command.usage())
+    raw[name] = value
+
+
+def _fill_positional(command: Command, raw: dict[str, object], words: list[str]) -> None:
+    if not words:
+        return
+    free = [o for o in command.options if o.name not in raw]
+    if not free:
+        raise UserError(f"I don't know what '{words[0]}' is for.", usage=command.usage())
+    for opt, word in zip(free, words, strict=False):
+        raw[opt.name] = word
+    extra = words[len(free) :]
+    if extra:
+        last = free[-1]
+        if last.type is not OptionType.TEXT:
+            raise UserError(f"I don't know what '{extra[0]}' is for.", usage=command.usage())
+        raw[last.name] = " ".join([str(raw[last.name]), *extra])

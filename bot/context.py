@@ -1,0 +1,51 @@
+"""What a command handler gets: who is asking, where, when, and the services to answer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.commands.registry import Registry
+from bot.messages import Message
+from bot.models import Actor, Community, Destination, Member, NewOutbox
+from bot.storage.base import Store
+
+
+@dataclass(frozen=True)
+class Context:
+    """One request's context."""
+
+    store: Store
+    registry: Registry
+    now: datetime
+    actor: Actor
+    community: Community
+    member: Member
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The caller's time zone."""
+        return self.member.zone(self.community)
+
+    @property
+    def today(self) -> date:
+        """The caller's local date."""
+        return self.now.astimezone(self.zone).date()
+
+    def outbox(
+        self, destination: Destination, message: Message, dedupe_key: str | None = None
+    ) -> NewOutbox:
+        """A message to queue for this community."""
+        return NewOutbox(
+            community_id=self.community.id,
+            destination=destination,
+            payload=json.dumps(message.to_dict()),
+            dedupe_key=dedupe_key,
+        )
+
+    async def queue(self, items: Sequence[NewOutbox]) -> None:
+        """Queue messages outside another transaction."""
+        await self.store.enqueue(items, self.now)

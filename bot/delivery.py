@@ -1,0 +1,326 @@
+"""Delivering the durable outbox through platform transports, with retries and pacing."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Protocol
+
+from bot.clock import Clock
+from bot.messages import Message, Tone, text
+from bot.models import (
+    ChannelPurpose,
+    Destination,
+    DestinationKind,
+    Member,
+    NewOutbox,
+    OutboxItem,
+)
+from bot.storage.base import DueOutbox, Store
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 12
+# A member with closed DMs: keep their messages and try again a few times a day.
+UNREACHABLE_RETRY = timedelta(hours=6)
+NO_CHANNEL_RETRY = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a transport should post: a member's DMs or a channel, in platform ids."""
+
+    community_id: str
+    kind: DestinationKind
+    user_id: str | None = None
+    channel_id: str | None = None
+    # The reader's zone, for transports that print times as text (the console).
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A posted message's platform ids, kept so it can be edited later."""
+
+    channel_id: str
+    message_id: str
+
+
+class DeliveryError(Exception):
+    """Sending failed; ``retry_after`` is the platform's wait, ``permanent`` means don't retry."""
+
+    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False):
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+        self.permanent = permanent
+
+
+class RecipientUnreachable(DeliveryError):
+    """The member can't receive direct messages from the bot (closed DMs)."""
+
+
+class Transport(Protocol):
+    """A platform's way of posting and editing messages; adapters implement it."""
+
+    platform: str
+    # Sustained sends per second the platform allows this bot.
+    max_per_second: float
+
+    async def send(self, target: Target, message: Message, *, key: str) -> Receipt:
+        """Post a message; ``key`` identifies it so a retry can be recognised."""
+        ...
+
+    async def edit(self, target: Target, receipt: Receipt, message: Message) -> None:
+        """Replace a message posted earlier."""
+        ...
+
+    async def find_sent(self, target: Target, key: str) -> Receipt | None:
+        """After a crash mid-send: the message with this key if it did reach the platform."""
+        ...
+
+
+@dataclass
+class DeliveryReport:
+    """What one delivery pass did."""
+
+    sent: int = 0
+    edited: int = 0
+    retried: int = 0
+    failed: int = 0
+    recovered: int = 0
+
+
+class _Pacer:
+    """A token bucket so a burst of sends stays within the platform's rate."""
+
+    def __init__(self, rate: float, sleep: Callable[[float], Awaitable[None]]) -> None:
+        self.rate = rate
+        self.capacity = max(1.0, rate)
+        self.tokens = self.capacity
+        self._sleep = sleep
+        self._loop_time = asyncio.get_running_loop().time
+        self._last = self._loop_time()
+        self._lock = asyncio.Lock()
+
+    async def take(self) -> None:
+        if self.rate == float("inf"):
+            return
+        async with self._lock:
+            while True:
+                now = self._loop_time()
+                self.tokens = min(self.capacity, self.tokens + (now - self._last) * self.rate)
+                self._last = now
+                if self.tokens >= 1:
+                    self.tokens -= 1
+                    return
+                await self._sleep((1 - self.tokens) / self.rate)
+
+
+def backoff(attempts: int) -> timedelta:
+    """How long to wait before the next try: 30 s doubling up to an hour."""
+    return timedelta(seconds=min(30 * 2 ** max(attempts - 1, 0), 3600))
+
+
+class Dispatcher:
+    """Sends what the outbox holds; marks each message delivered only after the platform took it."""
+
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        transports: Mapping[str, Transport],
+        *,
+        concurrency: int = 8,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.store = store
+        self.clock = clock
+        self.transports = dict(transports)
+        self.concurrency = concurrency
+        self._sleep = sleep
+        self._pacers: dict[str, _Pacer] = {}
+        self._pass_lock = asyncio.Lock()
+
+    def platforms(self) -> list[str]:
+        """Platforms this process can deliver to."""
+        return sorted(self.transports)
+
+    async def deliver_due(self, limit: int = 500) -> DeliveryReport:
+        """Send every due message (posts before edits, so an edit finds its post)."""
+        report = DeliveryReport()
+        async with self._pass_lock:
+            while True:
+                due = await self.store.due_outbox(self.clock.now(), self.platforms(), limit)
+                if not due:
+                    return report
+                posts = [d for d in due if d.item.edit_of is None]
+                edits = [d for d in due if d.item.edit_of is not None]
+                await self._run_all(posts, report)
+                await self._run_all(edits, report)
+                if len(due) < limit:
+                    return report
+
+    async def _run_all(self, due: list[DueOutbox], report: DeliveryReport) -> None:
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(entry: DueOutbox) -> None:
+            async with gate:
+                await self._deliver(entry, report)
+
+        await asyncio.gather(*(one(d) for d in due))
+
+    def _pacer(self, transport: Transport) -> _Pacer:
+        if transport.platform not in self._pacers:
+            self._pacers[transport.platform] = _Pacer(transport.max_per_second, self._sleep)
+        return self._pacers[transport.platform]
+
+    async def _target(self, entry: DueOutbox) -> tuple[Target | None, Member | None]:
+        item = entry.item
+        dest = item.destination
+        if dest.kind is DestinationKind.DM:
+            assert dest.member_id is not None
+            member = await self.store.get_member(dest.member_id)
+            target = Target(
+                entry.community_ext_id,
+                dest.kind,
+                user_id=member.ext_id,
+                channel_id=item.channel_ref,
+                timezone=member.timezone,
+            )
+            return target, member
+        assert dest.purpose is not None
+        channel = (await self.store.channels(item.community_id)).get(dest.purpose)
+        if channel is None:
+            return None, None
+        return Target(entry.community_ext_id, dest.kind, channel_id=channel), None
+
+    async def _deliver(self, entry: DueOutbox, report: DeliveryReport) -> None:
+        item = entry.item
+        transport = self.transports[entry.platform]
+        target, member = await self._target(entry)
+        if target is None:
+            purpose = item.destination.purpose.value if item.destination.purpose else "?"
+            log.warning(
+                "outbox %s waits: no %s channel set in community %s (an admin runs /admin channel)",
+                item.id,
+                purpose,
+                entry.community_ext_id,
+            )
+            await self.store.reschedule_outbox(
+                item.id, self.clock.now() + NO_CHANNEL_RETRY, f"no {purpose} channel set"
+            )
+            report.retried += 1
+            return
+        message = Message.from_dict(json.loads(item.payload))
+        key = f"cf-{item.id}"
+        try:
+            if item.edit_of is not None:
+                await self._edit(item, transport, target, message, report)
+                return
+            if item.status.value == "sending":
+                # A crash interrupted an earlier attempt: ask the platform before sending again.
+                found = await transport.find_sent(target, key)
+                if found is not None:
+                    await self.store.mark_delivered(
+                        item.id, found.channel_id, found.message_id, self.clock.now()
+                    )
+                    report.recovered += 1
+                    log.info("outbox %s was already delivered before a restart", item.id)
+                    return
+                log.warning("outbox %s: resending after an interrupted attempt", item.id)
+            await self.store.claim_outbox(item.id)
+            await self._pacer(transport).take()
+            receipt = await transport.send(target, message, key=key)
+        except RecipientUnreachable as exc:
+            assert member is not None
+            await self._unreachable(item, member, exc)
+            report.retried += 1
+            return
+        except DeliveryError as exc:
+            await self._failed(item, exc, report)
+            return
+        await self.store.mark_delivered(
+            item.id, receipt.channel_id, receipt.message_id, self.clock.now()
+        )
+        report.sent += 1
+        if member is not None and member.dm_note_sent:
+            # DMs work again: a later closure deserves a fresh note.
+            await self.store.update_member(replace(member, dm_note_sent=False))
+
+    async def _edit(
+        self,
+        item: OutboxItem,
+        transport: Transport,
+        target: Target,
+        message: Message,
+        report: DeliveryReport,
+    ) -> None:
+        assert item.edit_of is not None
+        original = await self.store.get_outbox(item.edit_of)
+        if original is None or original.status.value == "failed":
+            await self.store.fail_outbox(item.id, "the message to edit was never delivered")
+            report.failed += 1
+            return
+        if original.message_ref is None or original.channel_ref is None:
+            # Its post is still queued; edit once it has gone out.
+            await self.store.reschedule_outbox(
+                item.id, max(original.not_before, self.clock.now()), "waiting for the post"
+            )
+            return
+        await self.store.claim_outbox(item.id)
+        await self._pacer(transport).take()
+        await transport.edit(target, Receipt(original.channel_ref, original.message_ref), message)
+        await self.store.mark_delivered(
+            item.id, original.channel_ref, original.message_ref, self.clock.now()
+        )
+        report.edited += 1
+
+    async def _failed(self, item: OutboxItem, exc: DeliveryError, report: DeliveryReport) -> None:
+        attempts = item.attempts + 1
+        if exc.permanent or attempts >= MAX_ATTEMPTS:
+            log.error("outbox %s failed for good after %s attempts: %s", item.id, attempts, exc)
+            await self.store.fail_outbox(item.id, exc.reason)
+            report.failed += 1
+            return
+        wait = (
+            timedelta(seconds=exc.retry_after) if exc.retry_after is not None else backoff(attempts)
+        )
+        log.info("outbox %s will retry in %s: %s", item.id, wait, exc.reason)
+        await self.store.reschedule_outbox(item.id, self.clock.now() + wait, exc.reason)
+        report.retried += 1
+
+    async def _unreachable(
+        self, item: OutboxItem, member: Member, exc: RecipientUnreachable
+    ) -> None:
+        """Keep the message for later; once, ask the member in the check-ins channel to open DMs."""
+        retry_at = self.clock.now() + UNREACHABLE_RETRY
+        await self.store.reschedule_outbox(item.id, retry_at, exc.reason)
+        if member.dm_note_sent:
+            return
+        note = Message(
+            title="Direct messages are closed",
+            body=text(
+                member.display_name,
+                ", I can't send you direct messages, so your check-in prompts are waiting. "
+                "Please allow direct messages from this community's members and apps; "
+                "meanwhile you can still check in with /checkin.",
+            ),
+            tone=Tone.WARNING,
+        )
+        await self.store.enqueue(
+            [
+                NewOutbox(
+                    community_id=item.community_id,
+                    destination=Destination.channel(ChannelPurpose.CHECKINS),
+                    payload=json.dumps(note.to_dict()),
+                    dedupe_key=f"dm-closed:{member.id}:{item.id}",
+                )
+            ],
+            self.clock.now(),
+        )
+        await self.store.update_member(replace(member, dm_note_sent=True))

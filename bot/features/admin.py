@@ -1,0 +1,165 @@
+"""Community settings, for admins: check-in schedule and channel purposes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.commands.args import Args
+from bot.commands.registry import (
+    Choice,
+    Command,
+    Group,
+    Option,
+    OptionType,
+    Permission,
+    Registry,
+    Suggest,
+)
+from bot.context import Context
+from bot.errors import UserError
+from bot.messages import Field, Message, Response, Tone, text
+from bot.models import WEEKDAYS, ChannelPurpose, Community
+from bot.weekly import next_slot
+
+PURPOSE_LABELS = {
+    ChannelPurpose.CHECKINS: "check-ins (weekly summaries)",
+    ChannelPurpose.ANNOUNCEMENTS: "announcements (sprints, clinics)",
+}
+
+
+async def settings_card(ctx: Context, community: Community, title: str) -> Message:
+    """The community's settings as a card."""
+    channels = await ctx.store.channels(community.id)
+    return Message(
+        title=title,
+        fields=(
+            Field("Check-in day", text(WEEKDAYS[community.checkin_weekday].capitalize())),
+            Field("Check-in time", text(f"{community.checkin_time:%H:%M}, each member's own time")),
+            Field(
+                "Reminder",
+                text(
+                    f"{community.reminder_hours} h after the prompt"
+                    if community.reminder_hours
+                    else "off"
+                ),
+            ),
+            Field("Default time zone", text(community.default_timezone)),
+            *(
+                Field(
+                    f"Channel for {label}", text(f"#{channels[p]}" if p in channels else "not set")
+                )
+                for p, label in PURPOSE_LABELS.items()
+            ),
+        ),
+    )
+
+
+async def schedule(ctx: Context, args: Args) -> Response:
+    """Set the check-in day, time, reminder delay and default time zone."""
+    old = ctx.community
+    if not args.values:
+        return Response(await settings_card(ctx, old, "Community settings"))
+    day = args.optional_text("day")
+    at = args.clock_time("time")
+    updated = replace(
+        old,
+        checkin_weekday=WEEKDAYS.index(day) if day else old.checkin_weekday,
+        checkin_time=at or old.checkin_time,
+        reminder_hours=args.integer("reminder-hours", old.reminder_hours) or 0,
+        default_timezone=args.text("timezone", old.default_timezone) or old.default_timezone,
+    )
+    moves: list[tuple[int, object]] = []
+    for sprint, member in await ctx.store.active_sprints_in(old.id):
+        if sprint.next_prompt_at is None:
+            continue
+        weeks = await ctx.store.weeks(sprint.id)
+        after = max(ctx.now, weeks[-1].opens_at) if weeks else max(ctx.now, sprint.created_at)
+        moves.append(
+            (
+                sprint.id,
+                next_slot(
+                    after, updated.checkin_weekday, updated.checkin_time, member.zone(updated)
+                ),
+            )
+        )
+    await ctx.store.update_schedule(updated, moves)  # type: ignore[arg-type]
+    card = await settings_card(ctx, updated, "Check-in schedule saved")
+    return Response(
+        replace(
+            card,
+            body=text(f"{len(moves)} active sprint(s) moved to the new schedule."),
+            tone=Tone.SUCCESS,
+        )
+    )
+
+
+async def channel(ctx: Context, args: Args) -> Response:
+    """Use the channel this command was typed in for a purpose."""
+    if not ctx.actor.channel_id:
+        raise UserError("Run /admin channel inside the channel you want to use.")
+    purpose = ChannelPurpose(args.text("purpose"))
+    await ctx.store.set_channel(ctx.community.id, purpose, ctx.actor.channel_id)
+    return Response(
+        Message(
+            title="Channel set",
+            body=text(f"This channel now receives {PURPOSE_LABELS[purpose]}."),
+            tone=Tone.SUCCESS,
+        ),
+        public=True,
+    )
+
+
+def register(registry: Registry) -> None:
+    """Declare the admin commands."""
+    registry.add_group(Group("admin", "Community settings (admins only)", default="schedule"))
+    registry.add(
+        Command(
+            ("admin", "schedule"),
+            "Set the weekly check-in day and time, reminder delay and default time zone",
+            schedule,
+            options=(
+                Option(
+                    "day",
+                    "Check-in day",
+                    OptionType.CHOICE,
+                    choices=tuple(Choice(d, d.capitalize()) for d in WEEKDAYS),
+                ),
+                Option("time", "Check-in time, each member's local time (HH:MM)", OptionType.TIME),
+                Option(
+                    "reminder-hours",
+                    "Hours after the prompt to remind (0 turns it off)",
+                    OptionType.INTEGER,
+                    min_value=0,
+                    max_value=144,
+                ),
+                Option(
+                    "timezone",
+                    "Time zone for members who haven't set one",
+                    OptionType.TIMEZONE,
+                    suggest=Suggest.TIMEZONE,
+                ),
+            ),
+            permission=Permission.ADMIN,
+            form_when_incomplete=False,
+        )
+    )
+    registry.add(
+        Command(
+            ("admin", "channel"),
+            "Use this channel for check-in summaries or announcements",
+            channel,
+            options=(
+                Option(
+                    "purpose",
+                    "What this channel is for",
+                    OptionType.CHOICE,
+                    required=True,
+                    choices=(
+                        Choice("checkins", "Check-ins"),
+                        Choice("announcements", "Announcements"),
+                    ),
+                ),
+            ),
+            permission=Permission.ADMIN,
+        )
+    )

@@ -1,0 +1,314 @@
+"""Weekly check-ins: answering, skipping, pausing, and the prompt and reminder messages."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+from bot.commands.args import Args
+from bot.commands.registry import Command, Group, Option, OptionType, Registry
+from bot.context import Context
+from bot.errors import UserError
+from bot.features.sprints import active_or_fail
+from bot.forms import form_for
+from bot.messages import Button, ButtonStyle, Field, Message, Response, Timestamp, Tone, text
+from bot.models import CheckinWeek, Destination, NewOutbox, NewWeek, Sprint, WeekStatus
+from bot.progress import progress, streak, week_close
+
+PROGRESS = Option(
+    "progress",
+    "What moved forward this week",
+    required=True,
+    max_length=1000,
+    paragraph=True,
+    label="What moved forward?",
+    placeholder="Calibrated the 7.1.4 room and mixed a 10-minute test episode",
+)
+BLOCKERS = Option(
+    "blockers",
+    "What is blocking you (leave empty if nothing)",
+    max_length=1000,
+    paragraph=True,
+    label="What is blocking you?",
+)
+CONFIDENCE = Option(
+    "confidence",
+    "How confident you feel about the sprint, 1 (low) to 5 (high)",
+    OptionType.INTEGER,
+    required=True,
+    min_value=1,
+    max_value=5,
+    label="Confidence (1–5)",
+)
+HOURS = Option(
+    "hours",
+    "Hours spent this week (optional)",
+    OptionType.INTEGER,
+    min_value=0,
+    max_value=168,
+    label="Hours spent",
+)
+SKIP_REASON = Option("reason", "Why (optional, e.g. holiday)", max_length=200)
+
+
+def prompt_message(sprint: Sprint, week: NewWeek | CheckinWeek) -> Message:
+    """The weekly DM asking for a check-in."""
+    return Message(
+        title=f"Weekly check-in · week {week.week} of {sprint.weeks}",
+        body=text(
+            f"How did \u201c{sprint.goal}\u201d go this week? Tell me what moved forward, "
+            "what is blocking you, and how confident you feel (1–5)."
+        ),
+        fields=(Field("Open until", text(Timestamp(week.closes_at))),),
+        footer=text("Or type /checkin. Away this week? /checkin skip keeps your streak."),
+        buttons=(
+            Button("Check in", f"checkin.open:{sprint.id}:{week.week}"),
+            Button(
+                "Skip this week", f"checkin.skip:{sprint.id}:{week.week}", ButtonStyle.SECONDARY
+            ),
+        ),
+    )
+
+
+def reminder_message(sprint: Sprint, week: CheckinWeek) -> Message:
+    """The one reminder for an unanswered week."""
+    return Message(
+        title=f"Reminder: week {week.week} check-in",
+        body=text(
+            f"Your check-in for \u201c{sprint.goal}\u201d is still open until ",
+            Timestamp(week.closes_at),
+            ". Two minutes is enough.",
+        ),
+        buttons=(Button("Check in", f"checkin.open:{sprint.id}:{week.week}"),),
+        tone=Tone.WARNING,
+    )
+
+
+def answered_prompt(sprint: Sprint, week: CheckinWeek) -> Message:
+    """The prompt as it reads once answered (edited in place)."""
+    return Message(
+        title=f"Weekly check-in · week {week.week} of {sprint.weeks} · done \u2713",
+        body=text(
+            "Thanks, checked in ",
+            Timestamp(week.submitted_at or week.opens_at),
+            ". You can change it with /checkin until ",
+            Timestamp(week.closes_at),
+            ".",
+        ),
+        buttons=(
+            Button("Edit check-in", f"checkin.open:{sprint.id}:{week.week}", ButtonStyle.SECONDARY),
+        ),
+        tone=Tone.SUCCESS,
+    )
+
+
+def skipped_prompt(sprint: Sprint, week: CheckinWeek) -> Message:
+    """The prompt as it reads once skipped."""
+    return Message(
+        title=f"Weekly check-in · week {week.week} of {sprint.weeks} · skipped",
+        body=text(
+            "Skipped; your streak is safe. Changed your mind? /checkin until ",
+            Timestamp(week.closes_at),
+            ".",
+        ),
+    )
+
+
+def _edit_of(ctx: Context, week: CheckinWeek, message: Message) -> list[NewOutbox]:
+    """Queue an in-place edit of the week's prompt DM, if one was sent."""
+    if week.prompt_outbox_id is None:
+        return []
+    return [
+        NewOutbox(
+            community_id=ctx.community.id,
+            destination=Destination.dm(ctx.member.id),
+            payload=json.dumps(message.to_dict()),
+            edit_of=week.prompt_outbox_id,
+        )
+    ]
+
+
+async def _open_week(ctx: Context, sprint: Sprint) -> CheckinWeek:
+    weeks = await ctx.store.weeks(sprint.id)
+    p = progress(sprint, weeks, ctx.now, ctx.zone)
+    if p.open_week is not None:
+        return p.open_week
+    if sprint.next_prompt_at is not None:
+        raise UserError(
+            f"Your week {sprint.next_week} check-in opens at the community's check-in time. "
+            "I'll message you then."
+        )
+    raise UserError("Your sprint has no check-in weeks left. Wrap up with /sprint complete.")
+
+
+async def submit(ctx: Context, args: Args) -> Response:
+    """Record (or update) this week's check-in."""
+    sprint = await active_or_fail(ctx)
+    week = await _open_week(ctx, sprint)
+    first_time = week.status is not WeekStatus.DONE
+    saved_preview = replace(week, submitted_at=ctx.now)
+    saved = await ctx.store.save_checkin(
+        week,
+        progress=args.text("progress"),
+        blockers=args.text("blockers"),
+        confidence=args.integer("confidence") or 1,
+        hours=args.integer("hours"),
+        now=ctx.now,
+        outbox=_edit_of(ctx, saved_preview, answered_prompt(sprint, saved_preview))
+        if first_time
+        else [],
+    )
+    weeks = await ctx.store.weeks(sprint.id)
+    run = streak(weeks, ctx.now)
+    verb = "Checked in" if first_time else "Check-in updated"
+    return Response(
+        Message(
+            title=f"{verb} for week {saved.week} of {sprint.weeks}",
+            body=text(
+                f"Streak: {run} week{'s' if run != 1 else ''}. You can change it until ",
+                Timestamp(saved.closes_at),
+                ".",
+            ),
+            fields=(
+                Field("Moved forward", text(saved.progress), inline=False),
+                Field("Blocking", text(saved.blockers or "nothing"), inline=False),
+                Field("Confidence", text(f"{saved.confidence}/5")),
+                Field("Hours", text("" if saved.hours is None else str(saved.hours))),
+            ),
+            tone=Tone.SUCCESS,
+        )
+    )
+
+
+async def skip(ctx: Context, args: Args) -> Response:
+    """Skip the open week, or next week if this one is answered (holidays)."""
+    sprint = await active_or_fail(ctx)
+    reason = args.text("reason") or "skipped"
+    weeks = await ctx.store.weeks(sprint.id)
+    p = progress(sprint, weeks, ctx.now, ctx.zone)
+    week = p.open_week
+    if week is not None and week.status is WeekStatus.OPEN:
+        await ctx.store.skip_week(
+            week, reason, _edit_of(ctx, week, skipped_prompt(sprint, week)), ctx.now
+        )
+        return Response(
+            Message(
+                title=f"Week {week.week} skipped",
+                body=text("Your streak is safe. See you next week."),
+            )
+        )
+    if sprint.next_prompt_at is None:
+        raise UserError("Your sprint has no check-in weeks left to skip.")
+    if any(w.week == sprint.next_week for w in weeks):
+        raise UserError(f"Week {sprint.next_week} is already skipped.")
+    opens = sprint.next_prompt_at
+    closes = week_close(opens, ctx.community, ctx.zone)
+    await ctx.store.add_week(
+        NewWeek(
+            sprint_id=sprint.id,
+            community_id=ctx.community.id,
+            week=sprint.next_week,
+            status=WeekStatus.SKIPPED,
+            opens_at=opens,
+            closes_at=closes,
+            community_week=opens.astimezone(ctx.zone).date(),
+            skip_reason=reason,
+        )
+    )
+    return Response(
+        Message(
+            title=f"Week {sprint.next_week} will be skipped",
+            body=text("No prompt on ", Timestamp(opens), ". Your streak is safe."),
+        )
+    )
+
+
+async def pause(ctx: Context, args: Args) -> Response:
+    """Stop check-in prompts until resumed."""
+    if ctx.member.paused:
+        raise UserError("Check-in prompts are already paused. /checkin resume restarts them.")
+    await ctx.store.update_member(replace(ctx.member, paused=True))
+    return Response(
+        Message(
+            title="Check-in prompts paused",
+            body=text(
+                "Weeks while paused count as skipped, so your streak is safe. "
+                "/checkin resume restarts prompts."
+            ),
+        )
+    )
+
+
+async def resume(ctx: Context, args: Args) -> Response:
+    """Restart check-in prompts."""
+    if not ctx.member.paused:
+        raise UserError("Check-in prompts aren't paused.")
+    await ctx.store.update_member(replace(ctx.member, paused=False))
+    sprint = await ctx.store.active_sprint(ctx.member.id)
+    body = text("Welcome back.")
+    if sprint is not None and sprint.next_prompt_at is not None:
+        body = text("Welcome back. Next prompt: ", Timestamp(sprint.next_prompt_at), ".")
+    return Response(Message(title="Check-in prompts resumed", body=body, tone=Tone.SUCCESS))
+
+
+async def _button_sprint(ctx: Context, args: list[str]) -> Sprint:
+    sprint = await ctx.store.get_sprint(int(args[0])) if args and args[0].isdigit() else None
+    if sprint is None or sprint.member_id != ctx.member.id:
+        raise UserError("That button belongs to someone else's check-in.")
+    if sprint.status.value != "active":
+        raise UserError("That sprint has ended, so its check-ins are closed.")
+    return sprint
+
+
+async def open_form(ctx: Context, args: list[str]) -> Response:
+    """The "Check in" button: open the form for the open week, prefilled when editing."""
+    sprint = await _button_sprint(ctx, args)
+    week = await _open_week(ctx, sprint)
+    if len(args) > 1 and args[1].isdigit() and int(args[1]) != week.week:
+        raise UserError(
+            f"Week {args[1]} has closed. Week {week.week} is open now; use /checkin for it."
+        )
+    command = ctx.registry.get("checkin.submit")
+    assert command is not None
+    prefill: dict[str, object] = {}
+    if week.status is WeekStatus.DONE:
+        prefill = {
+            "progress": week.progress,
+            "blockers": week.blockers,
+            "confidence": week.confidence,
+            "hours": week.hours,
+        }
+    form = form_for(command, prefill)
+    return Response(form=replace(form, title=f"Check-in · week {week.week}"))
+
+
+async def skip_button(ctx: Context, args: list[str]) -> Response:
+    """The "Skip this week" button."""
+    await _button_sprint(ctx, args)
+    return await skip(ctx, Args({}))
+
+
+def register(registry: Registry) -> None:
+    """Declare the check-in commands and buttons."""
+    registry.add_group(Group("checkin", "Weekly accountability check-ins", default="submit"))
+    registry.add(
+        Command(
+            ("checkin", "submit"),
+            "Check in for this week: progress, blockers, confidence",
+            submit,
+            options=(PROGRESS, BLOCKERS, CONFIDENCE, HOURS),
+            form_title="Weekly check-in",
+        )
+    )
+    registry.add(
+        Command(
+            ("checkin", "skip"),
+            "Skip a week (holidays) without breaking your streak",
+            skip,
+            options=(SKIP_REASON,),
+        )
+    )
+    registry.add(Command(("checkin", "pause"), "Pause check-in prompts", pause))
+    registry.add(Command(("checkin", "resume"), "Resume check-in prompts", resume))
+    registry.action("checkin.open", open_form)
+    registry.action("checkin.skip", skip_button)

@@ -1,0 +1,53 @@
+"""Help: every command the caller may run, straight from the registry."""
+
+from __future__ import annotations
+
+from bot.commands.args import Args
+from bot.commands.registry import Command, Option, Permission, Registry
+from bot.context import Context
+from bot.errors import UserError
+from bot.messages import Field, Message, Response, text
+
+
+async def help_command(ctx: Context, args: Args) -> Response:
+    """List commands, or explain one."""
+    wanted = args.optional_text("command")
+    allowed = [c for c in ctx.registry if c.permission is Permission.MEMBER or ctx.actor.is_admin]
+    if wanted:
+        name = wanted.strip().lstrip("/").lower()
+        matches = [c for c in allowed if c.name == name or c.path[0] == name]
+        if not matches:
+            raise UserError(f"There's no command /{name}. Type /help to list them.")
+        fields: list[Field] = []
+        for command in matches:
+            lines = [command.description, command.usage()]
+            lines += [
+                f"  {o.name}: {o.description}{'' if o.required else ' (optional)'}"
+                for o in command.options
+            ]
+            fields.append(Field(f"/{command.name}", text("\n".join(lines)), inline=False))
+        return Response(Message(title=f"Help: /{name}", fields=tuple(fields)))
+    listing = tuple(Field(f"/{c.name}", text(c.description), inline=False) for c in allowed)
+    return Response(
+        Message(
+            title="Crossfade commands",
+            body=text(
+                "Small, deliberate career moves: a three-month sprint with one public "
+                "deliverable, and a weekly check-in to keep it moving."
+            ),
+            fields=listing,
+            footer=text("/help command:<name> shows a command's options."),
+        )
+    )
+
+
+def register(registry: Registry) -> None:
+    """Declare the help command."""
+    registry.add(
+        Command(
+            ("help",),
+            "What Crossfade can do",
+            help_command,
+            options=(Option("command", "A command to explain", max_length=40),),
+        )
+    )

@@ -1,0 +1,147 @@
+"""Member profiles: time zone, skills, where they are and where they are heading."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.commands.args import Args
+from bot.commands.registry import Command, Option, OptionType, Registry, Suggest
+from bot.context import Context
+from bot.errors import OptionError
+from bot.messages import Field, Message, Response, Text, Timestamp, Tone, text
+from bot.models import Member
+from bot.weekly import next_slot
+
+MAX_SKILLS = 12
+MAX_SKILL_LENGTH = 40
+
+
+def parse_skills(raw: str) -> tuple[str, ...]:
+    """Split a comma-separated skill list, keeping order and dropping repeats."""
+    seen: dict[str, str] = {}
+    for part in raw.split(","):
+        skill = " ".join(part.split())
+        if not skill:
+            continue
+        if len(skill) > MAX_SKILL_LENGTH:
+            raise OptionError(
+                "skills",
+                f"The skill '{skill[:20]}…' is too long; keep each skill to "
+                f"{MAX_SKILL_LENGTH} characters.",
+            )
+        seen.setdefault(skill.lower(), skill)
+    if len(seen) > MAX_SKILLS:
+        raise OptionError("skills", f"List at most {MAX_SKILLS} skills.")
+    return tuple(seen.values())
+
+
+def profile_card(member: Member, zone_name: str, title: str) -> Message:
+    """A member's profile as a card."""
+    return Message(
+        title=title,
+        fields=(
+            Field("Time zone", text(zone_name)),
+            Field("Skills", text(", ".join(member.skills) or "none yet")),
+            Field("Role", text(member.current_role or "not set")),
+            Field("Heading", text(member.heading or "not set")),
+            Field("Blockers in summaries", text("shared" if member.share_blockers else "private")),
+            Field("Check-in prompts", text("paused" if member.paused else "on")),
+        ),
+    )
+
+
+async def profile(ctx: Context, args: Args) -> Response:
+    """Show or change your profile."""
+    member = ctx.member
+    if not args.values:
+        zone = member.timezone or f"{ctx.community.default_timezone} (community default)"
+        card = profile_card(member, zone, f"{member.display_name}'s profile")
+        return Response(
+            replace(
+                card,
+                footer=text(
+                    'Change it with /profile timezone:Europe/London skills:"spatial mixing, '
+                    'live sound" role:"FOH engineer" heading:"spatial mixing consultant"'
+                ),
+            )
+        )
+    updated = replace(
+        member,
+        timezone=args.text("timezone", member.timezone or "") or member.timezone,
+        skills=parse_skills(args.text("skills")) if args.has("skills") else member.skills,
+        current_role=args.text("role", member.current_role),
+        heading=args.text("heading", member.heading),
+        share_blockers=(
+            member.share_blockers
+            if args.boolean("share-blockers") is None
+            else bool(args.boolean("share-blockers"))
+        ),
+    )
+    await ctx.store.update_member(updated)
+    body = text()
+    if updated.timezone != member.timezone:
+        body = await _move_prompt(ctx, updated)
+    card = profile_card(
+        updated, updated.timezone or ctx.community.default_timezone, "Profile saved"
+    )
+    return Response(replace(card, body=body, tone=Tone.SUCCESS))
+
+
+async def _move_prompt(ctx: Context, member: Member) -> Text:
+    """A new zone moves the member's next prompt to the check-in time in that zone."""
+    sprint = await ctx.store.active_sprint(member.id)
+    if sprint is None or sprint.next_prompt_at is None:
+        return text()
+    zone = member.zone(ctx.community)
+    weeks = await ctx.store.weeks(sprint.id)
+    after = max(ctx.now, weeks[-1].opens_at) if weeks else ctx.now
+    moved = next_slot(after, ctx.community.checkin_weekday, ctx.community.checkin_time, zone)
+    await ctx.store.update_sprint(replace(sprint, next_prompt_at=moved))
+    return text("Your next check-in prompt: ", Timestamp(moved), ".")
+
+
+def register(registry: Registry) -> None:
+    """Declare the profile command."""
+    registry.add(
+        Command(
+            ("profile",),
+            "Show or change your profile: time zone, skills, role, heading",
+            profile,
+            options=(
+                Option(
+                    "timezone",
+                    "Your time zone, e.g. Europe/London",
+                    OptionType.TIMEZONE,
+                    suggest=Suggest.TIMEZONE,
+                    label="Time zone",
+                ),
+                Option(
+                    "skills",
+                    "Your skills, comma-separated",
+                    max_length=500,
+                    suggest=Suggest.SKILL,
+                    placeholder="spatial mixing, live sound",
+                ),
+                Option(
+                    "role",
+                    "Your current role",
+                    max_length=80,
+                    label="Current role",
+                    placeholder="FOH engineer",
+                ),
+                Option(
+                    "heading",
+                    "Where you're heading",
+                    max_length=80,
+                    placeholder="spatial mixing consultant",
+                ),
+                Option(
+                    "share-blockers",
+                    "May your blockers appear in weekly summaries?",
+                    OptionType.BOOLEAN,
+                    label="Share blockers in summaries",
+                ),
+            ),
+            form_when_incomplete=False,
+        )
+    )

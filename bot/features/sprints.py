@@ -1,0 +1,416 @@
+"""Learning sprints: start, status, edit, complete, abandon, and a member's journey."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from bot.commands.args import Args
+from bot.commands.registry import (
+    Choice,
+    Command,
+    Group,
+    Option,
+    OptionType,
+    Registry,
+    Suggest,
+)
+from bot.context import Context
+from bot.errors import UserError
+from bot.messages import Button, Field, Message, Response, Text, Timestamp, Tone, text
+from bot.models import (
+    DELIVERABLE_KINDS,
+    ChannelPurpose,
+    CheckinWeek,
+    Destination,
+    Member,
+    Sprint,
+    SprintStatus,
+)
+from bot.progress import final_checkin, first_prompt_at, progress
+from bot.storage.base import ActiveSprintExists
+from bot.weekly import next_slot
+
+GOAL = Option(
+    "goal",
+    "What you want to be able to do by the end",
+    required=True,
+    max_length=200,
+    placeholder="Mix and deliver a Dolby Atmos podcast episode",
+)
+SKILL = Option(
+    "skill",
+    "The adjacent skill this sprint builds",
+    required=True,
+    max_length=80,
+    suggest=Suggest.SKILL,
+    placeholder="spatial mixing",
+)
+KIND = Option(
+    "deliverable",
+    "The kind of public deliverable",
+    OptionType.CHOICE,
+    required=True,
+    choices=tuple(Choice(k, v) for k, v in DELIVERABLE_KINDS.items()),
+)
+DELIVERABLE = Option(
+    "deliverable-note",
+    "One sentence on the public deliverable",
+    required=True,
+    max_length=200,
+    label="Deliverable in one sentence",
+    placeholder="A 45-minute online workshop on binaural monitoring",
+)
+START = Option(
+    "start",
+    "Start date (default today)",
+    OptionType.DATE,
+    not_past=True,
+    label="Start date",
+    placeholder="today",
+)
+WEEKS = Option(
+    "weeks",
+    "Length in weeks (default 12)",
+    OptionType.INTEGER,
+    min_value=1,
+    max_value=26,
+    placeholder="12",
+)
+LINK = Option(
+    "link",
+    "Link to the published deliverable",
+    OptionType.URL,
+    required=True,
+    label="Link to your deliverable",
+)
+REASON = Option("reason", "Why you're stopping (optional, only you see it)", max_length=300)
+WHO = Option("member", "Whose journey (default: yours)", OptionType.MEMBER)
+WHICH = Option(
+    "sprint",
+    "Which of your sprints (default: the active one)",
+    OptionType.INTEGER,
+    min_value=1,
+    suggest=Suggest.OWN_SPRINT,
+)
+
+NO_ACTIVE = "You have no active sprint. Start one with /sprint start."
+
+
+def kind_label(kind: str) -> str:
+    """A deliverable kind as people read it."""
+    return DELIVERABLE_KINDS.get(kind, kind)
+
+
+async def active_or_fail(ctx: Context) -> Sprint:
+    """The caller's active sprint, or a friendly error."""
+    sprint = await ctx.store.active_sprint(ctx.member.id)
+    if sprint is None:
+        raise UserError(NO_ACTIVE)
+    return sprint
+
+
+async def start(ctx: Context, args: Args) -> Response:
+    """Start a sprint."""
+    existing = await ctx.store.active_sprint(ctx.member.id)
+    if existing is not None:
+        raise UserError(
+            f"You already have an active sprint (\u201c{existing.goal}\u201d). "
+            "Finish it with /sprint complete or /sprint abandon before starting another."
+        )
+    start_day = args.day("start") or ctx.today
+    first = first_prompt_at(start_day, ctx.now, ctx.community, ctx.zone)
+    draft = Sprint(
+        id=0,
+        member_id=ctx.member.id,
+        goal=args.text("goal"),
+        skill=args.text("skill"),
+        deliverable_kind=args.text("deliverable"),
+        deliverable=args.text("deliverable-note"),
+        start_date=start_day,
+        weeks=args.integer("weeks", 12) or 12,
+        status=SprintStatus.ACTIVE,
+        created_at=ctx.now,
+        next_week=1,
+        next_prompt_at=first,
+    )
+    try:
+        sprint = await ctx.store.create_sprint(draft)
+    except ActiveSprintExists:
+        raise UserError("You already have an active sprint.") from None
+    end = final_checkin(sprint, [], ctx.zone)
+    announce = Message(
+        title="A new sprint begins",
+        body=text(
+            ctx.member.display_name,
+            f" started a {sprint.weeks}-week sprint: \u201c{sprint.goal}\u201d ({sprint.skill}). "
+            f"Public deliverable: {kind_label(sprint.deliverable_kind).lower()}, "
+            f"{sprint.deliverable}",
+        ),
+        tone=Tone.INFO,
+    )
+    await ctx.queue([ctx.outbox(Destination.channel(ChannelPurpose.ANNOUNCEMENTS), announce)])
+    return Response(
+        Message(
+            title=f"Sprint started: {sprint.goal}",
+            body=text(
+                f"{sprint.weeks} weeks building {sprint.skill}, ending in a public "
+                f"{kind_label(sprint.deliverable_kind).lower()}. "
+                "I'll ask for a check-in every week at the community's check-in time."
+            ),
+            fields=(
+                Field("Deliverable", text(sprint.deliverable), inline=False),
+                Field("Starts", text(sprint.start_date.strftime("%a %d %b %Y"))),
+                Field("First check-in", text(Timestamp(first))),
+                Field("Final check-in", text(Timestamp(end, "date") if end else "")),
+            ),
+            tone=Tone.SUCCESS,
+        )
+    )
+
+
+def _status_card(
+    ctx: Context, member: Member, sprint: Sprint, weeks: list[CheckinWeek], now: datetime
+) -> Message:
+    zone = member.zone(ctx.community)
+    p = progress(sprint, weeks, now, zone)
+    fields: list[Field] = [
+        Field("Week", text(f"{p.current_week} of {sprint.weeks}")),
+        Field("Check-ins", text(f"{p.done} done · {p.skipped} skipped · {p.missed} missed")),
+        Field("Streak", text(f"{p.streak} week{'s' if p.streak != 1 else ''}")),
+        Field(
+            "Latest confidence",
+            text(f"{p.latest_confidence}/5" if p.latest_confidence else "none yet"),
+        ),
+    ]
+    if sprint.status is SprintStatus.ACTIVE:
+        if p.days_left is not None:
+            fields.append(Field("Days left", text(str(p.days_left))))
+        if p.open_week is not None:
+            state = "done, editable" if p.open_week.status.value == "done" else "open"
+            fields.append(
+                Field(
+                    f"Week {p.open_week.week} check-in",
+                    text(f"{state} until ", Timestamp(p.open_week.closes_at)),
+                    inline=False,
+                )
+            )
+        elif sprint.next_prompt_at is not None:
+            fields.append(
+                Field("Next check-in", text(Timestamp(sprint.next_prompt_at)), inline=False)
+            )
+    fields.append(
+        Field(
+            f"Deliverable · {kind_label(sprint.deliverable_kind)}",
+            text(sprint.deliverable),
+            inline=False,
+        )
+    )
+    footer: Text = ()
+    if sprint.status is SprintStatus.ACTIVE and p.finished:
+        footer = text("Your last check-in is behind you: wrap up with /sprint complete link:<url>.")
+    elif sprint.status is SprintStatus.COMPLETED:
+        footer = text("Completed ", Timestamp(sprint.ended_at, "date") if sprint.ended_at else "")
+    elif sprint.status is SprintStatus.ABANDONED:
+        footer = text("Stopped ", Timestamp(sprint.ended_at, "date") if sprint.ended_at else "")
+    buttons: tuple[Button, ...] = ()
+    if sprint.status is SprintStatus.ACTIVE and p.open_week is not None:
+        buttons = (Button("Check in", f"checkin.open:{sprint.id}"),)
+    return Message(
+        title=f"{sprint.goal} · {sprint.skill}",
+        fields=tuple(fields),
+        footer=footer,
+        buttons=buttons,
+    )
+
+
+async def status(ctx: Context, args: Args) -> Response:
+    """Show a sprint's progress."""
+    which = args.integer("sprint")
+    if which is not None:
+        sprint = await ctx.store.get_sprint(which)
+        if sprint is None or sprint.member_id != ctx.member.id:
+            raise UserError(f"You have no sprint number {which}. See your sprints with /journey.")
+    else:
+        sprint = await active_or_fail(ctx)
+    weeks = await ctx.store.weeks(sprint.id)
+    return Response(_status_card(ctx, ctx.member, sprint, weeks, ctx.now))
+
+
+async def edit(ctx: Context, args: Args) -> Response:
+    """Change an active sprint's goal, skill, deliverable or length."""
+    sprint = await active_or_fail(ctx)
+    if not args.values:
+        raise UserError("Tell me what to change, e.g. /sprint edit weeks:10.", usage=EDIT.usage())
+    new_weeks = args.integer("weeks", sprint.weeks) or sprint.weeks
+    opened = sprint.next_week - 1
+    if new_weeks < opened:
+        raise UserError(
+            f"This sprint already had {opened} check-in weeks; it can't be shorter than that."
+        )
+    next_at = sprint.next_prompt_at
+    if new_weeks < sprint.next_week:
+        next_at = None
+    elif next_at is None:
+        # Lengthened after its last week: continue from the last week's slot.
+        weeks = await ctx.store.weeks(sprint.id)
+        after = weeks[-1].opens_at if weeks else ctx.now
+        next_at = next_slot(
+            max(after, ctx.now), ctx.community.checkin_weekday, ctx.community.checkin_time, ctx.zone
+        )
+    updated = replace(
+        sprint,
+        goal=args.text("goal", sprint.goal),
+        skill=args.text("skill", sprint.skill),
+        deliverable_kind=args.text("deliverable", sprint.deliverable_kind),
+        deliverable=args.text("deliverable-note", sprint.deliverable),
+        weeks=new_weeks,
+        next_prompt_at=next_at,
+    )
+    await ctx.store.update_sprint(updated)
+    weeks = await ctx.store.weeks(sprint.id)
+    card = _status_card(ctx, ctx.member, updated, weeks, ctx.now)
+    return Response(replace(card, title=f"Sprint updated: {updated.goal}", tone=Tone.SUCCESS))
+
+
+async def complete(ctx: Context, args: Args) -> Response:
+    """Mark the sprint done with a link to the published deliverable."""
+    sprint = await active_or_fail(ctx)
+    link = args.text("link")
+    celebration = Message(
+        title="Sprint complete",
+        body=text(
+            ctx.member.display_name,
+            f" finished \u201c{sprint.goal}\u201d and published their "
+            f"{kind_label(sprint.deliverable_kind).lower()}: {link}",
+        ),
+        tone=Tone.SUCCESS,
+    )
+    await ctx.store.end_sprint(
+        sprint,
+        SprintStatus.COMPLETED,
+        ctx.now,
+        outcome_url=link,
+        outbox=[ctx.outbox(Destination.channel(ChannelPurpose.ANNOUNCEMENTS), celebration)],
+    )
+    weeks = await ctx.store.weeks(sprint.id)
+    p = progress(sprint, weeks, ctx.now, ctx.zone)
+    return Response(
+        Message(
+            title=f"Congratulations: \u201c{sprint.goal}\u201d is complete",
+            body=text(
+                f"{p.done} check-ins, longest run ending at {p.streak}. "
+                "I've shared your deliverable in the announcements channel. "
+                "Ready for the next micro-step? /sprint start"
+            ),
+            fields=(Field("Deliverable", text(link), inline=False),),
+            tone=Tone.SUCCESS,
+        )
+    )
+
+
+async def abandon(ctx: Context, args: Args) -> Response:
+    """Stop the active sprint."""
+    sprint = await active_or_fail(ctx)
+    await ctx.store.end_sprint(
+        sprint, SprintStatus.ABANDONED, ctx.now, reason=args.optional_text("reason")
+    )
+    return Response(
+        Message(
+            title=f"Sprint stopped: {sprint.goal}",
+            body=text(
+                "No more check-in prompts for it. It stays in your /journey. "
+                "Small steps still count; start a new sprint whenever you're ready."
+            ),
+        )
+    )
+
+
+async def journey(ctx: Context, args: Args) -> Response:
+    """A member's path: every sprint with dates, outcome and deliverable."""
+    member = args.member("member") or ctx.member
+    sprints = await ctx.store.member_sprints(member.id)
+    heading = ""
+    if member.current_role or member.heading:
+        heading = f"{member.current_role or '…'} \u2192 {member.heading or '…'}"
+    fields = []
+    for sprint in sprints:
+        outcome = {
+            SprintStatus.ACTIVE: "in progress",
+            SprintStatus.COMPLETED: "completed",
+            SprintStatus.ABANDONED: "stopped",
+        }[sprint.status]
+        value: list[str | Timestamp] = [
+            f"{sprint.start_date.strftime('%b %Y')} \u2192 ",
+        ]
+        if sprint.ended_at is not None:
+            value.append(Timestamp(sprint.ended_at, "date"))
+        else:
+            value.append("now")
+        value.append(f" · {outcome}\n{kind_label(sprint.deliverable_kind)}: {sprint.deliverable}")
+        if sprint.outcome_url:
+            value.append(f"\n{sprint.outcome_url}")
+        fields.append(Field(f"#{sprint.id} {sprint.goal} ({sprint.skill})", tuple(value), False))
+    if not sprints:
+        who = "You haven't" if member.id == ctx.member.id else f"{member.display_name} hasn't"
+        body = text(f"{who} started a sprint yet. Every path starts with /sprint start.")
+    else:
+        done = sum(1 for s in sprints if s.status is SprintStatus.COMPLETED)
+        body = text(f"{len(sprints)} sprint{'s' if len(sprints) != 1 else ''}, {done} completed.")
+    return Response(
+        Message(
+            title=f"{member.display_name}'s journey",
+            body=text(heading + "\n" if heading else "", *body),
+            fields=tuple(fields),
+        )
+    )
+
+
+EDIT = Command(
+    ("sprint", "edit"),
+    "Change your active sprint's goal, skill, deliverable or length",
+    edit,
+    options=(
+        replace(GOAL, required=False),
+        replace(SKILL, required=False),
+        replace(KIND, required=False),
+        replace(DELIVERABLE, required=False),
+        WEEKS,
+    ),
+    form_when_incomplete=False,
+)
+
+
+def register(registry: Registry) -> None:
+    """Declare the sprint commands."""
+    registry.add_group(Group("sprint", "Three-month learning sprints", default="status"))
+    registry.add(
+        Command(
+            ("sprint", "start"),
+            "Start a learning sprint with one public deliverable",
+            start,
+            options=(GOAL, SKILL, KIND, DELIVERABLE, START, WEEKS),
+            form_title="Start a sprint",
+        )
+    )
+    registry.add(
+        Command(("sprint", "status"), "Where your sprint stands", status, options=(WHICH,))
+    )
+    registry.add(EDIT)
+    registry.add(
+        Command(
+            ("sprint", "complete"),
+            "Finish your sprint with a link to the published deliverable",
+            complete,
+            options=(LINK,),
+            form_title="Complete your sprint",
+        )
+    )
+    registry.add(
+        Command(("sprint", "abandon"), "Stop your active sprint", abandon, options=(REASON,))
+    )
+    registry.add(
+        Command(
+            ("journey",), "Every sprint on a member's path over the years", journey, options=(WHO,)
+        )
+    )

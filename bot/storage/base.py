@@ -1,0 +1,263 @@
+"""The storage interface the core depends on; SQLite implements it, another database could."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from bot.models import (
+    Actor,
+    ChannelPurpose,
+    CheckinWeek,
+    Community,
+    Member,
+    NewOutbox,
+    NewWeek,
+    OutboxItem,
+    Sprint,
+    SprintStatus,
+)
+
+
+class ActiveSprintExists(Exception):
+    """The member already has an active sprint."""
+
+
+@dataclass(frozen=True)
+class DuePrompt:
+    """A sprint whose next check-in slot has come, with its member and community."""
+
+    sprint: Sprint
+    member: Member
+    community: Community
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    """An open week whose reminder is due."""
+
+    week: CheckinWeek
+    member: Member
+    community: Community
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    """One member's week in a community week."""
+
+    week: CheckinWeek
+    member: Member
+    sprint: Sprint
+
+
+@dataclass(frozen=True)
+class DueOutbox:
+    """A queued message ready to send, with where its community lives."""
+
+    item: OutboxItem
+    platform: str
+    community_ext_id: str
+
+
+class Store(Protocol):
+    """Everything the core asks of storage; multi-row changes are single transactions."""
+
+    async def close(self) -> None:
+        """Release the database."""
+        ...
+
+    async def ensure_member(self, actor: Actor, now: datetime) -> tuple[Community, Member]:
+        """Find or create the actor's community and member."""
+        ...
+
+    async def get_community(self, community_id: int) -> Community:
+        """A community by id."""
+        ...
+
+    async def get_member(self, member_id: int) -> Member:
+        """A member by id."""
+        ...
+
+    async def find_member(self, community_id: int, ref: str) -> Member | None:
+        """A member by platform id or display name."""
+        ...
+
+    async def update_member(self, member: Member) -> None:
+        """Save a member's profile and flags."""
+        ...
+
+    async def community_skills(self, community_id: int) -> list[str]:
+        """Skills known in a community."""
+        ...
+
+    async def update_schedule(
+        self, community: Community, next_prompts: Sequence[tuple[int, datetime | None]]
+    ) -> None:
+        """Save check-in settings with re-derived prompt times."""
+        ...
+
+    async def set_channel(self, community_id: int, purpose: ChannelPurpose, ref: str) -> None:
+        """Map a channel purpose to a channel."""
+        ...
+
+    async def channels(self, community_id: int) -> dict[ChannelPurpose, str]:
+        """The community's mapped channels."""
+        ...
+
+    async def create_sprint(self, sprint: Sprint) -> Sprint:
+        """Insert an active sprint."""
+        ...
+
+    async def get_sprint(self, sprint_id: int) -> Sprint | None:
+        """A sprint by id."""
+        ...
+
+    async def active_sprint(self, member_id: int) -> Sprint | None:
+        """The member's active sprint."""
+        ...
+
+    async def member_sprints(self, member_id: int) -> list[Sprint]:
+        """All of a member's sprints."""
+        ...
+
+    async def active_sprints_in(self, community_id: int) -> list[tuple[Sprint, Member]]:
+        """Active sprints of a community."""
+        ...
+
+    async def update_sprint(self, sprint: Sprint) -> None:
+        """Save an edited sprint."""
+        ...
+
+    async def end_sprint(
+        self,
+        sprint: Sprint,
+        status: SprintStatus,
+        at: datetime,
+        *,
+        outcome_url: str | None = None,
+        reason: str | None = None,
+        outbox: Sequence[NewOutbox] = (),
+    ) -> None:
+        """Complete or abandon a sprint."""
+        ...
+
+    async def weeks(self, sprint_id: int) -> list[CheckinWeek]:
+        """A sprint's check-in weeks."""
+        ...
+
+    async def add_week(self, week: NewWeek) -> CheckinWeek:
+        """Record a week ahead of its prompt."""
+        ...
+
+    async def open_week(
+        self,
+        sprint: Sprint,
+        week: NewWeek | None,
+        prompt: NewOutbox | None,
+        next_prompt_at: datetime | None,
+        now: datetime,
+    ) -> bool:
+        """Advance a sprint past a week slot, once."""
+        ...
+
+    async def save_checkin(
+        self,
+        week: CheckinWeek,
+        *,
+        progress: str,
+        blockers: str,
+        confidence: int,
+        hours: int | None,
+        now: datetime,
+        outbox: Sequence[NewOutbox] = (),
+    ) -> CheckinWeek:
+        """Store a week's answers."""
+        ...
+
+    async def skip_week(
+        self,
+        week: CheckinWeek,
+        reason: str,
+        outbox: Sequence[NewOutbox] = (),
+        now: datetime | None = None,
+    ) -> None:
+        """Mark an open week skipped."""
+        ...
+
+    async def due_prompts(self, now: datetime, limit: int = 1000) -> list[DuePrompt]:
+        """Sprints whose next slot has come."""
+        ...
+
+    async def due_reminders(self, now: datetime, limit: int = 1000) -> list[DueReminder]:
+        """Weeks whose reminder is due."""
+        ...
+
+    async def mark_reminded(
+        self, week: CheckinWeek, reminder: NewOutbox | None, now: datetime
+    ) -> None:
+        """Record a reminder decision."""
+        ...
+
+    async def due_summaries(self, now: datetime) -> list[tuple[int, date]]:
+        """Community weeks ready for a summary."""
+        ...
+
+    async def summary_rows(self, community_id: int, community_week: date) -> list[SummaryRow]:
+        """The member weeks of a community week."""
+        ...
+
+    async def streak_weeks(self, sprint_ids: Sequence[int]) -> dict[int, list[CheckinWeek]]:
+        """Weeks of several sprints."""
+        ...
+
+    async def average_confidence(self, community_id: int, community_week: date) -> float | None:
+        """Average confidence of a community week."""
+        ...
+
+    async def record_summary(
+        self, community_id: int, community_week: date, summary: NewOutbox, now: datetime
+    ) -> bool:
+        """Queue a week's summary once."""
+        ...
+
+    async def enqueue(self, items: Sequence[NewOutbox], now: datetime) -> list[int]:
+        """Queue messages."""
+        ...
+
+    async def due_outbox(
+        self, now: datetime, platforms: Sequence[str], limit: int = 200
+    ) -> list[DueOutbox]:
+        """Messages ready to send."""
+        ...
+
+    async def get_outbox(self, outbox_id: int) -> OutboxItem | None:
+        """A queued message by id."""
+        ...
+
+    async def claim_outbox(self, outbox_id: int) -> None:
+        """Mark a message as being sent."""
+        ...
+
+    async def mark_delivered(
+        self, outbox_id: int, channel_ref: str | None, message_ref: str | None, now: datetime
+    ) -> None:
+        """Record a delivery."""
+        ...
+
+    async def reschedule_outbox(self, outbox_id: int, not_before: datetime, error: str) -> None:
+        """Retry a message later."""
+        ...
+
+    async def fail_outbox(self, outbox_id: int, error: str) -> None:
+        """Give up on a message."""
+        ...
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """Queued messages by state."""
+        ...
+
+    async def next_due_at(self, platforms: Sequence[str]) -> datetime | None:
+        """When anything is next due."""
+        ...

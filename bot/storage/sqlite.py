@@ -1,0 +1,852 @@
+"""The SQLite store: every SQL statement of Crossfade lives in this module."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime, time
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.errors import StartupError
+from bot.models import (
+    Actor,
+    ChannelPurpose,
+    CheckinWeek,
+    Community,
+    Destination,
+    DestinationKind,
+    Member,
+    NewOutbox,
+    NewWeek,
+    OutboxItem,
+    OutboxStatus,
+    Sprint,
+    SprintStatus,
+    WeekStatus,
+)
+from bot.storage.base import ActiveSprintExists, DueOutbox, DuePrompt, DueReminder, SummaryRow
+
+MIGRATIONS = "bot.storage.migrations"
+
+
+def _ts(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat()
+
+
+def _opt_ts(moment: datetime | None) -> str | None:
+    return None if moment is None else _ts(moment)
+
+
+def _dt(value: str) -> datetime:
+    return datetime.fromisoformat(value)
+
+
+def _opt_dt(value: str | None) -> datetime | None:
+    return None if value is None else datetime.fromisoformat(value)
+
+
+def migrations() -> list[tuple[int, str]]:
+    """The schema migrations shipped with the code, as (version, SQL), in order."""
+    found = []
+    for entry in resources.files(MIGRATIONS).iterdir():
+        if entry.name.endswith(".sql"):
+            found.append((int(entry.name.split("_", 1)[0]), entry.read_text("utf-8")))
+    return sorted(found)
+
+
+def check_existing_file(path: Path, known_version: int) -> None:
+    """Refuse to start on a corrupt database or one from a newer Crossfade, without writing."""
+    if not path.exists() or path.stat().st_size == 0:
+        return
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
+            problems = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        raise StartupError(
+            f"The database {path} is not a readable Crossfade database ({exc}). "
+            "It was left untouched; restore it from a backup or point CROSSFADE_DB elsewhere."
+        ) from None
+    if problems != ["ok"]:
+        raise StartupError(
+            f"The database {path} is damaged ({problems[0]}). It was left untouched; "
+            "restore it from a backup or point CROSSFADE_DB elsewhere."
+        )
+    if version > known_version:
+        raise StartupError(
+            f"The database {path} has schema version {version}, newer than this Crossfade "
+            f"knows (up to {known_version}). Upgrade Crossfade; the file was left untouched."
+        )
+
+
+class SqliteStore:
+    """Crossfade's storage on one SQLite file (WAL, foreign keys on)."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+        self._conn = conn
+        self.path = path
+        # One connection: serialise every unit of work so transactions never interleave.
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> SqliteStore:
+        """Open (creating if needed) and migrate the database at ``path``."""
+        file = Path(path)
+        known = migrations()
+        check_existing_file(file, known[-1][0] if known else 0)
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StartupError(f"Cannot create the folder for {file}: {exc}") from None
+        try:
+            conn = await aiosqlite.connect(file, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise StartupError(f"Cannot open the database {file}: {exc}") from None
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        store = cls(conn, file)
+        await store._migrate(known)
+        return store
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._conn.close()
+
+    async def _migrate(self, known: list[tuple[int, str]]) -> None:
+        async with self._lock:
+            row = await (await self._conn.execute("PRAGMA user_version")).fetchone()
+            current = int(row[0]) if row else 0
+            for version, sql in known:
+                if version <= current:
+                    continue
+                # executescript commits on its own, so the version bump rides inside the script.
+                await self._conn.executescript(
+                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
+                )
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            await self._conn.execute("COMMIT")
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            yield self._conn
+
+    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
+        async with self._read() as db:
+            return await (await db.execute(sql, params)).fetchone()
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._read() as db:
+            return list(await (await db.execute(sql, params)).fetchall())
+
+    # --- communities and members -------------------------------------------------
+
+    async def ensure_member(self, actor: Actor, now: datetime) -> tuple[Community, Member]:
+        """Find or create the actor's community and member record, refreshing their name."""
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO communities (platform, ext_id, name, created_at) VALUES (?, ?, ?, ?)"
+                " ON CONFLICT (platform, ext_id) DO UPDATE SET"
+                " name = CASE WHEN excluded.name != '' THEN excluded.name ELSE name END",
+                (actor.platform, actor.community_id, actor.community_name, _ts(now)),
+            )
+            row = await (
+                await db.execute(
+                    "SELECT * FROM communities WHERE platform = ? AND ext_id = ?",
+                    (actor.platform, actor.community_id),
+                )
+            ).fetchone()
+            assert row is not None
+            community = _community(row)
+            await db.execute(
+                "INSERT INTO members (community_id, ext_id, display_name, timezone, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (community_id, ext_id) DO UPDATE SET"
+                " display_name = excluded.display_name,"
+                " timezone = COALESCE(members.timezone, excluded.timezone)",
+                (community.id, actor.user_id, actor.display_name, actor.timezone_hint, _ts(now)),
+            )
+            member_row = await (
+                await db.execute(
+                    "SELECT * FROM members WHERE community_id = ? AND ext_id = ?",
+                    (community.id, actor.user_id),
+                )
+            ).fetchone()
+            assert member_row is not None
+            skills = await self._skills(db, int(member_row["id"]))
+            return community, _member(member_row, community.platform, skills)
+
+    async def _skills(self, db: aiosqlite.Connection, member_id: int) -> tuple[str, ...]:
+        rows = await (
+            await db.execute(
+                "SELECT skill FROM member_skills WHERE member_id = ? ORDER BY rowid", (member_id,)
+            )
+        ).fetchall()
+        return tuple(str(r[0]) for r in rows)
+
+    async def get_community(self, community_id: int) -> Community:
+        """A community by id."""
+        row = await self._one("SELECT * FROM communities WHERE id = ?", (community_id,))
+        if row is None:
+            raise KeyError(community_id)
+        return _community(row)
+
+    async def get_member(self, member_id: int) -> Member:
+        """A member by id."""
+        async with self._read() as db:
+            row = await (
+                await db.execute(
+                    "SELECT m.*, c.platform FROM members m JOIN communities c"
+                    " ON c.id = m.community_id WHERE m.id = ?",
+                    (member_id,),
+                )
+            ).fetchone()
+            if row is None:
+                raise KeyError(member_id)
+            return _member(row, str(row["platform"]), await self._skills(db, member_id))
+
+    async def find_member(self, community_id: int, ref: str) -> Member | None:
+        """A member of a community by platform id or display name (case-insensitive)."""
+        row = await self._one(
+            "SELECT id FROM members WHERE community_id = ? AND (ext_id = ? OR"
+            " display_name = ? COLLATE NOCASE) ORDER BY ext_id = ? DESC LIMIT 1",
+            (community_id, ref, ref, ref),
+        )
+        return None if row is None else await self.get_member(int(row["id"]))
+
+    async def update_member(self, member: Member) -> None:
+        """Save a member's profile, flags and skills in one transaction."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE members SET display_name = ?, timezone = ?, current_role = ?, heading = ?,"
+                " share_blockers = ?, paused = ?, dm_note_sent = ? WHERE id = ?",
+                (
+                    member.display_name,
+                    member.timezone,
+                    member.current_role,
+                    member.heading,
+                    int(member.share_blockers),
+                    int(member.paused),
+                    int(member.dm_note_sent),
+                    member.id,
+                ),
+            )
+            await db.execute("DELETE FROM member_skills WHERE member_id = ?", (member.id,))
+            await db.executemany(
+                "INSERT OR IGNORE INTO member_skills (member_id, skill) VALUES (?, ?)",
+                [(member.id, s) for s in member.skills],
+            )
+
+    async def community_skills(self, community_id: int) -> list[str]:
+        """Every skill named by a community's members or sprints, most common first."""
+        rows = await self._all(
+            "SELECT skill, COUNT(*) AS n FROM ("
+            " SELECT s.skill FROM member_skills s JOIN members m ON m.id = s.member_id"
+            " WHERE m.community_id = ?"
+            " UNION ALL SELECT sp.skill FROM sprints sp JOIN members m ON m.id = sp.member_id"
+            " WHERE m.community_id = ?) GROUP BY skill COLLATE NOCASE ORDER BY n DESC, skill",
+            (community_id, community_id),
+        )
+        return [str(r["skill"]) for r in rows]
+
+    async def update_schedule(
+        self, community: Community, next_prompts: Sequence[tuple[int, datetime | None]]
+    ) -> None:
+        """Save a community's check-in settings and its sprints' re-derived prompt times."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE communities SET checkin_weekday = ?, checkin_time = ?, reminder_hours = ?,"
+                " default_timezone = ? WHERE id = ?",
+                (
+                    community.checkin_weekday,
+                    community.checkin_time.strftime("%H:%M"),
+                    community.reminder_hours,
+                    community.default_timezone,
+                    community.id,
+                ),
+            )
+            await db.executemany(
+                "UPDATE sprints SET next_prompt_at = ? WHERE id = ?",
+                [(_opt_ts(at), sprint_id) for sprint_id, at in next_prompts],
+            )
+
+    async def set_channel(self, community_id: int, purpose: ChannelPurpose, ref: str) -> None:
+        """Map a channel purpose to a real channel."""
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO channels (community_id, purpose, channel_ref) VALUES (?, ?, ?)"
+                " ON CONFLICT (community_id, purpose)"
+                " DO UPDATE SET channel_ref = excluded.channel_ref",
+                (community_id, purpose.value, ref),
+            )
+            # Posts waiting for this channel can go now.
+            await db.execute(
+                "UPDATE outbox SET not_before = created_at WHERE community_id = ? AND purpose = ?"
+                " AND status = 'pending'",
+                (community_id, purpose.value),
+            )
+
+    async def channels(self, community_id: int) -> dict[ChannelPurpose, str]:
+        """The community's channel for each purpose that has one."""
+        rows = await self._all(
+            "SELECT purpose, channel_ref FROM channels WHERE community_id = ?", (community_id,)
+        )
+        return {ChannelPurpose(r["purpose"]): str(r["channel_ref"]) for r in rows}
+
+    # --- sprints ------------------------------------------------------------------
+
+    async def create_sprint(self, sprint: Sprint) -> Sprint:
+        """Insert a new active sprint; raises ActiveSprintExists if the member has one."""
+        try:
+            async with self._tx() as db:
+                cursor = await db.execute(
+                    "INSERT INTO sprints (member_id, goal, skill, deliverable_kind, deliverable,"
+                    " start_date, weeks, status, created_at, next_week, next_prompt_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
+                    (
+                        sprint.member_id,
+                        sprint.goal,
+                        sprint.skill,
+                        sprint.deliverable_kind,
+                        sprint.deliverable,
+                        sprint.start_date.isoformat(),
+                        sprint.weeks,
+                        _ts(sprint.created_at),
+                        sprint.next_week,
+                        _opt_ts(sprint.next_prompt_at),
+                    ),
+                )
+                new_id = cursor.lastrowid
+        except sqlite3.IntegrityError:
+            raise ActiveSprintExists() from None
+        assert new_id is not None
+        created = await self.get_sprint(new_id)
+        assert created is not None
+        return created
+
+    async def get_sprint(self, sprint_id: int) -> Sprint | None:
+        """A sprint by id."""
+        row = await self._one("SELECT * FROM sprints WHERE id = ?", (sprint_id,))
+        return None if row is None else _sprint(row)
+
+    async def active_sprint(self, member_id: int) -> Sprint | None:
+        """The member's active sprint, if any."""
+        row = await self._one(
+            "SELECT * FROM sprints WHERE member_id = ? AND status = 'active'", (member_id,)
+        )
+        return None if row is None else _sprint(row)
+
+    async def member_sprints(self, member_id: int) -> list[Sprint]:
+        """All of a member's sprints, oldest first."""
+        rows = await self._all(
+            "SELECT * FROM sprints WHERE member_id = ? ORDER BY start_date, id", (member_id,)
+        )
+        return [_sprint(r) for r in rows]
+
+    async def active_sprints_in(self, community_id: int) -> list[tuple[Sprint, Member]]:
+        """Active sprints of a community with their members."""
+        rows = await self._all(
+            "SELECT s.id AS sid, s.member_id FROM sprints s JOIN members m ON m.id = s.member_id"
+            " WHERE m.community_id = ? AND s.status = 'active'",
+            (community_id,),
+        )
+        out = []
+        for row in rows:
+            sprint = await self.get_sprint(int(row["sid"]))
+            assert sprint is not None
+            out.append((sprint, await self.get_member(int(row["member_id"]))))
+        return out
+
+    async def update_sprint(self, sprint: Sprint) -> None:
+        """Save an edited sprint (goal, skill, deliverable, length, next prompt)."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE sprints SET goal = ?, skill = ?, deliverable_kind = ?, deliverable = ?,"
+                " weeks = ?, next_prompt_at = ? WHERE id = ?",
+                (
+                    sprint.goal,
+                    sprint.skill,
+                    sprint.deliverable_kind,
+                    sprint.deliverable,
+                    sprint.weeks,
+                    _opt_ts(sprint.next_prompt_at),
+                    sprint.id,
+                ),
+            )
+
+    async def end_sprint(
+        self,
+        sprint: Sprint,
+        status: SprintStatus,
+        at: datetime,
+        *,
+        outcome_url: str | None = None,
+        reason: str | None = None,
+        outbox: Sequence[NewOutbox] = (),
+    ) -> None:
+        """Complete or abandon a sprint and queue its announcements in one transaction."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE sprints SET status = ?, ended_at = ?, outcome_url = ?, abandon_reason = ?,"
+                " next_prompt_at = NULL WHERE id = ? AND status = 'active'",
+                (status.value, _ts(at), outcome_url, reason, sprint.id),
+            )
+            for item in outbox:
+                await self._enqueue(db, item, at)
+
+    # --- check-in weeks -------------------------------------------------------------
+
+    async def weeks(self, sprint_id: int) -> list[CheckinWeek]:
+        """A sprint's check-in weeks in order."""
+        rows = await self._all(
+            "SELECT * FROM checkin_weeks WHERE sprint_id = ? ORDER BY week", (sprint_id,)
+        )
+        return [_week(r) for r in rows]
+
+    async def add_week(self, week: NewWeek) -> CheckinWeek:
+        """Record a week ahead of its prompt (a member skipping next week)."""
+        async with self._tx() as db:
+            week_id = await self._insert_week(db, week)
+        rows = await self._all("SELECT * FROM checkin_weeks WHERE id = ?", (week_id,))
+        return _week(rows[0])
+
+    async def _insert_week(
+        self, db: aiosqlite.Connection, week: NewWeek, prompt_outbox_id: int | None = None
+    ) -> int:
+        cursor = await db.execute(
+            "INSERT INTO checkin_weeks (sprint_id, community_id, week, status, opens_at,"
+            " closes_at, community_week, remind_at, prompt_outbox_id, skip_reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                week.sprint_id,
+                week.community_id,
+                week.week,
+                week.status.value,
+                _ts(week.opens_at),
+                _ts(week.closes_at),
+                week.community_week.isoformat(),
+                _opt_ts(week.remind_at),
+                prompt_outbox_id,
+                week.skip_reason,
+            ),
+        )
+        assert cursor.lastrowid is not None
+        return cursor.lastrowid
+
+    async def open_week(
+        self,
+        sprint: Sprint,
+        week: NewWeek | None,
+        prompt: NewOutbox | None,
+        next_prompt_at: datetime | None,
+        now: datetime,
+    ) -> bool:
+        """Advance a sprint past one week slot: record the week, queue its prompt, move on.
+
+        Everything happens in one transaction guarded by the sprint's week counter, so a
+        week is decided once even if two ticks race; returns False if it was already done.
+        """
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE sprints SET next_week = next_week + 1, next_prompt_at = ?"
+                " WHERE id = ? AND next_week = ? AND status = 'active'",
+                (_opt_ts(next_prompt_at), sprint.id, sprint.next_week),
+            )
+            if cursor.rowcount != 1:
+                return False
+            outbox_id = await self._enqueue(db, prompt, now) if prompt else None
+            if week is not None:
+                await self._insert_week(db, week, outbox_id)
+            return True
+
+    async def save_checkin(
+        self,
+        week: CheckinWeek,
+        *,
+        progress: str,
+        blockers: str,
+        confidence: int,
+        hours: int | None,
+        now: datetime,
+        outbox: Sequence[NewOutbox] = (),
+    ) -> CheckinWeek:
+        """Store (or update) a week's check-in answers, with any messages it triggers."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE checkin_weeks SET status = 'done', progress = ?, blockers = ?,"
+                " confidence = ?, hours = ?, submitted_at = ?, skip_reason = '' WHERE id = ?",
+                (progress, blockers, confidence, hours, _ts(now), week.id),
+            )
+            for item in outbox:
+                await self._enqueue(db, item, now)
+            row = await (
+                await db.execute("SELECT * FROM checkin_weeks WHERE id = ?", (week.id,))
+            ).fetchone()
+        assert row is not None
+        return _week(row)
+
+    async def skip_week(
+        self,
+        week: CheckinWeek,
+        reason: str,
+        outbox: Sequence[NewOutbox] = (),
+        now: datetime | None = None,
+    ) -> None:
+        """Mark an open week as skipped."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE checkin_weeks SET status = 'skipped', skip_reason = ? WHERE id = ?",
+                (reason, week.id),
+            )
+            for item in outbox:
+                assert now is not None
+                await self._enqueue(db, item, now)
+
+    async def due_prompts(self, now: datetime, limit: int = 1000) -> list[DuePrompt]:
+        """Active sprints whose next week slot has come."""
+        rows = await self._all(
+            "SELECT s.*, m.id AS mid FROM sprints s JOIN members m ON m.id = s.member_id"
+            " WHERE s.status = 'active' AND s.next_prompt_at IS NOT NULL AND s.next_prompt_at <= ?"
+            " ORDER BY s.next_prompt_at LIMIT ?",
+            (_ts(now), limit),
+        )
+        return await self._with_people([(_sprint(r), int(r["mid"])) for r in rows])
+
+    async def _with_people(self, items: list[tuple[Sprint, int]]) -> list[DuePrompt]:
+        out: list[DuePrompt] = []
+        communities: dict[int, Community] = {}
+        for sprint, member_id in items:
+            member = await self.get_member(member_id)
+            if member.community_id not in communities:
+                communities[member.community_id] = await self.get_community(member.community_id)
+            out.append(DuePrompt(sprint, member, communities[member.community_id]))
+        return out
+
+    async def due_reminders(self, now: datetime, limit: int = 1000) -> list[DueReminder]:
+        """Open, unanswered weeks whose reminder time has come and whose window is still open."""
+        rows = await self._all(
+            "SELECT w.*, s.member_id FROM checkin_weeks w JOIN sprints s ON s.id = w.sprint_id"
+            " WHERE w.status = 'open' AND w.reminded_at IS NULL AND w.remind_at <= ?"
+            " AND w.closes_at > ? AND s.status = 'active' ORDER BY w.remind_at LIMIT ?",
+            (_ts(now), _ts(now), limit),
+        )
+        out = []
+        for row in rows:
+            member = await self.get_member(int(row["member_id"]))
+            out.append(
+                DueReminder(_week(row), member, await self.get_community(member.community_id))
+            )
+        return out
+
+    async def mark_reminded(
+        self, week: CheckinWeek, reminder: NewOutbox | None, now: datetime
+    ) -> None:
+        """Record that a week's reminder was decided (and queue it)."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE checkin_weeks SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",
+                (_ts(now), week.id),
+            )
+            if cursor.rowcount == 1 and reminder is not None:
+                await self._enqueue(db, reminder, now)
+
+    async def due_summaries(self, now: datetime) -> list[tuple[int, date]]:
+        """Community weeks whose every check-in window has closed and have no summary yet."""
+        rows = await self._all(
+            "SELECT w.community_id, w.community_week FROM checkin_weeks w"
+            " LEFT JOIN summaries s ON s.community_id = w.community_id"
+            " AND s.community_week = w.community_week"
+            " WHERE s.community_id IS NULL"
+            " GROUP BY w.community_id, w.community_week HAVING MAX(w.closes_at) <= ?"
+            " ORDER BY w.community_week",
+            (_ts(now),),
+        )
+        return [(int(r[0]), date.fromisoformat(r[1])) for r in rows]
+
+    async def summary_rows(self, community_id: int, community_week: date) -> list[SummaryRow]:
+        """Each member's check-in week for a community week, with member and sprint."""
+        rows = await self._all(
+            "SELECT w.*, s.member_id FROM checkin_weeks w JOIN sprints s ON s.id = w.sprint_id"
+            " WHERE w.community_id = ? AND w.community_week = ? ORDER BY w.id",
+            (community_id, community_week.isoformat()),
+        )
+        out = []
+        for row in rows:
+            week = _week(row)
+            sprint = await self.get_sprint(week.sprint_id)
+            assert sprint is not None
+            out.append(SummaryRow(week, await self.get_member(int(row["member_id"])), sprint))
+        return out
+
+    async def streak_weeks(self, sprint_ids: Sequence[int]) -> dict[int, list[CheckinWeek]]:
+        """Weeks of several sprints at once (for summaries)."""
+        if not sprint_ids:
+            return {}
+        marks = ",".join("?" for _ in sprint_ids)
+        rows = await self._all(
+            f"SELECT * FROM checkin_weeks WHERE sprint_id IN ({marks}) ORDER BY sprint_id, week",
+            list(sprint_ids),
+        )
+        out: dict[int, list[CheckinWeek]] = {i: [] for i in sprint_ids}
+        for row in rows:
+            out[int(row["sprint_id"])].append(_week(row))
+        return out
+
+    async def average_confidence(self, community_id: int, community_week: date) -> float | None:
+        """The community's average confidence for a week, over done check-ins."""
+        row = await self._one(
+            "SELECT AVG(confidence) FROM checkin_weeks WHERE community_id = ?"
+            " AND community_week = ? AND status = 'done'",
+            (community_id, community_week.isoformat()),
+        )
+        return None if row is None or row[0] is None else float(row[0])
+
+    async def record_summary(
+        self, community_id: int, community_week: date, summary: NewOutbox, now: datetime
+    ) -> bool:
+        """Queue a week's summary once; returns False if it was already decided."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "INSERT OR IGNORE INTO summaries (community_id, community_week, created_at)"
+                " VALUES (?, ?, ?)",
+                (community_id, community_week.isoformat(), _ts(now)),
+            )
+            if cursor.rowcount != 1:
+                return False
+            outbox_id = await self._enqueue(db, summary, now)
+            await db.execute(
+                "UPDATE summaries SET outbox_id = ? WHERE community_id = ? AND community_week = ?",
+                (outbox_id, community_id, community_week.isoformat()),
+            )
+            return True
+
+    # --- outbox -----------------------------------------------------------------------
+
+    async def _enqueue(self, db: aiosqlite.Connection, item: NewOutbox, now: datetime) -> int:
+        dest = item.destination
+        cursor = await db.execute(
+            "INSERT INTO outbox (community_id, dest_kind, member_id, purpose, payload, dedupe_key,"
+            " edit_of, not_before, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (dedupe_key) DO NOTHING",
+            (
+                item.community_id,
+                dest.kind.value,
+                dest.member_id,
+                dest.purpose.value if dest.purpose else None,
+                item.payload,
+                item.dedupe_key,
+                item.edit_of,
+                _ts(now),
+                _ts(now),
+            ),
+        )
+        if cursor.rowcount == 1 and cursor.lastrowid is not None:
+            return cursor.lastrowid
+        row = await (
+            await db.execute("SELECT id FROM outbox WHERE dedupe_key = ?", (item.dedupe_key,))
+        ).fetchone()
+        assert row is not None
+        return int(row[0])
+
+    async def enqueue(self, items: Sequence[NewOutbox], now: datetime) -> list[int]:
+        """Queue messages on their own (a command's announcement)."""
+        async with self._tx() as db:
+            return [await self._enqueue(db, item, now) for item in items]
+
+    async def due_outbox(
+        self, now: datetime, platforms: Sequence[str], limit: int = 200
+    ) -> list[DueOutbox]:
+        """Queued messages ready to send on the given platforms, oldest first."""
+        if not platforms:
+            return []
+        marks = ",".join("?" for _ in platforms)
+        rows = await self._all(
+            "SELECT o.*, c.platform, c.ext_id AS community_ext FROM outbox o"
+            " JOIN communities c ON c.id = o.community_id"
+            " WHERE o.status IN ('pending', 'sending') AND o.not_before <= ?"
+            f" AND c.platform IN ({marks})"
+            " ORDER BY o.not_before, o.id LIMIT ?",
+            (_ts(now), *platforms, limit),
+        )
+        return [DueOutbox(_outbox(r), str(r["platform"]), str(r["community_ext"])) for r in rows]
+
+    async def get_outbox(self, outbox_id: int) -> OutboxItem | None:
+        """A queued or delivered message by id."""
+        row = await self._one("SELECT * FROM outbox WHERE id = ?", (outbox_id,))
+        return None if row is None else _outbox(row)
+
+    async def claim_outbox(self, outbox_id: int) -> None:
+        """Mark a message as being sent (so a crash mid-send is visible at restart)."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
+                (outbox_id,),
+            )
+
+    async def mark_delivered(
+        self, outbox_id: int, channel_ref: str | None, message_ref: str | None, now: datetime
+    ) -> None:
+        """Record a successful delivery."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE outbox SET status = 'delivered', channel_ref = ?, message_ref = ?,"
+                " delivered_at = ?, last_error = NULL WHERE id = ?",
+                (channel_ref, message_ref, _ts(now), outbox_id),
+            )
+
+    async def reschedule_outbox(self, outbox_id: int, not_before: datetime, error: str) -> None:
+        """Put a message back in the queue to retry later."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE outbox SET status = 'pending', not_before = ?, last_error = ? WHERE id = ?",
+                (_ts(not_before), error[:500], outbox_id),
+            )
+
+    async def fail_outbox(self, outbox_id: int, error: str) -> None:
+        """Give up on a message for good."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
+                (error[:500], outbox_id),
+            )
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """How many queued messages are in each state."""
+        rows = await self._all("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    async def next_due_at(self, platforms: Sequence[str]) -> datetime | None:
+        """The earliest moment anything is due: a prompt, a reminder, a summary or a send."""
+        marks = ",".join("?" for _ in platforms) or "''"
+        row = await self._one(
+            "SELECT MIN(t) FROM ("
+            " SELECT MIN(next_prompt_at) AS t FROM sprints WHERE status = 'active'"
+            " UNION ALL SELECT MIN(remind_at) FROM checkin_weeks"
+            "  WHERE status = 'open' AND reminded_at IS NULL"
+            " UNION ALL SELECT MAX(w.closes_at) FROM checkin_weeks w"
+            "  LEFT JOIN summaries s ON s.community_id = w.community_id"
+            "  AND s.community_week = w.community_week WHERE s.community_id IS NULL"
+            "  GROUP BY w.community_id, w.community_week"
+            " UNION ALL SELECT MIN(o.not_before) FROM outbox o JOIN communities c"
+            "  ON c.id = o.community_id WHERE o.status IN ('pending', 'sending')"
+            f"  AND c.platform IN ({marks})"
+            ")",
+            list(platforms),
+        )
+        return None if row is None or row[0] is None else _dt(row[0])
+
+
+def _community(row: aiosqlite.Row) -> Community:
+    hour, minute = (int(x) for x in str(row["checkin_time"]).split(":"))
+    return Community(
+        id=int(row["id"]),
+        platform=str(row["platform"]),
+        ext_id=str(row["ext_id"]),
+        name=str(row["name"]),
+        checkin_weekday=int(row["checkin_weekday"]),
+        checkin_time=time(hour, minute),
+        reminder_hours=int(row["reminder_hours"]),
+        default_timezone=str(row["default_timezone"]),
+    )
+
+
+def _member(row: aiosqlite.Row, platform: str, skills: tuple[str, ...]) -> Member:
+    return Member(
+        id=int(row["id"]),
+        community_id=int(row["community_id"]),
+        platform=platform,
+        ext_id=str(row["ext_id"]),
+        display_name=str(row["display_name"]),
+        timezone=row["timezone"],
+        skills=skills,
+        current_role=str(row["current_role"]),
+        heading=str(row["heading"]),
+        share_blockers=bool(row["share_blockers"]),
+        paused=bool(row["paused"]),
+        dm_note_sent=bool(row["dm_note_sent"]),
+    )
+
+
+def _sprint(row: aiosqlite.Row) -> Sprint:
+    return Sprint(
+        id=int(row["id"]),
+        member_id=int(row["member_id"]),
+        goal=str(row["goal"]),
+        skill=str(row["skill"]),
+        deliverable_kind=str(row["deliverable_kind"]),
+        deliverable=str(row["deliverable"]),
+        start_date=date.fromisoformat(row["start_date"]),
+        weeks=int(row["weeks"]),
+        status=SprintStatus(row["status"]),
+        created_at=_dt(row["created_at"]),
+        next_week=int(row["next_week"]),
+        next_prompt_at=_opt_dt(row["next_prompt_at"]),
+        ended_at=_opt_dt(row["ended_at"]),
+        outcome_url=row["outcome_url"],
+        abandon_reason=row["abandon_reason"],
+    )
+
+
+def _week(row: aiosqlite.Row) -> CheckinWeek:
+    return CheckinWeek(
+        id=int(row["id"]),
+        sprint_id=int(row["sprint_id"]),
+        week=int(row["week"]),
+        status=WeekStatus(row["status"]),
+        opens_at=_dt(row["opens_at"]),
+        closes_at=_dt(row["closes_at"]),
+        community_week=date.fromisoformat(row["community_week"]),
+        progress=str(row["progress"]),
+        blockers=str(row["blockers"]),
+        confidence=row["confidence"],
+        hours=row["hours"],
+        submitted_at=_opt_dt(row["submitted_at"]),
+        remind_at=_opt_dt(row["remind_at"]),
+        reminded_at=_opt_dt(row["reminded_at"]),
+        prompt_outbox_id=row["prompt_outbox_id"],
+        skip_reason=str(row["skip_reason"]),
+    )
+
+
+def _outbox(row: aiosqlite.Row) -> OutboxItem:
+    kind = DestinationKind(row["dest_kind"])
+    destination = (
+        Destination.dm(int(row["member_id"]))
+        if kind is DestinationKind.DM
+        else Destination.channel(ChannelPurpose(row["purpose"]))
+    )
+    return OutboxItem(
+        id=int(row["id"]),
+        community_id=int(row["community_id"]),
+        destination=destination,
+        payload=str(row["payload"]),
+        dedupe_key=row["dedupe_key"],
+        edit_of=row["edit_of"],
+        status=OutboxStatus(row["status"]),
+        attempts=int(row["attempts"]),
+        not_before=_dt(row["not_before"]),
+        created_at=_dt(row["created_at"]),
+        channel_ref=row["channel_ref"],
+        message_ref=row["message_ref"],
+        last_error=row["last_error"],
+    )
