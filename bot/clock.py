@@ -67,3 +67,11 @@ class OffsetClock:
     def advance(self, delta: timedelta) -> None:
         """Skip ahead by a duration."""
         self.set(self.now() + delta)
+
+
+class MovableClock(Clock, Protocol):
+    """A clock that can be moved forward (fake and fast-forward clocks)."""
+
+    def set(self, moment: datetime) -> None:
+        """Jump forward to a moment."""
+        ...

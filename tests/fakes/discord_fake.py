@@ -2,8 +2,9 @@
 
 The fake is an aiohttp server on 127.0.0.1 (ephemeral port) that the *real* discord.py client can
 log in to.  Point discord.py at it with :func:`tests.fakes.discord_fixtures.patch_discord_py` (or
-the ``discord_fake`` fixture), which sets ``discord.http.Route.BASE`` to :attr:`DiscordFake.api_base`
-and ``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY`` to :attr:`DiscordFake.gateway_url`.
+the ``discord_fake`` fixture), which sets ``discord.http.Route.BASE`` to
+:attr:`DiscordFake.api_base` and ``discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY`` to
+:attr:`DiscordFake.gateway_url`.
 
 Everything the client sends is recorded (:class:`RecordedRequest`, :class:`GatewayFrame`) and can be
 awaited with :meth:`DiscordFake.wait_for` / :meth:`DiscordFake.wait_for_gateway`, which are woken on
@@ -85,7 +86,8 @@ CALLBACK_MODAL = 9
 MESSAGE_FLAG_EPHEMERAL = 1 << 6
 MESSAGE_FLAG_LOADING = 1 << 7
 
-# Gateway intents the fake honours when echoing the bot's own messages back as events.
+# Gateway intents the fake honours (member lists, echoing the bot's own messages as events).
+INTENT_GUILD_MEMBERS = 1 << 1
 INTENT_GUILD_MESSAGES = 1 << 9
 INTENT_DIRECT_MESSAGES = 1 << 12
 
@@ -382,9 +384,9 @@ class GatewaySession:
 def _zstd_compressor() -> Callable[[bytes], bytes]:
     """Streaming zstd, used only when the client asks for zstd-stream (it has zstd installed)."""
     try:
-        import zstandard  # type: ignore[import-not-found]  # noqa: PLC0415
+        import zstandard  # type: ignore[import-not-found]
     except ImportError:  # Python 3.14+ ships compression.zstd
-        from compression import zstd  # type: ignore[import-not-found]  # noqa: PLC0415
+        from compression import zstd  # type: ignore[import-not-found]
 
         std = zstd.ZstdCompressor()
         return lambda data: bytes(std.compress(data, mode=zstd.ZstdCompressor.FLUSH_BLOCK))
@@ -456,7 +458,10 @@ class DiscordFake:
         app = web.Application()
         app.router.add_get("/gateway", self._handle_gateway)
         app.router.add_route("*", "/{tail:.*}", self._handle_rest)
-        self._runner = web.AppRunner(app, handle_signals=False, access_log=None)
+        # A short shutdown timeout: a hung handler must not stall test teardown for 60 s.
+        self._runner = web.AppRunner(
+            app, handle_signals=False, access_log=None, shutdown_timeout=2.0
+        )
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         self._port = int(self._runner.addresses[0][1])
@@ -546,10 +551,15 @@ class DiscordFake:
             }
         return channel_id
 
-    def guild_create_payload(self, guild_id: int) -> JSON:
-        """Return the GUILD_CREATE payload for a configured guild."""
+    def guild_create_payload(self, guild_id: int, intents: int = INTENT_GUILD_MEMBERS) -> JSON:
+        """Return the GUILD_CREATE payload for a configured guild.
+
+        Like Discord, other members are only listed with the privileged GUILD_MEMBERS intent;
+        without it ``members`` holds just the bot.
+        """
         guild = self.guilds[guild_id]
         member_ids = [self.bot_user.id, *(m.id for m in guild.members if m.id != self.bot_user.id)]
+        listed = member_ids if intents & INTENT_GUILD_MEMBERS else member_ids[:1]
         return {
             "id": str(guild.id),
             "name": guild.name,
@@ -603,7 +613,7 @@ class DiscordFake:
             "large": False,
             "unavailable": False,
             "member_count": len(member_ids),
-            "members": [self.member_payload(guild.id, uid) for uid in member_ids],
+            "members": [self.member_payload(guild.id, uid) for uid in listed],
             "channels": [
                 {k: v for k, v in self._channels[c.id].items() if k != "guild_id"}
                 for c in guild.channels
@@ -755,12 +765,17 @@ class DiscordFake:
     def _edit_message(self, message: JSON, body: JSON, files: Sequence[RecordedFile]) -> JSON:
         for key in ("content", "embeds", "components"):
             if key in body:
-                message[key] = body[key] if body[key] is not None else ([] if key != "content" else "")
+                message[key] = (
+                    body[key] if body[key] is not None else ([] if key != "content" else "")
+                )
         if "flags" in body and body["flags"] is not None:
             message["flags"] = int(body["flags"])
         message["flags"] = int(message.get("flags", 0)) & ~MESSAGE_FLAG_LOADING
         if files:
-            message["attachments"] = [*message.get("attachments", []), *map(self._attachment, files)]
+            message["attachments"] = [
+                *message.get("attachments", []),
+                *map(self._attachment, files),
+            ]
         if "content" in body:
             self._apply_mentions(message, body.get("allowed_mentions"))
         message["edited_timestamp"] = _now_iso()
@@ -924,7 +939,8 @@ class DiscordFake:
             ready["shard"] = data["shard"]
         await self._send_dispatch(session, "READY", ready)
         for guild_id in self.guilds:
-            await self._send_dispatch(session, "GUILD_CREATE", self.guild_create_payload(guild_id))
+            guild = self.guild_create_payload(guild_id, session.intents)
+            await self._send_dispatch(session, "GUILD_CREATE", guild)
 
     async def _resume(self, session: GatewaySession, data: JSON) -> None:
         previous = self._resumable.get(str(data.get("session_id")))
@@ -996,7 +1012,9 @@ class DiscordFake:
             user_id = self._default_user_id(guild_id)
         if channel_id is None:
             channel_id = (
-                self.dm_channel_id(user_id) if guild_id is None else self._default_channel_id(guild_id)
+                self.dm_channel_id(user_id)
+                if guild_id is None
+                else self._default_channel_id(guild_id)
             )
         payload: JSON = {
             "id": str(self.new_snowflake()),
@@ -1041,7 +1059,9 @@ class DiscordFake:
         ``data.guild_id`` come from the commands the client synced (discord.py looks guild
         commands up by ``data.guild_id``).
         """
-        guild_id = None if context.get("dm") else context.get("guild_id") or self._default_guild_id()
+        guild_id = (
+            None if context.get("dm") else context.get("guild_id") or self._default_guild_id()
+        )
         data: JSON = {"id": str(self.new_snowflake()), "name": name, "type": 1}
         guild_synced = [c for c in self.commands.get(guild_id, []) if c["name"] == name]
         global_synced = [c for c in self.commands.get(None, []) if c["name"] == name]
@@ -1116,7 +1136,10 @@ class DiscordFake:
         return self.build_interaction(INTERACTION_MODAL_SUBMIT, data, **context)
 
     def build_modal_submit_for(
-        self, modal: JSON | RecordedRequest, values: Mapping[str, str | Sequence[str]], **context: Any
+        self,
+        modal: JSON | RecordedRequest,
+        values: Mapping[str, str | Sequence[str]],
+        **context: Any,
     ) -> JSON:
         """Return the modal submit Discord would send for a modal the bot showed (type 9 data).
 
@@ -1151,10 +1174,16 @@ class DiscordFake:
 
     def interaction_state(self, interaction: JSON | InteractionState) -> InteractionState:
         """Return the fake's state for a pushed interaction payload."""
-        token = interaction.token if isinstance(interaction, InteractionState) else interaction["token"]
+        token = (
+            interaction.token if isinstance(interaction, InteractionState) else interaction["token"]
+        )
         return self.interactions[token]
 
-    async def wait_for_callback(self, interaction: JSON, timeout: float = 5.0) -> RecordedRequest:
+    async def wait_for_callback(
+        self,
+        interaction: JSON,
+        timeout: float = 5.0,  # noqa: ASYNC109 - a default deadline stops a broken test hanging
+    ) -> RecordedRequest:
         """Wait for the interaction's callback request and return it."""
         path = f"/interactions/{interaction['id']}/{interaction['token']}/callback"
         found = await self.wait_for(lambda r: r.method == "POST" and r.path == path, 1, timeout)
@@ -1176,7 +1205,7 @@ class DiscordFake:
         self,
         match: str | Callable[[RecordedRequest], bool],
         count: int = 1,
-        timeout: float = 5.0,
+        timeout: float = 5.0,  # noqa: ASYNC109 - see wait_for_callback
     ) -> list[RecordedRequest]:
         """Wait until ``count`` requests match, then return all matches."""
         predicate = _as_predicate(match)
@@ -1196,23 +1225,18 @@ class DiscordFake:
         self,
         match: int | str | Callable[[GatewayFrame], bool],
         count: int = 1,
-        timeout: float = 5.0,
+        timeout: float = 5.0,  # noqa: ASYNC109 - see wait_for_callback
         direction: Literal["recv", "send"] = "recv",
     ) -> list[GatewayFrame]:
         """Wait until ``count`` gateway frames match (op code, event name or predicate)."""
         predicate = _frame_predicate(match, direction)
-        await self._wait(
-            lambda: sum(map(predicate, self.gateway_frames)) >= count, timeout, match
-        )
+        await self._wait(lambda: sum(map(predicate, self.gateway_frames)) >= count, timeout, match)
         return self.gateway_find(predicate, direction)
 
-    async def _wait(self, done: Callable[[], bool], timeout: float, what: object) -> None:
-        async def waiter() -> None:
-            async with self._changed:
-                await self._changed.wait_for(done)
-
+    async def _wait(self, done: Callable[[], bool], seconds: float, what: object) -> None:
         try:
-            await asyncio.wait_for(waiter(), timeout)
+            async with asyncio.timeout(seconds), self._changed:
+                await self._changed.wait_for(done)
         except TimeoutError:
             seen = [f"{r.method} {r.path} -> {r.status}" for r in self.requests[-20:]]
             raise AssertionError(f"timed out waiting for {what!r}; last requests: {seen}") from None
@@ -1241,14 +1265,18 @@ class DiscordFake:
         """Answer the next ``count`` requests of ``route`` with Discord's 429."""
         body = {"message": RATE_LIMIT_MESSAGE, "retry_after": retry_after, "global": is_global}
         self._faults.append(
-            _Fault(route, count, 429, body, retry_after, is_global, "global" if is_global else scope)
+            _Fault(
+                route, count, 429, body, retry_after, is_global, "global" if is_global else scope
+            )
         )
 
     def inject_error(
         self, route: str, status: int, *, code: int = 0, message: str = "", count: int = 1
     ) -> None:
-        """Answer the next ``count`` requests of ``route`` with ``status`` and Discord's error JSON."""
-        self._faults.append(_Fault(route, count, status, discord_error(code, message or str(status))))
+        """Answer the next ``count`` requests of ``route`` with ``status`` and Discord's error."""
+        self._faults.append(
+            _Fault(route, count, status, discord_error(code, message or str(status)))
+        )
 
     def enable_rate_limits(
         self,
@@ -1415,7 +1443,12 @@ class DiscordFake:
         else:
             self.rate_limit_stats.accepted += 1
             self.rate_limit_stats.accepted_by_route[route or f"{call.method} {path}"] += 1
-        answer = json.loads(response.text) if response.text else None
+        raw = response.body
+        answer = json.loads(bytes(raw)) if isinstance(raw, bytes | bytearray) and raw else None
+        # Send the answer before recording it, so a test woken by the record does not tear the
+        # client down while the response is still in flight.
+        await response.prepare(request)
+        await response.write_eof()
         await self._record(
             RecordedRequest(
                 call.method,
@@ -1476,7 +1509,7 @@ class DiscordFake:
     async def _get_app_info(self, call: _Call) -> _Result:
         return 200, self._app_info()
 
-    def _command_scope(self, call: _Call) -> int | None | _Result:
+    def _command_scope(self, call: _Call) -> int | _Result | None:
         if call.params["application_id"] != str(self.application_id):
             return 403, discord_error(50001, "Missing Access")
         guild = call.params.get("guild_id")
@@ -1605,10 +1638,13 @@ class DiscordFake:
                 extra["type"] = 20  # CHAT_INPUT_COMMAND
             if kind == CALLBACK_DEFERRED_CHANNEL_MESSAGE:
                 data = {"flags": int(data.get("flags") or 0) | MESSAGE_FLAG_LOADING}
-            elif not (data.get("content") or data.get("embeds") or data.get("components")):
-                if not call.files:
-                    return 400, discord_error(50006, "Cannot send an empty message")
-            message = self._store(self._message_from_body(state.channel_id, data, call.files, **extra))
+            elif not (
+                data.get("content") or data.get("embeds") or data.get("components") or call.files
+            ):
+                return 400, discord_error(50006, "Cannot send an empty message")
+            message = self._store(
+                self._message_from_body(state.channel_id, data, call.files, **extra)
+            )
             state.original_message_id = int(message["id"])
             resource = {"type": kind, "message": message}
             if kind == CALLBACK_CHANNEL_MESSAGE:
@@ -1635,7 +1671,9 @@ class DiscordFake:
             "id": str(state.id),
             "type": state.type,
             "response_message_loading": kind == CALLBACK_DEFERRED_CHANNEL_MESSAGE,
-            "response_message_ephemeral": bool(int(data.get("flags") or 0) & MESSAGE_FLAG_EPHEMERAL),
+            "response_message_ephemeral": bool(
+                int(data.get("flags") or 0) & MESSAGE_FLAG_EPHEMERAL
+            ),
         }
         if resource is not None:
             interaction["response_message_id"] = resource["message"]["id"]
@@ -1731,7 +1769,10 @@ def _frame_predicate(
 def _json(status: int, body: Any, headers: Mapping[str, str] | None = None) -> web.Response:
     if status == 204 or body is None:
         return web.Response(status=status, headers=headers)
-    return web.json_response(body, status=status, headers=headers)
+    # Exactly "application/json" (no charset): discord.py's json_or_text compares the header
+    # verbatim and would hand back a str otherwise.
+    all_headers = {**(headers or {}), "Content-Type": "application/json"}
+    return web.Response(status=status, body=json.dumps(body).encode(), headers=all_headers)
 
 
 async def _read_body(request: web.Request) -> tuple[Any, tuple[RecordedFile, ...]]:

@@ -1,0 +1,101 @@
+"""The `crossfade` command: run the bot (console when no platform is configured) or the demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Sequence
+
+from bot.config import Settings, load_dotenv_file, load_settings
+from bot.errors import StartupError
+from bot.logs import setup_logging
+
+
+def _write(line: str) -> None:
+    print(line, flush=True)
+
+
+async def run_console(settings: Settings) -> None:
+    """The console adapter on the SQLite file: a REPL in this terminal."""
+    from adapters.console.lines import LineSource, PromptSource, StreamSource
+    from adapters.console.session import CONSOLE_HELP
+    from adapters.console.wiring import build_session
+    from bot.clock import OffsetClock
+    from bot.scheduler import Scheduler
+    from bot.storage.sqlite import SqliteStore
+
+    store = await SqliteStore.open(settings.db_path)
+    interactive = sys.stdin.isatty()
+    clock = OffsetClock()
+    source: LineSource
+    if interactive:
+        source = PromptSource(
+            __import__("bot.app").app.build_registry(), settings.db_path.parent / ".console_history"
+        )
+    else:
+        source = StreamSource(sys.stdin, _write)
+    session = build_session(store, clock, source, _write)
+    _write(f"Crossfade console on {settings.db_path}. Type /help. {CONSOLE_HELP}")
+    scheduler = Scheduler(session.engine)
+    try:
+        await session.engine.tick()
+        if interactive:
+            from prompt_toolkit.patch_stdout import patch_stdout
+
+            scheduler.start()
+            with patch_stdout():
+                await session.run()
+        else:
+            await session.run()
+    finally:
+        scheduler.shutdown()
+        await store.close()
+
+
+async def run(settings: Settings) -> None:
+    """Run every configured platform, or the console when none is."""
+    if not (settings.wants_slack or settings.wants_discord):
+        await run_console(settings)
+        return
+    from adapters.platforms import run_platforms
+
+    await run_platforms(settings)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `crossfade` command."""
+    parser = argparse.ArgumentParser(
+        prog="crossfade",
+        description="Crossfade: learning sprints and weekly check-ins for audio communities.",
+    )
+    parser.add_argument(
+        "command",
+        nargs="?",
+        default="run",
+        choices=["run", "demo"],
+        help="run the bot (default; the console when no platform tokens are set), "
+        "or play a scripted demo",
+    )
+    args = parser.parse_args(argv)
+    try:
+        load_dotenv_file()
+        settings = load_settings()
+        setup_logging(
+            settings.log_level if args.command == "run" else "WARNING", settings.secrets()
+        )
+        if args.command == "demo":
+            from adapters.console.demo import run_demo
+
+            return 0 if asyncio.run(run_demo(_write)) else 1
+        asyncio.run(run(settings))
+    except StartupError as exc:
+        print(f"crossfade: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,257 @@
+"""The console REPL: type commands as any member, fill forms, press buttons, fast-forward time."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+from adapters.console.lines import LineSource
+from adapters.console.render import render_message
+from bot.app import Crossfade
+from bot.clock import MovableClock
+from bot.engine import Engine
+from bot.messages import Form, FormField, Message, Response
+from bot.models import Actor, ChannelPurpose
+
+PLATFORM = "console"
+COMMUNITY = "console"
+DEFAULT_CHANNELS = {
+    ChannelPurpose.CHECKINS: "check-ins",
+    ChannelPurpose.ANNOUNCEMENTS: "announcements",
+}
+_DURATION = re.compile(r"(\d+)\s*(w|d|h|m)")
+_UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
+
+CONSOLE_HELP = (
+    "Console: /as <name> [admin] switch member · /channel <name> switch channel · "
+    "/advance 7d fast-forward (w, d, h, m) · /press <n> press a button · /whoami · /quit"
+)
+
+
+def parse_duration(raw: str) -> timedelta | None:
+    """Read ``7d``, ``2h30m`` or ``1w``; None if it isn't a duration."""
+    cleaned = raw.replace(" ", "").lower()
+    parts = _DURATION.findall(cleaned)
+    if not parts or "".join(n + u for n, u in parts) != cleaned:
+        return None
+    return timedelta(**{_UNITS[u]: sum(int(n) for n, x in parts if x == u) for _, u in parts})
+
+
+class ConsoleSession:
+    """One terminal session in the console community."""
+
+    def __init__(
+        self,
+        core: Crossfade,
+        engine: Engine,
+        clock: MovableClock,
+        source: LineSource,
+        write: Callable[[str], None],
+    ) -> None:
+        self.core = core
+        self.engine = engine
+        self.clock = clock
+        self.source = source
+        self.write = write
+        self.member = "host"
+        self.admin = True
+        self.channel = "general"
+        self._zones: dict[str, str] = {}
+        self._buttons: dict[str, tuple[str, str]] = {}
+
+    def actor(self) -> Actor:
+        """The current member as the core sees them."""
+        return Actor(
+            platform=PLATFORM,
+            community_id=COMMUNITY,
+            user_id=self.member.lower(),
+            display_name=self.member,
+            community_name="Console",
+            is_admin=self.admin,
+            channel_id=self.channel,
+        )
+
+    def register_buttons(self, message: Message, owner: str) -> list[str]:
+        """Number a message's buttons so /press can find them."""
+        ids = []
+        for button in message.buttons:
+            number = str(len(self._buttons) + 1)
+            self._buttons[number] = (button.action, owner)
+            ids.append(number)
+        return ids
+
+    async def zone_name(self) -> str:
+        """The current member's time zone name."""
+        community, member = await self.core.store.ensure_member(self.actor(), self.clock.now())
+        return member.timezone or community.default_timezone
+
+    async def setup(self) -> None:
+        """Give the console community its channels the first time, so summaries have a home."""
+        community, _ = await self.core.store.ensure_member(self.actor(), self.clock.now())
+        have = await self.core.store.channels(community.id)
+        for purpose, name in DEFAULT_CHANNELS.items():
+            if purpose not in have:
+                await self.core.store.set_channel(community.id, purpose, name)
+
+    async def prompt(self) -> str:
+        """The input prompt: who you are, where, and the time in your zone."""
+        zone = ZoneInfo(await self.zone_name())
+        local = self.clock.now().astimezone(zone).strftime("%a %d %b %H:%M")
+        return f"[{local}] {self.member}@#{self.channel}> "
+
+    async def run(self) -> None:
+        """Read and run lines until the input ends or /quit."""
+        await self.setup()
+        while True:
+            line = await self.source.read(await self.prompt())
+            if line is None or not await self.handle(line):
+                return
+
+    async def handle(self, line: str) -> bool:
+        """Run one line; False means quit."""
+        line = line.strip()
+        if not line:
+            return True
+        if not line.startswith("/"):
+            self.write("Commands start with / (try /help). " + CONSOLE_HELP)
+            return True
+        word, _, rest = line[1:].partition(" ")
+        word = word.lower()
+        if word in ("quit", "exit"):
+            return False
+        meta = {
+            "as": self._as,
+            "advance": self._advance,
+            "press": self._press,
+            "channel": self._channel,
+            "whoami": self._whoami,
+        }.get(word)
+        if meta is not None:
+            await meta(rest.strip())
+        else:
+            await self.show(await self.core.run_line(self.actor(), line))
+            if word == "help":
+                self.write(CONSOLE_HELP)
+        # Deliver what the command queued (announcements, edits) right away.
+        await self.engine.tick()
+        return True
+
+    async def show(self, response: Response) -> None:
+        """Print a response, running any form it opens."""
+        zone = ZoneInfo(await self.zone_name())
+        if response.message is not None:
+            lines = render_message(
+                response.message,
+                zone,
+                self.clock.now(),
+                self.register_buttons(response.message, self.member.lower()),
+            )
+            if response.public:
+                lines.insert(0, f"\u2500\u2500 #{self.channel} (everyone sees this) \u2500\u2500")
+            self.write("\n".join(lines))
+        if response.form is not None:
+            follow = await self.fill(response.form)
+            if follow is not None:
+                await self.show(follow)
+
+    async def _ask(self, form: Form, field: FormField) -> str | None:
+        notes = []
+        if field.choices:
+            notes.append(", ".join(v for v, _ in field.choices))
+        elif field.hint:
+            notes.append(field.hint)
+        if not field.required:
+            notes.append("optional, Enter skips")
+        if field.value:
+            notes.append(f"Enter keeps: {field.value}")
+        prompt = f"  {field.label}" + (f" ({'; '.join(notes)})" if notes else "") + ": "
+        while True:
+            answer = await self.source.read(prompt)
+            if answer is None or answer.strip() == "/cancel":
+                return None
+            value = answer.strip() or field.value
+            problem = await self.core.check_field(self.actor(), form.form_id, field.name, value)
+            if problem is None:
+                return value
+            self.write(f"  \u2717 {problem}")
+
+    async def fill(self, form: Form) -> Response | None:
+        """Ask a form's fields one by one, then submit; None if cancelled."""
+        self.write(
+            f"\u250c {form.title} \u2014 fill in each field (/cancel stops, nothing is saved)"
+        )
+        values: dict[str, str] = {}
+        fields = list(form.fields)
+        while True:
+            for field in fields:
+                answer = await self._ask(form, field)
+                if answer is None:
+                    self.write("\u2514 Cancelled; nothing was saved.")
+                    return None
+                values[field.name] = answer
+            response = await self.core.submit_form(self.actor(), form.form_id, values)
+            if not response.field_errors:
+                self.write("\u2514")
+                return response
+            for problem in response.field_errors.values():
+                self.write(f"  \u2717 {problem}")
+            fields = [f for f in form.fields if f.name in response.field_errors]
+
+    async def _as(self, rest: str) -> None:
+        words = rest.split()
+        if not words or not re.fullmatch(r"[A-Za-z][\w.-]{0,31}", words[0]):
+            self.write("Usage: /as <name> [admin] \u2014 a name of letters, digits, . _ or -")
+            return
+        self.member = words[0]
+        self.admin = len(words) > 1 and words[1].lower() == "admin"
+        await self.core.store.ensure_member(self.actor(), self.clock.now())
+        role = " (admin)" if self.admin else ""
+        self.write(f"You are now {self.member}{role}, in #{self.channel}.")
+
+    async def _channel(self, rest: str) -> None:
+        name = rest.lstrip("#").strip()
+        if not re.fullmatch(r"[\w-]{1,40}", name):
+            self.write("Usage: /channel <name>, e.g. /channel check-ins")
+            return
+        self.channel = name
+        self.write(f"You are now in #{name}.")
+
+    async def _whoami(self, rest: str) -> None:
+        role = "admin" if self.admin else "member"
+        self.write(f"{self.member} ({role}) in #{self.channel}, time zone {await self.zone_name()}")
+
+    async def _press(self, rest: str) -> None:
+        number = rest.strip().strip("[]")
+        found = self._buttons.get(number)
+        if found is None:
+            self.write("Usage: /press <number> \u2014 the number shown in [brackets] on a button.")
+            return
+        action, _owner = found
+        await self.show(await self.core.press(self.actor(), action))
+
+    async def advance(self, delta: timedelta) -> None:
+        """Move the clock forward, stopping at each due moment so everything fires on time."""
+        target = self.clock.now() + delta
+        for _ in range(100_000):
+            due = await self.engine.next_due_at()
+            if due is None or due > target:
+                break
+            if due > self.clock.now():
+                self.clock.set(due)
+            report = await self.engine.tick()
+            idle = not any(vars(report.cycle).values()) and not any(vars(report.delivery).values())
+            if due <= self.clock.now() and idle:
+                break
+        self.clock.set(target)
+        await self.engine.tick()
+
+    async def _advance(self, rest: str) -> None:
+        delta = parse_duration(rest)
+        if delta is None or delta <= timedelta():
+            self.write("Usage: /advance <duration>, e.g. /advance 7d, /advance 3h, /advance 1w2d")
+            return
+        await self.advance(delta)
+        zone = ZoneInfo(await self.zone_name())
+        self.write(f"\u23e9 Now {self.clock.now().astimezone(zone):%a %d %b %Y %H:%M %Z}.")
