@@ -21,6 +21,7 @@ async def run_console(settings: Settings) -> None:
     from adapters.console.lines import LineSource, PromptSource, StreamSource
     from adapters.console.session import CONSOLE_HELP
     from adapters.console.wiring import build_session
+    from bot.app import build_registry
     from bot.clock import OffsetClock
     from bot.scheduler import Scheduler
     from bot.storage.sqlite import SqliteStore
@@ -30,9 +31,7 @@ async def run_console(settings: Settings) -> None:
     clock = OffsetClock()
     source: LineSource
     if interactive:
-        source = PromptSource(
-            __import__("bot.app").app.build_registry(), settings.db_path.parent / ".console_history"
-        )
+        source = PromptSource(build_registry(), settings.db_path.parent / ".console_history")
     else:
         source = StreamSource(sys.stdin, _write)
     session = build_session(store, clock, source, _write)

@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Protocol, TextIO
+from typing import TYPE_CHECKING, Protocol, TextIO
 
 from bot.commands.registry import OptionType, Registry
+
+if TYPE_CHECKING:
+    from prompt_toolkit.completion import Completer
 from bot.commands.values import timezone_matches
 
 
@@ -112,7 +115,7 @@ def completions(registry: Registry, line: str) -> Iterator[str]:
             yield f"{name}:{choice.value}"
 
 
-def _completer(registry: Registry) -> object:
+def _completer(registry: Registry) -> Completer:
     from prompt_toolkit.completion import Completer, Completion
     from prompt_toolkit.document import Document
 

@@ -1,0 +1,73 @@
+"""Running the chat platforms: one process serves every configured platform (Slack, Discord)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from typing import Protocol
+
+from bot.app import Crossfade
+from bot.clock import SystemClock
+from bot.config import Settings
+from bot.delivery import Dispatcher, Transport
+from bot.engine import Engine
+from bot.scheduler import Scheduler
+from bot.storage.sqlite import SqliteStore
+
+log = logging.getLogger(__name__)
+
+
+class PlatformAdapter(Protocol):
+    """A connected platform: it translates chat to the core and posts through its transport."""
+
+    transport: Transport
+
+    async def start(self) -> None:
+        """Connect and begin serving (returns once connected)."""
+        ...
+
+    async def stop(self) -> None:
+        """Disconnect cleanly."""
+        ...
+
+
+def build_adapters(settings: Settings, core: Crossfade) -> list[PlatformAdapter]:
+    """The adapters the settings ask for; each platform's library is imported only if used."""
+    adapters: list[PlatformAdapter] = []
+    if settings.wants_slack:
+        from adapters.slack.adapter import SlackAdapter
+
+        adapters.append(SlackAdapter.from_settings(settings, core))
+    if settings.wants_discord:
+        from adapters.discord.adapter import DiscordAdapter
+
+        adapters.append(DiscordAdapter.from_settings(settings, core))
+    return adapters
+
+
+async def run_platforms(settings: Settings) -> None:
+    """Serve Slack and/or Discord until interrupted."""
+    store = await SqliteStore.open(settings.db_path)
+    clock = SystemClock()
+    holder: list[Scheduler] = []
+    core = Crossfade(store, clock, on_queued=lambda: holder[0].poke() if holder else None)
+    adapters = build_adapters(settings, core)
+    dispatcher = Dispatcher(store, clock, {a.transport.platform: a.transport for a in adapters})
+    scheduler = Scheduler(Engine(store, clock, dispatcher))
+    holder.append(scheduler)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        for adapter in adapters:
+            await adapter.start()
+        scheduler.start()
+        log.info("Crossfade is running on %s", ", ".join(dispatcher.platforms()))
+        await stop.wait()
+    finally:
+        scheduler.shutdown()
+        for adapter in adapters:
+            await adapter.stop()
+        await store.close()
