@@ -226,6 +226,11 @@ class Crossfade:
             if typed.strip().lower() in f"{s.id} {s.goal}".lower()
         ][:MAX_SUGGESTIONS]
 
+    async def home(self, actor: Actor) -> Message:
+        """The member's home card: active sprint, week, streak, last check-in, next steps."""
+        ctx = await self._context(actor)
+        return await sprints.home_card(ctx)
+
     def now(self) -> datetime:
         """The core's current time."""
         return self.clock.now()

@@ -61,6 +61,22 @@ class JoinView(discord.ui.View):
         await self.seen.put(("join", interaction.user.id))
 
 
+class RsvpView(discord.ui.View):
+    """A normal view attached to a message the bot sent: dispatched by that message's id."""
+
+    def __init__(self, seen: Seen) -> None:
+        super().__init__(timeout=60)
+        self.seen = seen
+
+    @discord.ui.button(label="RSVP", custom_id="rsvp")
+    async def rsvp(
+        self, interaction: discord.Interaction, button: discord.ui.Button[RsvpView]
+    ) -> None:
+        await interaction.response.defer()  # type 6: acknowledge without a new message
+        await interaction.edit_original_response(content="RSVP noted", view=None)
+        await self.seen.put(("rsvp", interaction.message.id if interaction.message else None))
+
+
 class RowsModal(discord.ui.Modal, title="Session feedback"):
     """Text inputs as direct children: discord.py sends them wrapped in action rows."""
 
@@ -135,6 +151,12 @@ class FakeBot(discord.Client):
             await interaction.followup.send("still working")
             await interaction.edit_original_response(content="done")
             await seen.put(("slow", "done"))
+
+        @self.tree.command(name="ping", description="Global command, usable in DMs")
+        async def ping(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("pong", ephemeral=True)
+            channel = interaction.channel
+            await seen.put(("ping", (type(channel).__name__, interaction.guild_id)))
 
     async def setup_hook(self) -> None:
         self.add_view(JoinView(self.seen))
@@ -257,6 +279,50 @@ async def test_persistent_view_button_click(discord_fake: DiscordFake) -> None:
         message = discord_fake.message(int(interaction["message"]["id"]))
         assert message is not None
         assert message["content"] == f"{FAKE_USER_ID} joined"
+    assert discord_fake.unhandled == []
+
+
+@pytest.mark.asyncio
+async def test_view_on_sent_message_deferred_update_and_edit(discord_fake: DiscordFake) -> None:
+    bot = FakeBot()
+    async with running_client(bot):
+        channel = bot.get_channel(FAKE_CHANNEL_ID)
+        assert isinstance(channel, discord.TextChannel)
+        sent = await channel.send("Sprint demo on Friday", view=RsvpView(bot.seen))
+        stored = discord_fake.message(sent.id)
+        assert stored is not None
+        assert stored["components"][0]["components"][0]["custom_id"] == "rsvp"
+
+        interaction = discord_fake.build_component("rsvp", message=stored)
+        await discord_fake.push_interaction(interaction)
+
+        assert await next_seen(bot) == ("rsvp", sent.id)
+        callback = await discord_fake.wait_for_callback(interaction)
+        assert callback.json == {"type": 6}
+        (edit,) = discord_fake.find(ROUTE_ORIGINAL_EDIT)
+        assert edit.json["components"] == []
+        # For a component interaction "@original" is the message holding the component.
+        assert stored["content"] == "RSVP noted"
+        assert stored["components"] == []
+    assert discord_fake.unhandled == []
+
+
+@pytest.mark.asyncio
+async def test_global_command_in_dm(discord_fake: DiscordFake) -> None:
+    bot = FakeBot()
+    async with running_client(bot):
+        await bot.tree.sync()  # global commands: PUT /applications/{id}/commands
+        assert [c["name"] for c in discord_fake.commands[None]] == ["ping"]
+        interaction = discord_fake.build_slash_command("ping", dm=True, user_id=FAKE_USER_ID)
+        assert "guild_id" not in interaction
+        assert interaction["user"]["id"] == str(FAKE_USER_ID)
+        await discord_fake.push_interaction(interaction)
+
+        assert await next_seen(bot) == ("ping", ("DMChannel", None))
+        callback = await discord_fake.wait_for_callback(interaction)
+        assert callback.json["data"]["content"] == "pong"
+        dm_id = discord_fake.dm_channel_id(FAKE_USER_ID)
+        assert [m["content"] for m in discord_fake.messages(dm_id)] == ["pong"]
     assert discord_fake.unhandled == []
 
 

@@ -233,19 +233,7 @@ class ConsoleSession:
 
     async def advance(self, delta: timedelta) -> None:
         """Move the clock forward, stopping at each due moment so everything fires on time."""
-        target = self.clock.now() + delta
-        for _ in range(100_000):
-            due = await self.engine.next_due_at()
-            if due is None or due > target:
-                break
-            if due > self.clock.now():
-                self.clock.set(due)
-            report = await self.engine.tick()
-            idle = not any(vars(report.cycle).values()) and not any(vars(report.delivery).values())
-            if due <= self.clock.now() and idle:
-                break
-        self.clock.set(target)
-        await self.engine.tick()
+        await self.engine.run_until(self.clock, self.clock.now() + delta)
 
     async def _advance(self, rest: str) -> None:
         delta = parse_duration(rest)

@@ -366,6 +366,34 @@ async def journey(ctx: Context, args: Args) -> Response:
     )
 
 
+async def home_card(ctx: Context) -> Message:
+    """A member's at-a-glance card (Slack's App Home): sprint, week, streak, last check-in."""
+    sprint = await ctx.store.active_sprint(ctx.member.id)
+    if sprint is None:
+        return Message(
+            title=f"Welcome, {ctx.member.display_name}",
+            body=text(
+                "No active sprint. Pick one adjacent skill, give it three months and one "
+                "public deliverable: a workshop, a sample calibration or a short video series."
+            ),
+            buttons=(Button("Start a sprint", "form:sprint.start"),),
+        )
+    weeks = await ctx.store.weeks(sprint.id)
+    card = _status_card(ctx, ctx.member, sprint, weeks, ctx.now)
+    answered = [w for w in weeks if w.submitted_at is not None]
+    last = (
+        text(f"week {answered[-1].week}, ", Timestamp(answered[-1].submitted_at, "date"))
+        if answered and answered[-1].submitted_at
+        else text("none yet")
+    )
+    return replace(
+        card,
+        title=f"Your sprint: {sprint.goal}",
+        fields=(*card.fields, Field("Last check-in", last)),
+        footer=text("Type /checkin any time a check-in week is open."),
+    )
+
+
 EDIT = Command(
     ("sprint", "edit"),
     "Change your active sprint's goal, skill, deliverable or length",

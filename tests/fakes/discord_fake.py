@@ -1650,14 +1650,14 @@ class DiscordFake:
             if kind == CALLBACK_CHANNEL_MESSAGE:
                 await self._echo("MESSAGE_CREATE", message)
         elif kind in (CALLBACK_DEFERRED_UPDATE_MESSAGE, CALLBACK_UPDATE_MESSAGE):
-            if state.message_id is None:
-                return 400, discord_error(40004, "Interaction has no message to update")
+            if state.message_id is None:  # only component (and modal-from-component) have one
+                return 400, discord_error(50035, "Invalid Form Body")
             state.original_message_id = state.message_id
             if kind == CALLBACK_UPDATE_MESSAGE:
-                message = self.message(state.message_id)
-                assert message is not None
-                self._edit_message(message, data, call.files)
-                resource = {"type": kind, "message": message}
+                updated = self.message(state.message_id)
+                assert updated is not None  # push_interaction stored it
+                self._edit_message(updated, data, call.files)
+                resource = {"type": kind, "message": updated}
         elif kind == CALLBACK_MODAL:
             if state.type == INTERACTION_MODAL_SUBMIT:
                 return 400, discord_error(50035, "Invalid Form Body")

@@ -1,0 +1,26 @@
+"""Shared fixtures: the core harness on a real SQLite file, and the platform fakes."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest_asyncio
+
+from bot.clock import FakeClock
+from tests.fakes.slack_fixtures import slack_fake  # noqa: F401
+from tests.harness import Harness
+
+# A Monday, 08:00 UTC.
+START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+
+
+@pytest_asyncio.fixture
+async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
+    """The core on a fresh SQLite file with a fake clock at Monday 30 Nov 2026, 08:00 UTC."""
+    h = await Harness.open(tmp_path / "crossfade.db", FakeClock(START))
+    try:
+        yield h
+    finally:
+        await h.close()
