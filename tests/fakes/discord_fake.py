@@ -112,8 +112,8 @@ CLOSE_ALREADY_AUTHENTICATED = 4005
 # second to our API", "Interaction endpoints are not bound to the bot's global rate limit", and
 # per-route limits are counted per top-level resource (channel_id, guild_id, webhook_id+token).
 # Discord does not publish per-route numbers ("should not be hard coded"); 5 requests per 5 s
-# per channel for message create/edit is the value Discord's headers have long reported for
-# that bucket and the one the page's header example uses (X-RateLimit-Limit: 5).
+# per channel for message create/edit is the commonly reported value of that bucket's headers,
+# not a documented figure.  The other rules below are this fake's own plausible choices.
 GLOBAL_RATE_LIMIT = 50
 GLOBAL_RATE_LIMIT_PER = 1.0
 RATE_LIMIT_MESSAGE = "You are being rate limited."
