@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest_asyncio
 
 from bot.clock import FakeClock
+from tests.fakes.discord_fixtures import discord_fake  # noqa: F401
 from tests.fakes.slack_fixtures import slack_fake  # noqa: F401
 from tests.harness import Harness
 

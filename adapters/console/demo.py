@@ -28,9 +28,10 @@ SCRIPT = [
     "/profile timezone:Asia/Kolkata skills:metadata",
     '/sprint start goal:"Author loudness and chapter metadata for podcasts" skill:metadata '
     'deliverable:video-series deliverable-note:"Three short videos on podcast metadata"',
-    "/advance 7d",
+    # A week on: both members get their prompt at 10:00 in their own zone.
+    "/advance 7d8h",
     "/as alice",
-    "/press 1",
+    "/press 3",
     "Tuned the room EQ and measured RT60 in three positions",
     "Waiting on a loaner pair of height speakers",
     "4",

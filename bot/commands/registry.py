@@ -199,11 +199,18 @@ class Registry:
             if len(words) > 1 and (head, words[1].lower()) in self.commands:
                 return self.commands[(head, words[1].lower())], words[2:]
             default = self.groups[head].default
-            if default is not None:
-                return self.commands[(head, default)], words[1:]
+            # A bare group runs its default; option-like words go to it too, other words
+            # are a mistyped subcommand.
+            rest = words[1:]
+            if default is not None and (not rest or _option_like(rest[0])):
+                return self.commands[(head, default)], rest
             return None
         command = self.commands.get((head,))
         return (command, words[1:]) if command else None
+
+
+def _option_like(word: str) -> bool:
+    return word.startswith("--") or ":" in word or "=" in word
 
 
 ActionHandler = Callable[["Context", list[str]], Awaitable["Response"]]

@@ -42,8 +42,13 @@ def parse_line(registry: Registry, line: str) -> ParsedLine:
         raise UserError("Type a command, for example /help.")
     found = registry.resolve(words)
     if found is None:
-        top = " ".join(words[:2]) if words[0] in registry.groups else words[0]
-        raise UserError(f"I don't know the command /{top}. Type /help to see what I can do.")
+        head = words[0].lower()
+        if head in registry.groups:
+            subs = ", ".join(c.path[1] for c in registry.group_commands(head))
+            raise UserError(
+                f"I don't know the command /{head} {words[1]}. /{head} has: {subs}."
+            )
+        raise UserError(f"I don't know the command /{head}. Type /help to see what I can do.")
     command, rest = found
     raw: dict[str, object] = {}
     positional: list[str] = []
