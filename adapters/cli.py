@@ -72,11 +72,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "demo"],
+        choices=["run", "demo", "slack-manifest"],
         help="run the bot (default; the console when no platform tokens are set), "
-        "or play a scripted demo",
+        "play a scripted demo, or print the Slack app manifest",
+    )
+    parser.add_argument(
+        "--request-url",
+        help="slack-manifest: serve Slack over HTTP at this URL instead of Socket Mode",
     )
     args = parser.parse_args(argv)
+    if args.command == "slack-manifest":
+        from adapters.slack.manifest import manifest_yaml
+        from bot.app import build_registry
+
+        print(manifest_yaml(build_registry(), request_url=args.request_url), end="")
+        return 0
     try:
         load_dotenv_file()
         settings = load_settings()

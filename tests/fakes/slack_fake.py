@@ -257,6 +257,7 @@ class SlackFake:
             "views.update": self._views_update,
             "views.publish": self._views_publish,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
             "users.info": self._users_info,
             "apps.connections.open": self._apps_connections_open,
         }
@@ -788,6 +789,29 @@ class SlackFake:
             return {"no_op": False, "already_open": False, "channel": channel}
         group_id = "G" + hashlib.sha1(",".join(sorted(users)).encode()).hexdigest()[:9].upper()
         return {"no_op": False, "already_open": False, "channel": {"id": group_id}}
+
+    def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
+        channel = _required(params, "channel", "channel_not_found")
+        limit = int(params.get("limit") or 100)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        # Newest first, as Slack returns them; metadata only when include_all_metadata is set.
+        found = sorted(
+            (m for (c, _), m in self._messages.items() if c == channel),
+            key=lambda m: m["ts"],
+            reverse=True,
+        )
+        page = []
+        for message in found[:limit]:
+            shown = {k: v for k, v in message.items() if k != "channel"}
+            if not with_metadata:
+                shown.pop("metadata", None)
+            page.append(shown)
+        return {
+            "messages": page,
+            "has_more": len(found) > limit,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": ""},
+        }
 
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user_id = _required(params, "user", "user_not_found")

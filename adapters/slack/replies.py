@@ -1,0 +1,95 @@
+"""Answering a person where they asked: by response_url, ephemerally, in the channel or by DM."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack.blocks import fallback_text, message_blocks
+from adapters.slack.modals import form_view
+from adapters.slack.requests import Origin, dump_meta
+from bot.messages import Form, Message
+
+log = logging.getLogger(__name__)
+
+_FAILURES = (SlackApiError, aiohttp.ClientError, TimeoutError)
+
+
+class Replies:
+    """Sends a Response's message back to the person, and opens its forms as modals."""
+
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def send(
+        self, origin: Origin, message: Message, *, public: bool = False, replace: bool = False
+    ) -> None:
+        """Answer: the response_url first (works in any channel), then the channel, then DMs."""
+        text, blocks = fallback_text(message), message_blocks(message)
+        if origin.response_url and await self._respond(
+            origin.response_url, text, blocks, public, replace
+        ):
+            return
+        if origin.channel_id:
+            try:
+                if public:
+                    await self.client.chat_postMessage(
+                        channel=origin.channel_id, text=text, blocks=blocks
+                    )
+                else:
+                    await self.client.chat_postEphemeral(
+                        channel=origin.channel_id, user=origin.user_id, text=text, blocks=blocks
+                    )
+                return
+            except _FAILURES as exc:
+                log.info("reply in %s failed (%s); sending it by DM", origin.channel_id, exc)
+        await self.direct(origin.user_id, message)
+
+    async def direct(self, user_id: str, message: Message) -> None:
+        """Send a message to someone's DMs with the app."""
+        try:
+            opened = await self.client.conversations_open(users=user_id)
+            await self.client.chat_postMessage(
+                channel=str(opened["channel"]["id"]),
+                text=fallback_text(message),
+                blocks=message_blocks(message),
+            )
+        except _FAILURES:
+            log.exception("could not reply to %s at all", user_id)
+
+    async def _respond(
+        self, url: str, text: str, blocks: list[dict[str, Any]], public: bool, replace: bool
+    ) -> bool:
+        body = {
+            "text": text,
+            "blocks": blocks,
+            "response_type": "in_channel" if public else "ephemeral",
+            "replace_original": replace,
+        }
+        try:
+            response = await AsyncWebhookClient(url).send_dict(body)
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            log.info("response_url failed (%s); answering another way", exc)
+            return False
+        if response.status_code != 200:
+            # Expired (30 minutes, 5 uses) or refused: answer another way.
+            log.info("response_url answered %s; answering another way", response.status_code)
+            return False
+        return True
+
+    async def open_form(self, origin: Origin, form: Form) -> bool:
+        """Open a form as a modal on the request's trigger; False if Slack wouldn't."""
+        if not origin.trigger_id:
+            return False
+        view = form_view(form, metadata=dump_meta(form.form_id, origin))
+        try:
+            await self.client.views_open(trigger_id=origin.trigger_id, view=view)
+        except _FAILURES as exc:
+            log.warning("views.open failed: %s", exc)
+            return False
+        return True

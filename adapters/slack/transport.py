@@ -1,0 +1,206 @@
+"""Posting and editing the core's outbox messages in Slack (the Transport the dispatcher uses)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.blocks import fallback_text, message_blocks
+from bot.delivery import DeliveryError, Receipt, RecipientUnreachable, Target
+from bot.messages import Message
+from bot.models import DestinationKind
+
+log = logging.getLogger(__name__)
+
+# chat.postMessage, "Rate limiting" (docs.slack.dev/reference/methods/chat.postMessage):
+# "generally allow an app to post 1 message per second to a specific channel. There are
+# limits governing your app's relationship with the entire workspace above that, limiting
+# posting to several hundred messages per minute." We take the lowest reading of "several
+# hundred", 300 a minute, for the workspace; the dispatcher paces every send and edit to it.
+WORKSPACE_POSTS_PER_MINUTE = 300
+CHANNEL_POST_INTERVAL = 1.0  # seconds between posts to one channel (1 per second)
+
+# Each outbox message carries its key in message metadata, so after a crash the
+# dispatcher can ask Slack whether the post went out before sending it again.
+EVENT_TYPE = "crossfade_outbox"
+# How many recent messages find_sent reads (one conversations.history page).
+HISTORY_PAGE = 100
+
+# The person can't be reached now but may be later (guest visibility, Slack Connect).
+_UNREACHABLE = {"user_not_visible", "invalid_user_combination"}
+# The person can never be reached: don't retry.
+_GONE = {"user_not_found", "user_disabled", "cannot_dm_bot", "users_not_found"}
+# Slack will refuse this exact payload every time: retrying can't help.
+_BAD_PAYLOAD = {
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "msg_too_long",
+    "no_text",
+    "too_many_attachments",
+    "invalid_metadata_format",
+    "invalid_metadata_schema",
+    "metadata_too_large",
+    "invalid_arguments",
+}
+# Fixable by an admin; the dispatcher retries with backoff meanwhile, and a retry goes to
+# whatever channel the purpose points at by then (/admin channel can move it).
+_ADMIN_FIX = {
+    "not_in_channel": "the bot isn't in channel {channel}: invite it with /invite @Crossfade",
+    "channel_not_found": "channel {channel} is gone or private to the bot: invite the bot or "
+    "run /admin channel in another channel",
+    "is_archived": "channel {channel} is archived: run /admin channel in another channel",
+    "messages_tab_disabled": "the app's Messages tab is off: turn it on under App Home",
+    "invalid_auth": "Slack rejected the bot token: check SLACK_BOT_TOKEN",
+    "not_authed": "no bot token was sent: check SLACK_BOT_TOKEN",
+    "account_inactive": "the bot token belongs to a deactivated app or workspace",
+    "token_revoked": "the bot token was revoked: reinstall the app and update SLACK_BOT_TOKEN",
+    "token_expired": "the bot token expired: reinstall the app and update SLACK_BOT_TOKEN",
+    "missing_scope": "the app lacks a scope: reinstall it from `crossfade slack-manifest`",
+}
+
+
+def delivery_error(
+    exc: SlackApiError | aiohttp.ClientError | TimeoutError, channel: str
+) -> DeliveryError:
+    """What a failed Slack call means for the outbox: wait, retry later, or give up."""
+    if not isinstance(exc, SlackApiError):
+        return DeliveryError(f"Slack unreachable: {type(exc).__name__}")
+    code = str(exc.response.get("error", "unknown_error"))
+    if exc.response.status_code == 429:
+        wait = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
+        return DeliveryError("ratelimited", retry_after=float(wait) if wait else None)
+    if code in _UNREACHABLE:
+        return RecipientUnreachable(code)
+    if code in _GONE:
+        return DeliveryError(code, permanent=True)
+    if code in _BAD_PAYLOAD:
+        log.error("Slack refused a message payload (%s) for %s", code, channel)
+        return DeliveryError(code, permanent=True)
+    if code in _ADMIN_FIX:
+        reason = _ADMIN_FIX[code].format(channel=channel)
+        log.error("Slack delivery needs an admin: %s", reason)
+        return DeliveryError(f"{code}: {reason}")
+    return DeliveryError(code)
+
+
+class SlackTransport:
+    """Sends outbox messages as Block Kit posts: DMs via conversations.open, channels directly."""
+
+    platform = "slack"
+    max_per_second = WORKSPACE_POSTS_PER_MINUTE / 60
+
+    def __init__(
+        self,
+        client: AsyncWebClient,
+        *,
+        max_per_second: float | None = None,
+        channel_interval: float = CHANNEL_POST_INTERVAL,
+    ) -> None:
+        self.client = client
+        if max_per_second is not None:
+            self.max_per_second = max_per_second
+        self._channel_interval = channel_interval
+        self._dm_channels: dict[str, str] = {}
+        self._channel_locks: dict[str, asyncio.Lock] = {}
+        self._channel_free_at: dict[str, float] = {}
+
+    async def _dm_channel(self, user_id: str) -> str:
+        """The bot's DM channel with a member (conversations.open once per member, then cached)."""
+        if user_id not in self._dm_channels:
+            response = await self.client.conversations_open(users=user_id)
+            self._dm_channels[user_id] = str(response["channel"]["id"])
+        return self._dm_channels[user_id]
+
+    async def _channel(self, target: Target) -> str:
+        if target.kind is DestinationKind.DM:
+            if target.user_id is None:
+                raise DeliveryError("a DM without a member", permanent=True)
+            return await self._dm_channel(target.user_id)
+        if not target.channel_id:
+            raise DeliveryError("no channel to post to")
+        return target.channel_id
+
+    async def _wait_channel_turn(self, channel: str) -> None:
+        """Keep to Slack's one post per second per channel (bursts into one channel queue up)."""
+        loop = asyncio.get_running_loop()
+        lock = self._channel_locks.setdefault(channel, asyncio.Lock())
+        async with lock:
+            wait = self._channel_free_at.get(channel, 0.0) - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._channel_free_at[channel] = loop.time() + self._channel_interval
+        if len(self._channel_free_at) > 10_000:
+            now = loop.time()
+            for key in [k for k, t in self._channel_free_at.items() if t < now]:
+                self._channel_free_at.pop(key, None)
+                self._channel_locks.pop(key, None)
+
+    async def send(self, target: Target, message: Message, *, key: str) -> Receipt:
+        """Post a message; its outbox key goes into the message metadata."""
+        channel = target.channel_id or target.user_id or "?"
+        try:
+            channel = await self._channel(target)
+            await self._wait_channel_turn(channel)
+            response = await self.client.chat_postMessage(
+                channel=channel,
+                text=fallback_text(message),
+                blocks=message_blocks(message),
+                metadata={"event_type": EVENT_TYPE, "event_payload": {"key": key}},
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            if isinstance(exc, SlackApiError) and target.user_id is not None:
+                # A stale DM channel must not stick: open it afresh next time.
+                self._dm_channels.pop(target.user_id, None)
+            raise delivery_error(exc, channel) from exc
+        return Receipt(str(response["channel"]), str(response["ts"]))
+
+    async def edit(self, target: Target, receipt: Receipt, message: Message) -> None:
+        """Replace a posted message in place (chat.update)."""
+        try:
+            await self.client.chat_update(
+                channel=receipt.channel_id,
+                ts=receipt.message_id,
+                text=fallback_text(message),
+                blocks=message_blocks(message),
+                # chat.update's parse defaults to "client"; user text must stay literal.
+                parse="none",
+            )
+        except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
+            raise delivery_error(exc, receipt.channel_id) from exc
+
+    async def find_sent(self, target: Target, key: str) -> Receipt | None:
+        """The post carrying this outbox key among the channel's recent messages, if any."""
+        channel = target.channel_id or target.user_id or "?"
+        try:
+            channel = await self._channel(target)
+            response = await self.client.conversations_history(
+                channel=channel, include_all_metadata=True, limit=HISTORY_PAGE
+            )
+        except SlackApiError as exc:
+            if exc.response.status_code != 429 and exc.response.get("error") in (
+                "not_in_channel",
+                "channel_not_found",
+                "missing_scope",
+            ):
+                # History can't be read here: sending again risks a duplicate, never a loss.
+                log.warning(
+                    "can't check %s for an earlier post (%s)", channel, exc.response["error"]
+                )
+                return None
+            raise delivery_error(exc, channel) from exc
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise delivery_error(exc, channel) from exc
+        messages: list[dict[str, Any]] = response.get("messages") or []
+        for posted in messages:
+            metadata = posted.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == EVENT_TYPE and payload.get("key") == key:
+                return Receipt(channel, str(posted["ts"]))
+        return None
