@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 # A member with closed DMs: keep their messages and try again a few times a day.
 UNREACHABLE_RETRY = timedelta(hours=6)
-NO_CHANNEL_RETRY = timedelta(hours=1)
+# Posts for a purpose with no channel wait for an admin; set_channel releases them at once.
+NO_CHANNEL_RETRY = timedelta(days=1)
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,9 @@ def local_wall_to_utc(day: date, at: time, zone: ZoneInfo) -> datetime:
     A time that doesn't exist (skipped by a spring-forward change) lands just after the
     gap, and a time that happens twice (fall-back) uses its first occurrence.
     """
-    local = datetime.combine(day, at).replace(tzinfo=zone, fold=0)
-    moment = local.astimezone(UTC)
-    roundtrip = moment.astimezone(zone)
-    if roundtrip.replace(tzinfo=None) != local.replace(tzinfo=None):
-        # In a gap: fold=0 used the old offset; read the wall time with the new one instead.
-        moment = local.replace(fold=1).astimezone(UTC)
-    return moment
+    # fold=0 (PEP 495) reads a time in a gap with the offset before the change, which lands
+    # it just past the gap (02:30 -> 03:30), and an ambiguous time as its first occurrence.
+    return datetime.combine(day, at).replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 
 def next_slot(after: datetime, weekday: int, at: time, zone: ZoneInfo) -> datetime:

@@ -101,6 +101,13 @@ class Harness:
         """Close the database."""
         await self.store.close()
 
+    async def __aenter__(self) -> Harness:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        # Always close: an open aiosqlite thread would keep the test process alive.
+        await self.close()
+
     def actor(self, name: str, *, admin: bool = False, channel: str | None = "general"):  # type: ignore[no-untyped-def]
         """A member of the test community."""
         from bot.models import Actor

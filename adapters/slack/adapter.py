@@ -108,7 +108,9 @@ class SlackAdapter:
         self.app.error(self._on_error)
 
     @classmethod
-    def from_settings(cls, settings: Settings, core: Crossfade) -> SlackAdapter:
+    def from_settings(
+        cls, settings: Settings, core: Crossfade, *, api_url: str = SLACK_API
+    ) -> SlackAdapter:
         """The adapter the environment configures."""
         if settings.slack_bot_token is None:
             raise StartupError("SLACK_BOT_TOKEN is not set.")
@@ -118,6 +120,7 @@ class SlackAdapter:
             app_token=settings.slack_app_token,
             signing_secret=settings.slack_signing_secret,
             port=settings.slack_port,
+            api_url=api_url,
         )
 
     # ------------------------------------------------------------------ lifecycle

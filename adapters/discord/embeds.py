@@ -1,0 +1,333 @@
+"""The core's messages as Discord embeds and buttons: within Discord's limits, pinging nobody.
+
+Limits, from Discord's developer docs (Message resource, "Embed Limits" and "Create Message";
+Component Reference, "Button" and "Action Row"): title 256, description 4,096, 25 fields per
+embed, field name 256, field value 1,024, footer 2,048, 6,000 characters across every embed of a
+message, 10 embeds per message, 2,000 characters of content, button label 80, 5 buttons a row,
+5 rows. Text that doesn't fit is cut visibly with "…", never rejected.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC
+
+import discord
+
+from adapters.discord.custom_ids import button_id
+from bot.messages import Button, ButtonStyle, Mention, Message, Text, Timestamp, Tone
+
+log = logging.getLogger(__name__)
+
+TITLE = 256
+DESCRIPTION = 4096
+FIELDS = 25
+FIELD_NAME = 256
+FIELD_VALUE = 1024
+FOOTER = 2048
+TOTAL = 6000
+EMBEDS = 10
+CONTENT = 2000
+BUTTON_LABEL = 80
+BUTTONS = 25
+
+ELLIPSIS = "\u2026"
+# A field must have a name; continuation fields get an invisible one.
+BLANK = "\u200b"
+
+COLOURS = {
+    Tone.INFO: 0x5865F2,
+    Tone.SUCCESS: 0x57F287,
+    Tone.WARNING: 0xFEE75C,
+    Tone.ERROR: 0xED4245,
+}
+STYLES = {
+    ButtonStyle.PRIMARY: discord.ButtonStyle.primary,
+    ButtonStyle.SECONDARY: discord.ButtonStyle.secondary,
+    ButtonStyle.DANGER: discord.ButtonStyle.danger,
+}
+_TIMESTAMP_STYLES = {"date": "D", "time": "t", "relative": "R"}
+_MASS_PING = re.compile(r"@(everyone|here)", re.IGNORECASE)
+_SNOWFLAKE = re.compile(r"\d{15,21}")
+
+# The outbox key, hidden at the end of a sent message's footer so crash recovery can find it:
+# eight zero-width characters per byte between two word joiners.
+_BIT = {"0": "\u200b", "1": "\u200c"}
+_EDGE = "\u2060"
+_MARKER = re.compile(f"{_EDGE}([\u200b\u200c]+){_EDGE}")
+
+
+def size(value: str) -> int:
+    """Length as Discord counts it; UTF-16 code units, so it never undercounts."""
+    return len(value.encode("utf-16-le")) // 2
+
+
+def _prefix(value: str, units: int) -> str:
+    """The longest start of ``value`` within ``units``."""
+    total = 0
+    for index, char in enumerate(value):
+        total += 2 if ord(char) > 0xFFFF else 1
+        if total > units:
+            return value[:index]
+    return value
+
+
+def clip(value: str, limit: int) -> str:
+    """Cut to ``limit`` with a visible ellipsis when too long."""
+    if size(value) <= limit:
+        return value
+    return _prefix(value, limit - 1) + ELLIPSIS
+
+
+def safe(value: str) -> str:
+    """Literal user text that can't ping: @everyone, @here and <@…> mention syntax broken up."""
+    return _MASS_PING.sub("@\u200b\\1", value).replace("<@", "<\u200b@")
+
+
+def _utc(stamp: Timestamp) -> str:
+    at = stamp.at.astimezone(UTC)
+    if stamp.style == "date":
+        return at.strftime("%a %d %b %Y")
+    if stamp.style == "time":
+        return at.strftime("%H:%M UTC")
+    return at.strftime("%a %d %b %Y %H:%M UTC")
+
+
+def timestamp(stamp: Timestamp) -> str:
+    """A moment every reader sees in their own zone: full date and time, plus how long from now."""
+    epoch = int(stamp.at.timestamp())
+    if stamp.style == "datetime":
+        return f"<t:{epoch}:F> (<t:{epoch}:R>)"
+    return f"<t:{epoch}:{_TIMESTAMP_STYLES[stamp.style]}>"
+
+
+def _merged(value: Text) -> list[str | Timestamp | Mention]:
+    # Adjacent strings are joined first, so "<" + "@1>" can't form a mention across parts.
+    out: list[str | Timestamp | Mention] = []
+    for part in value:
+        if isinstance(part, str) and out and isinstance(out[-1], str):
+            out[-1] += part
+        else:
+            out.append(part)
+    return out
+
+
+def plain_text(value: str | Text) -> str:
+    """Text for places Discord shows literally (titles, field names, footers, labels)."""
+    if isinstance(value, str):
+        return safe(value)
+    out: list[str] = []
+    for part in value:
+        if isinstance(part, str):
+            out.append(part)
+        elif isinstance(part, Timestamp):
+            out.append(_utc(part))
+        else:
+            out.append(f"@{part.name}")
+    return safe("".join(out))
+
+
+# A rendered piece of rich text, and whether it may be split (mention syntax may not).
+_Piece = tuple[str, bool]
+
+
+def _pieces(value: Text) -> list[_Piece]:
+    pieces: list[_Piece] = []
+    for part in _merged(value):
+        if isinstance(part, str):
+            pieces.append((safe(part), True))
+        elif isinstance(part, Timestamp):
+            pieces.append((timestamp(part), False))
+        elif _SNOWFLAKE.fullmatch(part.user_id):
+            pieces.append((f"<@{part.user_id}>", False))
+        else:
+            pieces.append((safe(f"@{part.name}"), False))
+    return pieces
+
+
+def _take(pieces: list[_Piece], limit: int) -> tuple[str, list[_Piece]]:
+    """As much of ``pieces`` as fits in ``limit`` (cut at a space where possible), and the rest."""
+    taken = ""
+    rest = list(pieces)
+    while rest:
+        text, splittable = rest[0]
+        room = limit - size(taken)
+        if size(text) <= room:
+            taken += text
+            rest.pop(0)
+            continue
+        if splittable and room > 0:
+            head = _prefix(text, room)
+            space = max(head.rfind(" "), head.rfind("\n"))
+            if space > len(head) // 2:
+                head = head[: space + 1]
+            taken += head
+            rest[0] = (text[len(head) :], True)
+        # Mention and timestamp syntax is never split: it waits for the next chunk.
+        break
+    return taken, rest
+
+
+def key_marker(key: str) -> str:
+    """An invisible rendering of an outbox key."""
+    bits = "".join(f"{byte:08b}" for byte in key.encode())
+    return _EDGE + "".join(_BIT[b] for b in bits) + _EDGE
+
+
+def read_marker(text: str) -> str | None:
+    """The outbox key hidden in a text by :func:`key_marker`, if any."""
+    found = _MARKER.search(text)
+    if found is None:
+        return None
+    bits = "".join("0" if c == "\u200b" else "1" for c in found.group(1))
+    if len(bits) % 8:
+        return None
+    data = bytes(int(bits[i : i + 8], 2) for i in range(0, len(bits), 8))
+    return data.decode(errors="replace")
+
+
+@dataclass(frozen=True)
+class ButtonSpec:
+    """A button as Discord shows it."""
+
+    label: str
+    custom_id: str
+    style: discord.ButtonStyle
+
+
+@dataclass
+class Rendered:
+    """A message ready for Discord: embeds, buttons, content for pings, and allowed mentions."""
+
+    embeds: list[discord.Embed]
+    buttons: list[ButtonSpec] = field(default_factory=list)
+    content: str | None = None
+    pinged: list[int] = field(default_factory=list)
+
+    def view(self) -> discord.ui.View | None:
+        """The buttons as a view; stopped, since clicks are routed by custom_id, not by it."""
+        if not self.buttons:
+            return None
+        view = discord.ui.View(timeout=None)
+        for spec in self.buttons:
+            view.add_item(
+                discord.ui.Button(label=spec.label, custom_id=spec.custom_id, style=spec.style)
+            )
+        view.stop()
+        return view
+
+    @property
+    def allowed_mentions(self) -> discord.AllowedMentions:
+        """Nobody is pinged, except members the core names on purpose."""
+        return discord.AllowedMentions(
+            everyone=False,
+            roles=False,
+            replied_user=False,
+            users=[discord.Object(id=u) for u in self.pinged] if self.pinged else False,
+        )
+
+
+def render_buttons(buttons: Sequence[Button], community: str) -> list[ButtonSpec]:
+    """The core's buttons with custom_ids carrying their action."""
+    specs: list[ButtonSpec] = []
+    for button in buttons[:BUTTONS]:
+        custom_id = button_id(community, button.action)
+        if custom_id is None:
+            log.warning("button %r dropped: its action is too long for a custom_id", button.label)
+            continue
+        label = clip(plain_text(button.label), BUTTON_LABEL) or "\u2026"
+        specs.append(ButtonSpec(label, custom_id, STYLES[button.style]))
+    return specs
+
+
+def _pings(message: Message) -> list[int]:
+    texts = [message.body, message.footer, *(f.value for f in message.fields)]
+    found: list[int] = []
+    for value in texts:
+        for part in value:
+            if isinstance(part, Mention) and part.ping and _SNOWFLAKE.fullmatch(part.user_id):
+                found.append(int(part.user_id))
+    return list(dict.fromkeys(found))
+
+
+def _ping_content(users: list[int]) -> tuple[str | None, list[int]]:
+    content = ""
+    kept: list[int] = []
+    for user in users:
+        mention = f"<@{user}>"
+        if size(content) + size(mention) + 1 > CONTENT:
+            break
+        content = f"{content} {mention}".strip()
+        kept.append(user)
+    return (content or None), kept
+
+
+def render(message: Message, community: str, *, key: str | None = None) -> Rendered:
+    """A message as embeds within every limit; ``key`` is hidden in the footer of a post."""
+    title = clip(plain_text(message.title), TITLE)
+    marker = key_marker(key) if key else ""
+    footer = clip(plain_text(message.footer), FOOTER - size(marker)) + marker
+    # One character is kept back for the "…" that marks a cut.
+    budget = TOTAL - 1 - size(title) - size(footer)
+    description, overflow = _take(_pieces(message.body), min(DESCRIPTION - 1, budget))
+    budget -= size(description)
+    # (name, value, inline); a long value continues in fields with an invisible name.
+    fields: list[tuple[str, str, bool]] = []
+    sources: list[tuple[str, list[_Piece], bool]] = []
+    if overflow:
+        sources.append((BLANK, overflow, False))
+    for item in message.fields:
+        sources.append(
+            (clip(plain_text(item.name), FIELD_NAME) or BLANK, _pieces(item.value), item.inline)
+        )
+    cut = False
+    for name, pieces, inline in sources:
+        first = True
+        while pieces and not cut:
+            label = name if first else BLANK
+            room = min(FIELD_VALUE - 1, budget - size(label))
+            value, rest = _take(pieces, room) if room > 0 else ("", pieces)
+            if not value.strip() and not rest:
+                break  # only trailing whitespace was left
+            if not value.strip() or len(fields) >= FIELDS * EMBEDS:
+                cut = True
+                break
+            fields.append((label, value, inline and first and not rest))
+            budget -= size(label) + size(value)
+            pieces, first = rest, False
+        if cut:
+            break
+    if cut:
+        if fields:
+            name, value, inline = fields[-1]
+            fields[-1] = (name, value + ELLIPSIS, inline)
+        else:
+            description += ELLIPSIS
+    if not (title or description or fields):
+        description = BLANK
+    colour = COLOURS[message.tone]
+    embeds = [discord.Embed(title=title or None, description=description or None, colour=colour)]
+    for name, value, inline in fields:
+        if len(embeds[-1].fields) >= FIELDS:
+            embeds.append(discord.Embed(colour=colour))
+        embeds[-1].add_field(name=name, value=value, inline=inline)
+    if footer:
+        embeds[-1].set_footer(text=footer)
+    content, pinged = _ping_content(_pings(message))
+    return Rendered(embeds, render_buttons(message.buttons, community), content, pinged)
+
+
+def embed_size(embed: dict[str, object]) -> int:
+    """The characters of an embed payload that count toward Discord's 6,000."""
+    total = size(str(embed.get("title") or "")) + size(str(embed.get("description") or ""))
+    footer = embed.get("footer")
+    if isinstance(footer, dict):
+        total += size(str(footer.get("text") or ""))
+    fields = embed.get("fields")
+    if isinstance(fields, list):
+        for item in fields:
+            total += size(str(item.get("name") or "")) + size(str(item.get("value") or ""))
+    return total

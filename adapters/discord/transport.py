@@ -1,0 +1,203 @@
+"""Posting and editing the outbox's messages on Discord, paced under Discord's rate limits.
+
+Discord allows a bot 50 requests a second across the API ("Rate Limits", global rate limit)
+plus per-route buckets that discord.py tracks from the X-RateLimit headers. Every request this
+transport makes waits its turn in :class:`RequestPacer` (45 a second by default, leaving room
+for the odd request made elsewhere), so the outbox never floods discord.py's buckets; a 429
+that still happens is retried by discord.py, and past that becomes a DeliveryError with
+Discord's retry_after, so the core keeps the message and tries again: nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+import discord
+
+from adapters.discord.embeds import Rendered, read_marker, render
+from bot.delivery import DeliveryError, Receipt, RecipientUnreachable, Target
+from bot.messages import Message
+from bot.models import DestinationKind
+
+log = logging.getLogger(__name__)
+
+# Discord JSON error codes (Opcodes and Status Codes, "JSON Error Codes").
+UNKNOWN_CHANNEL = 10003
+UNKNOWN_MESSAGE = 10008
+CANNOT_DM = 50007
+INVALID_FORM_BODY = 50035
+# How far back crash recovery looks for a message it may have posted.
+RECOVERY_WINDOW = 50
+
+
+class RequestPacer:
+    """Spaces requests evenly at ``per_second`` (a burst of one), shared by every caller."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval = 1.0 / per_second
+        self._next = 0.0
+        self._lock = asyncio.Lock()
+
+    async def wait(self) -> None:
+        """Wait for this request's turn."""
+        loop = asyncio.get_running_loop()
+        async with self._lock:
+            now = loop.time()
+            turn = max(now, self._next)
+            self._next = turn + self.interval
+        if turn > now:
+            await asyncio.sleep(turn - now)
+
+
+def delivery_error(exc: Exception, where: str) -> DeliveryError:
+    """A discord.py or network failure as the core's DeliveryError, saying what to do."""
+    if isinstance(exc, discord.RateLimited):
+        return DeliveryError(f"rate limited on {where}", retry_after=exc.retry_after)
+    if isinstance(exc, discord.HTTPException):
+        code, status = exc.code, exc.status
+        if status == 429:
+            after = exc.response.headers.get("Retry-After")
+            wait = float(after) if after and after.replace(".", "", 1).isdigit() else None
+            return DeliveryError(f"rate limited on {where}", retry_after=wait)
+        if code == CANNOT_DM:
+            return RecipientUnreachable("the member doesn't accept direct messages from the bot")
+        if code == UNKNOWN_MESSAGE:
+            return DeliveryError(f"the message to edit in {where} is gone", permanent=True)
+        if status == 400:
+            # Our payload is wrong; retrying the same one can't help.
+            return DeliveryError(
+                f"Discord rejected the message for {where}: {exc.text}", permanent=True
+            )
+        if code == UNKNOWN_CHANNEL or status == 404:
+            # Kept and retried: an admin can point the purpose at a new channel meanwhile.
+            return DeliveryError(
+                f"{where} no longer exists; an admin should run /admin channel again"
+            )
+        if status == 403:
+            return DeliveryError(
+                f"no access to {where} (code {code}): give Crossfade View Channel, "
+                "Send Messages, Embed Links and Read Message History there"
+            )
+        return DeliveryError(f"Discord error {status} on {where}: {exc.text}")
+    return DeliveryError(f"could not reach Discord for {where}: {type(exc).__name__}")
+
+
+_FAILURES = (discord.HTTPException, discord.RateLimited, aiohttp.ClientError, TimeoutError, OSError)
+
+
+class DiscordTransport:
+    """The core's Transport for Discord: DMs and channel posts as embeds with buttons."""
+
+    platform = "discord"
+
+    def __init__(self, client: discord.Client, *, requests_per_second: float = 45.0) -> None:
+        self.client = client
+        # A DM costs at most two requests, so sends never outrun the request pacer's rate.
+        self.max_per_second = requests_per_second
+        self.pacer = RequestPacer(requests_per_second)
+        # DM channel ids by user id: opening a DM is a request (and its own rate-limit bucket),
+        # so each member's is opened once per process.
+        self._dm_channels: dict[int, int] = {}
+
+    def remember_dm(self, user_id: int, channel_id: int) -> None:
+        """Note a member's DM channel (seen in an interaction or opened earlier)."""
+        self._dm_channels[user_id] = channel_id
+
+    async def _dm_channel(self, user_id: int) -> int:
+        known = self._dm_channels.get(user_id)
+        if known is not None:
+            return known
+        await self.pacer.wait()
+        data = await self.client.http.start_private_message(user_id)
+        channel_id = int(data["id"])
+        self._dm_channels[user_id] = channel_id
+        return channel_id
+
+    async def _channel(self, target: Target) -> int:
+        if target.kind is DestinationKind.DM:
+            if target.user_id is None or not target.user_id.isdigit():
+                raise DeliveryError(f"not a Discord user id: {target.user_id!r}", permanent=True)
+            return await self._dm_channel(int(target.user_id))
+        if target.channel_id is None or not target.channel_id.isdigit():
+            raise DeliveryError(f"not a Discord channel id: {target.channel_id!r}", permanent=True)
+        return int(target.channel_id)
+
+    @staticmethod
+    def _where(target: Target, channel_id: int | None = None) -> str:
+        if target.kind is DestinationKind.DM:
+            return f"the DM with member {target.user_id}"
+        return f"channel {channel_id or target.channel_id}"
+
+    async def _post(self, channel_id: int, rendered: Rendered, key: str) -> discord.Message:
+        await self.pacer.wait()
+        channel = self.client.get_partial_messageable(channel_id)
+        view = rendered.view()
+        kwargs: dict[str, Any] = {"view": view} if view is not None else {}
+        return await channel.send(
+            content=rendered.content,
+            embeds=rendered.embeds,
+            # Discord returns the earlier message for a repeated nonce instead of posting twice.
+            nonce=key,
+            allowed_mentions=rendered.allowed_mentions,
+            **kwargs,
+        )
+
+    async def send(self, target: Target, message: Message, *, key: str) -> Receipt:
+        """Post a message; ``key`` goes out as the nonce and hidden in the footer."""
+        rendered = render(message, target.community_id, key=key)
+        channel_id: int | None = None
+        try:
+            channel_id = await self._channel(target)
+            try:
+                sent = await self._post(channel_id, rendered, key)
+            except discord.NotFound as exc:
+                if target.kind is not DestinationKind.DM or exc.code != UNKNOWN_CHANNEL:
+                    raise
+                # A remembered DM channel that no longer works: open it again.
+                assert target.user_id is not None
+                self._dm_channels.pop(int(target.user_id), None)
+                channel_id = await self._channel(target)
+                sent = await self._post(channel_id, rendered, key)
+        except _FAILURES as exc:
+            raise delivery_error(exc, self._where(target, channel_id)) from exc
+        return Receipt(str(channel_id), str(sent.id))
+
+    async def edit(self, target: Target, receipt: Receipt, message: Message) -> None:
+        """Replace a posted message (a check-in prompt once answered)."""
+        rendered = render(message, target.community_id)
+        channel_id = int(receipt.channel_id)
+        if target.kind is DestinationKind.DM and target.user_id and target.user_id.isdigit():
+            self.remember_dm(int(target.user_id), channel_id)
+        partial = self.client.get_partial_messageable(channel_id)
+        try:
+            await self.pacer.wait()
+            await partial.get_partial_message(int(receipt.message_id)).edit(
+                content=rendered.content,
+                embeds=rendered.embeds,
+                view=rendered.view(),
+                allowed_mentions=rendered.allowed_mentions,
+            )
+        except _FAILURES as exc:
+            raise delivery_error(exc, self._where(target, channel_id)) from exc
+
+    async def find_sent(self, target: Target, key: str) -> Receipt | None:
+        """After a crash mid-send: our recent message in the channel carrying this key, if any."""
+        channel_id: int | None = None
+        try:
+            channel_id = await self._channel(target)
+            await self.pacer.wait()
+            recent = await self.client.http.logs_from(channel_id, RECOVERY_WINDOW)
+        except _FAILURES as exc:
+            raise delivery_error(exc, self._where(target, channel_id)) from exc
+        me = self.client.user.id if self.client.user else None
+        for data in recent:
+            if me is not None and int(data["author"]["id"]) != me:
+                continue
+            embeds = data.get("embeds") or []
+            footer = str(embeds[-1].get("footer", {}).get("text", "")) if embeds else ""
+            if read_marker(footer) == key:
+                return Receipt(str(channel_id), str(data["id"]))
+        return None
