@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 from collections.abc import Sequence
 
@@ -72,9 +73,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "demo", "slack-manifest"],
+        choices=["run", "demo", "slack-manifest", "discord-invite"],
         help="run the bot (default; the console when no platform tokens are set), "
-        "play a scripted demo, or print the Slack app manifest",
+        "play a scripted demo, print the Slack app manifest, "
+        "or print the link that adds the bot to a Discord server",
     )
     parser.add_argument(
         "--request-url",
@@ -93,6 +95,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         setup_logging(
             settings.log_level if args.command == "run" else "WARNING", settings.secrets()
         )
+        if args.command == "discord-invite":
+            from adapters.discord.invite import invite_url_for
+
+            _write(invite_url_for(settings.discord_token, os.environ.get("DISCORD_CLIENT_ID")))
+            return 0
         if args.command == "demo":
             from adapters.console.demo import run_demo
 
