@@ -428,6 +428,10 @@ class DiscordFake:
         self.interactions: dict[str, InteractionState] = {}  # by token
         self.commands: dict[int | None, list[JSON]] = {}  # by guild id, None = global
         self.rate_limit_stats = RateLimitStats()
+        # enforce_nonce is honoured "in the past few minutes"; how many is the fake's choice.
+        self.nonce_window = 300.0
+        self.nonce_hits = 0  # message creates answered with an earlier message (deduplicated)
+        self._nonces: dict[str, tuple[int, float]] = {}
 
         self._channels: dict[int, JSON] = {}
         self._channel_guild: dict[int, int | None] = {}
@@ -1579,7 +1583,19 @@ class DiscordFake:
         body = call.json or {}
         if not (body.get("content") or body.get("embeds") or body.get("components") or call.files):
             return 400, discord_error(50006, "Cannot send an empty message")
+        nonce = body.get("nonce")
+        if body.get("enforce_nonce") and nonce is not None:
+            # Discord: "If another message was created by the same author with the same nonce,
+            # that message will be returned and no new message will be created."
+            earlier = self._nonces.get(str(nonce))
+            if earlier is not None and time.monotonic() - earlier[1] < self.nonce_window:
+                found = self.message(earlier[0])
+                if found is not None:
+                    self.nonce_hits += 1
+                    return 200, found
         message = self._store(self._message_from_body(channel_id, body, call.files))
+        if nonce is not None:
+            self._nonces[str(nonce)] = (int(message["id"]), time.monotonic())
         self._channels[channel_id]["last_message_id"] = message["id"]
         await self._echo("MESSAGE_CREATE", message)
         return 200, message
