@@ -45,16 +45,19 @@ def parse_line(registry: Registry, line: str) -> ParsedLine:
         head = words[0].lower()
         if head in registry.groups:
             subs = ", ".join(c.path[1] for c in registry.group_commands(head))
-            raise UserError(
-                f"I don't know the command /{head} {words[1]}. /{head} has: {subs}."
-            )
+            raise UserError(f"I don't know the command /{head} {words[1]}. /{head} has: {subs}.")
         raise UserError(f"I don't know the command /{head}. Type /help to see what I can do.")
     command, rest = found
     raw: dict[str, object] = {}
     positional: list[str] = []
+    # Unquoted words after `reason:moving` continue that text: `reason:moving house`.
+    continuing: str | None = None
     i = 0
     while i < len(rest):
         word = rest[i]
+        match = _KEY.match(word)
+        if match and match.group(2).startswith("//"):
+            match = None
         if word.startswith("--") and len(word) > 2:
             name, _, value = word[2:].partition("=")
             if not value:
@@ -63,13 +66,22 @@ def parse_line(registry: Registry, line: str) -> ParsedLine:
                 i += 1
                 value = rest[i]
             _put(command, raw, name, value)
-        elif (match := _KEY.match(word)) and not match.group(2).startswith("//"):
+            continuing = _text_option(command, name)
+        elif match:
             _put(command, raw, match.group(1), match.group(2))
+            continuing = _text_option(command, match.group(1))
+        elif continuing is not None:
+            raw[continuing] = f"{raw[continuing]} {word}"
         else:
             positional.append(word)
         i += 1
     _fill_positional(command, raw, positional)
     return ParsedLine(command, raw)
+
+
+def _text_option(command: Command, name: str) -> str | None:
+    option = command.option(name)
+    return name if option is not None and option.type is OptionType.TEXT else None
 
 
 def _put(command: Command, raw: dict[str, object], name: str, value: str) -> None:
