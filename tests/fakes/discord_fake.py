@@ -670,6 +670,10 @@ class DiscordFake:
 
     # -- messages ---------------------------------------------------------------------------
 
+    def channel_ids(self) -> list[int]:
+        """Return the ids of channels (guild or DM) holding stored messages."""
+        return list(self._messages)
+
     def messages(self, channel_id: int) -> list[JSON]:
         """Return the messages stored for a channel, oldest first."""
         return list(self._messages.get(channel_id, {}).values())

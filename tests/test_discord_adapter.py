@@ -1,0 +1,217 @@
+"""The Discord adapter end to end: the real discord.py client against the loopback fake."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any, Literal
+
+import pytest
+
+from bot.models import ChannelPurpose
+from tests import discord_stack as stack_module
+from tests.discord_stack import (
+    EPHEMERAL,
+    DiscordStack,
+    assert_nothing_pings,
+    buttons,
+    message_data,
+    modal_inputs,
+    running_stack,
+    text_of,
+)
+from tests.fakes.discord_fake import (
+    ROUTE_DM_CREATE,
+    ROUTE_GLOBAL_COMMANDS_GET,
+    ROUTE_GUILD_COMMANDS_GET,
+    ROUTE_GUILD_COMMANDS_PUT,
+    ROUTE_MESSAGE_CREATE,
+    ROUTE_MESSAGE_EDIT,
+    DiscordFake,
+)
+from tests.fakes.discord_fixtures import (
+    FAKE_CHANNEL_ID,
+    FAKE_GUILD_ID,
+    FAKE_OTHER_CHANNEL_ID,
+    FAKE_USER_ID,
+)
+
+discord_stack = stack_module.discord_stack
+
+SPRINT = {
+    "goal": "Mix a Dolby Atmos podcast episode",
+    "skill": "spatial mixing",
+    "deliverable": "workshop",
+    "deliverable-note": "A 45-minute online workshop on binaural monitoring",
+    "weeks": 10,
+}
+
+
+async def set_channels(stack: DiscordStack) -> None:
+    """An admin makes #general the check-ins channel and #gig-leads the announcements one."""
+    await stack.command("admin channel", {"purpose": "checkins"}, admin=True)
+    await stack.command(
+        "admin channel",
+        {"purpose": "announcements"},
+        admin=True,
+        channel_id=FAKE_OTHER_CHANNEL_ID,
+    )
+
+
+@pytest.mark.asyncio
+async def test_commands_synced_from_the_registry_once(
+    discord_fake: DiscordFake, tmp_path: Path
+) -> None:
+    async with running_stack(discord_fake, tmp_path / "db.sqlite") as stack:
+        (put,) = discord_fake.find(ROUTE_GUILD_COMMANDS_PUT)
+        assert put.params["guild_id"] == str(FAKE_GUILD_ID)
+        synced = {c["name"]: c for c in put.json}
+        assert list(synced) == stack.core.registry.top_level()
+        # Admin-only groups are hidden from members without Manage Server.
+        assert int(synced["admin"]["default_member_permissions"]) == 1 << 5  # Manage Server
+        assert synced["sprint"]["default_member_permissions"] is None
+        start = next(o for o in synced["sprint"]["options"] if o["name"] == "start")
+        options = {o["name"]: o for o in start["options"]}
+        assert (options["goal"]["type"], options["goal"]["max_length"]) == (3, 200)
+        assert options["goal"]["required"] is True
+        assert options["skill"]["autocomplete"] is True
+        assert [c["value"] for c in options["deliverable"]["choices"]] == [
+            "workshop",
+            "sample-calibration",
+            "video-series",
+            "other",
+        ]
+        assert (options["weeks"]["type"], options["weeks"]["min_value"]) == (4, 1)
+        assert options["weeks"]["max_value"] == 26
+        profile = {o["name"]: o for o in synced["profile"]["options"]}
+        assert profile["share-blockers"]["type"] == 5
+        assert profile["timezone"]["autocomplete"] is True
+        journey = {o["name"]: o for o in synced["journey"]["options"]}
+        assert journey["member"]["type"] == 6
+
+    # A restart with the same commands only compares: no second upload.
+    async with running_stack(discord_fake, tmp_path / "db.sqlite"):
+        assert len(discord_fake.find(ROUTE_GUILD_COMMANDS_PUT)) == 1
+        assert len(discord_fake.find(ROUTE_GUILD_COMMANDS_GET)) == 2
+
+    # Commands changed behind the bot's back (here: one deleted) are repaired at start.
+    discord_fake.commands[FAKE_GUILD_ID] = discord_fake.commands[FAKE_GUILD_ID][1:]
+    async with running_stack(discord_fake, tmp_path / "db.sqlite"):
+        assert len(discord_fake.find(ROUTE_GUILD_COMMANDS_PUT)) == 2
+        assert len(discord_fake.commands[FAKE_GUILD_ID]) == len(synced)
+    assert discord_fake.find(ROUTE_GLOBAL_COMMANDS_GET)
+    assert discord_fake.unhandled == []
+
+
+@pytest.mark.asyncio
+async def test_sprint_start_saves_replies_privately_and_announces(
+    discord_stack: DiscordStack,
+) -> None:
+    stack, fake = discord_stack, discord_stack.fake
+    await set_channels(stack)
+
+    callback = await stack.command("sprint start", SPRINT)
+
+    reply = message_data(callback)
+    assert callback.json["type"] == 4
+    assert reply["flags"] & EPHEMERAL
+    (embed,) = reply["embeds"]
+    assert embed["title"] == "Sprint started: Mix a Dolby Atmos podcast episode"
+    fields = {f["name"]: f["value"] for f in embed["fields"]}
+    assert fields["Deliverable"] == SPRINT["deliverable-note"]
+    # Times render as Discord timestamps, so every reader sees their own zone.
+    assert fields["First check-in"].startswith("<t:")
+    assert fields["First check-in"].endswith(":R>)")
+    community, member = await stack.member()
+    sprint = await stack.store.active_sprint(member.id)
+    assert sprint is not None
+    assert (sprint.goal, sprint.weeks) == (SPRINT["goal"], 10)
+
+    # The announcement is queued by the core and posted to the announcements channel.
+    await stack.engine.tick()
+    (announcement,) = [
+        r
+        for r in fake.find(ROUTE_MESSAGE_CREATE)
+        if r.params["channel_id"] == str(FAKE_OTHER_CHANNEL_ID)
+    ]
+    assert "started a 10-week sprint" in text_of(announcement.json)
+    channels = await stack.store.channels(community.id)
+    assert channels[ChannelPurpose.CHECKINS] == str(FAKE_CHANNEL_ID)
+    assert assert_nothing_pings(fake) >= 4
+    assert fake.unhandled == []
+
+
+async def prompt_dm(stack: DiscordStack, user_id: int = FAKE_USER_ID) -> dict[str, Any]:
+    """Start a sprint, fast-forward to the first prompt, and return the prompt DM as stored."""
+    await stack.command("sprint start", SPRINT, user_id=user_id)
+    await stack.advance(timedelta(days=8))
+    dm = stack.fake.dm_channel_id(user_id)
+    (prompt,) = [m for m in stack.fake.messages(dm) if "Weekly check-in" in text_of(m)]
+    return prompt
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("shape", ["label", "action_row"])
+async def test_checkin_prompt_button_modal_and_edit(
+    discord_stack: DiscordStack, shape: Literal["label", "action_row"]
+) -> None:
+    stack, fake = discord_stack, discord_stack.fake
+    prompt = await prompt_dm(stack)
+
+    # Delivered by the scheduler through DiscordTransport: a DM with embed and buttons.
+    (opened,) = fake.find(ROUTE_DM_CREATE)
+    assert int(opened.json["recipient_id"]) == FAKE_USER_ID
+    (post,) = [r for r in fake.find(ROUTE_MESSAGE_CREATE) if "Weekly check-in" in text_of(r.json)]
+    assert post.json["enforce_nonce"] is True
+    assert post.json["nonce"].startswith("cf-")
+    (embed,) = prompt["embeds"]
+    assert embed["title"] == "Weekly check-in · week 1 of 10"
+    (until,) = embed["fields"]
+    assert until["name"] == "Open until"
+    assert re.fullmatch(r"<t:\d+:F> \(<t:\d+:R>\)", until["value"])
+    custom_ids = buttons(prompt)
+    assert set(custom_ids) == {"Check in", "Skip this week"}
+    assert custom_ids["Check in"].startswith(f"cf:{FAKE_GUILD_ID}:checkin.open:")
+
+    # "Check in" opens the form as a modal: the first answer, within Discord's limits.
+    _, shown = await stack.click(prompt, "Check in")
+    assert shown.json["type"] == 9
+    modal = shown.json["data"]
+    assert modal["title"] == "Check-in · week 1"
+    inputs = modal_inputs(modal)
+    assert list(inputs) == ["progress", "blockers", "confidence", "hours"]
+    assert inputs["progress"]["max_length"] == 1000
+    assert inputs["progress"]["style"] == 2  # paragraph
+
+    values = {
+        "progress": "Calibrated the 7.1.4 room",
+        "blockers": "Waiting on height speakers",
+        "confidence": "4",
+        "hours": "6",
+    }
+    if shape == "label":
+        reply = await stack.submit(modal, values, dm=True)
+        assert [c["type"] for c in modal["components"]] == [18, 18, 18, 18]
+    else:
+        reply = await stack.submit(modal, values, shape="action_row", dm=True)
+    data = message_data(reply)
+    assert reply.json["type"] == 4
+    assert data["flags"] & EPHEMERAL
+    assert data["embeds"][0]["title"] == "Checked in for week 1 of 10"
+    _, member = await stack.member()
+    sprint = await stack.store.active_sprint(member.id)
+    assert sprint is not None
+    (week,) = await stack.store.weeks(sprint.id)
+    assert (week.progress, week.confidence, week.hours) == ("Calibrated the 7.1.4 room", 4, 6)
+
+    # The core queued an edit of the prompt: it now shows the week is done.
+    await stack.engine.tick()
+    (edit,) = fake.find(ROUTE_MESSAGE_EDIT)
+    assert edit.params == {"channel_id": prompt["channel_id"], "message_id": prompt["id"]}
+    stored = fake.message(int(prompt["id"]))
+    assert stored is not None
+    assert stored["embeds"][0]["title"] == "Weekly check-in · week 1 of 10 · done \u2713"
+    assert list(buttons(stored)) == ["Edit check-in"]
+    assert assert_nothing_pings(fake) >= 4
+    assert fake.unhandled == []
