@@ -73,9 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "demo", "slack-manifest", "discord-invite"],
+        choices=["run", "demo", "health", "slack-manifest", "discord-invite"],
         help="run the bot (default; the console when no platform tokens are set), "
-        "play a scripted demo, print the Slack app manifest, "
+        "play a scripted demo, check a running bot's health, print the Slack app manifest, "
         "or print the link that adds the bot to a Discord server",
     )
     parser.add_argument(
@@ -100,6 +100,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             _write(invite_url_for(settings.discord_token, os.environ.get("DISCORD_CLIENT_ID")))
             return 0
+        if args.command == "health":
+            from bot.health import problems
+
+            found = problems(settings.db_path)
+            _write("; ".join(found) if found else "healthy")
+            return 1 if found else 0
         if args.command == "demo":
             from adapters.console.demo import run_demo
 

@@ -12,6 +12,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.delivery import Dispatcher, Transport
 from bot.engine import Engine
+from bot.health import heartbeat_path
 from bot.scheduler import Scheduler
 from bot.storage.sqlite import SqliteStore
 
@@ -54,7 +55,9 @@ async def run_platforms(settings: Settings) -> None:
     core = Crossfade(store, clock, on_queued=lambda: holder[0].poke() if holder else None)
     adapters = build_adapters(settings, core)
     dispatcher = Dispatcher(store, clock, {a.transport.platform: a.transport for a in adapters})
-    scheduler = Scheduler(Engine(store, clock, dispatcher))
+    scheduler = Scheduler(
+        Engine(store, clock, dispatcher), heartbeat=heartbeat_path(settings.db_path)
+    )
     holder.append(scheduler)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
@@ -17,9 +18,17 @@ log = logging.getLogger(__name__)
 class Scheduler:
     """Keeps the engine ticking; what is due always comes from the database, never from here."""
 
-    def __init__(self, engine: Engine, *, safety_interval: timedelta = timedelta(minutes=5)):
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        safety_interval: timedelta = timedelta(minutes=5),
+        heartbeat: Path | None = None,
+    ):
         self.engine = engine
         self.safety_interval = safety_interval
+        # Touched after every tick so a container healthcheck can tell the bot is alive.
+        self.heartbeat = heartbeat
         self._scheduler = AsyncIOScheduler(timezone=UTC)
 
     def start(self) -> None:
@@ -54,6 +63,8 @@ class Scheduler:
         except Exception:
             log.exception("scheduled tick failed; retrying at the next interval")
             return
+        if self.heartbeat is not None:
+            self.heartbeat.touch()
         if due is not None:
             # The engine's clock may run ahead of the wall clock (console fast-forward).
             delay = max(timedelta(), due - self.engine.clock.now())

@@ -1,0 +1,24 @@
+# Crossfade for Slack and/or Discord. Secrets come from the environment at run time.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    CROSSFADE_DB=/data/crossfade.db
+
+RUN useradd --create-home --uid 10001 crossfade \
+    && mkdir /data && chown crossfade:crossfade /data
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY bot ./bot
+COPY adapters ./adapters
+RUN pip install --no-cache-dir ".[console,slack,discord]"
+
+USER crossfade
+VOLUME ["/data"]
+# Slack's HTTP mode listens here (SLACK_PORT); Socket Mode and Discord need no port.
+EXPOSE 3000
+HEALTHCHECK --interval=60s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["crossfade", "health"]
+ENTRYPOINT ["crossfade"]
+CMD ["run"]

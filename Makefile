@@ -1,0 +1,36 @@
+# Quick start: `make run` runs the bot, `make test` runs every check. Both install what they need.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Crossfade needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[console,slack,discord,dev]"
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/crossfade run
+
+demo: $(STAMP)
+	$(BIN)/crossfade demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.core_bench
+	$(BIN)/python -m benchmarks.slack_delivery
+	$(BIN)/python -m benchmarks.discord_delivery
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
