@@ -215,3 +215,183 @@ async def test_checkin_prompt_button_modal_and_edit(
     assert list(buttons(stored)) == ["Edit check-in"]
     assert assert_nothing_pings(fake) >= 4
     assert fake.unhandled == []
+
+
+@pytest.mark.asyncio
+async def test_buttons_keep_working_after_a_restart(
+    discord_fake: DiscordFake, tmp_path: Path
+) -> None:
+    db = tmp_path / "crossfade.db"
+    async with running_stack(discord_fake, db) as first:
+        prompt = await prompt_dm(first)
+        clock = first.clock
+
+    # A new client, same database: the prompt sent before the restart still works.
+    async with running_stack(discord_fake, db, clock) as second:
+        _, shown = await second.click(prompt, "Check in")
+        assert shown.json["type"] == 9
+        modal = shown.json["data"]
+        values = {"progress": "Mixed the demo", "blockers": "", "confidence": "5", "hours": ""}
+        reply = await second.submit(modal, values, dm=True)
+        assert message_data(reply)["embeds"][0]["title"] == "Checked in for week 1 of 10"
+        await second.engine.tick()
+        stored = discord_fake.message(int(prompt["id"]))
+        assert stored is not None
+        assert "done" in stored["embeds"][0]["title"]
+    assert discord_fake.unhandled == []
+
+
+@pytest.mark.asyncio
+async def test_invalid_answers_are_listed_and_the_form_reopens_prefilled(
+    discord_stack: DiscordStack,
+) -> None:
+    stack, fake = discord_stack, discord_stack.fake
+    prompt = await prompt_dm(stack)
+    _, shown = await stack.click(prompt, "Check in")
+    typed = {"progress": "Drafted the guide", "blockers": "", "confidence": "9", "hours": "3"}
+
+    reply = await stack.submit(shown.json["data"], typed, dm=True)
+
+    data = message_data(reply)
+    assert data["flags"] & EPHEMERAL
+    assert "• Confidence (1–5) must be between 1 and 5." in text_of(data)
+    _, member = await stack.member()
+    sprint = await stack.store.active_sprint(member.id)
+    assert sprint is not None
+    (week,) = await stack.store.weeks(sprint.id)
+    assert week.status.value == "open"  # nothing saved
+
+    # "Fix my answers" reopens the form with what was typed.
+    fix = fake.message(int(reply.response["resource"]["message"]["id"]))
+    assert fix is not None
+    _, reopened = await stack.click(fix, "Fix my answers", dm=True)
+    assert reopened.json["type"] == 9
+    inputs = modal_inputs(reopened.json["data"])
+    assert inputs["progress"]["value"] == "Drafted the guide"
+    assert inputs["confidence"]["value"] == "9"
+    fixed = await stack.submit(reopened.json["data"], {**typed, "confidence": "3"}, dm=True)
+    assert message_data(fixed)["embeds"][0]["title"] == "Checked in for week 1 of 10"
+
+
+@pytest.mark.asyncio
+async def test_a_form_longer_than_five_inputs_runs_in_steps(discord_stack: DiscordStack) -> None:
+    stack, fake = discord_stack, discord_stack.fake
+    # A core button that opens the /sprint start form (as on a home card).
+    payload = fake.build_component(f"cf:{FAKE_GUILD_ID}:form:sprint.start")
+    await fake.push_interaction(payload)
+    first = (await fake.wait_for_callback(payload)).json
+    assert first["type"] == 9
+    assert first["data"]["title"] == "Start a sprint (1/2)"
+    assert list(modal_inputs(first["data"])) == [
+        "goal",
+        "skill",
+        "deliverable",
+        "deliverable-note",
+        "start",
+    ]
+    # Choices are a select menu inside a label.
+    kinds = modal_inputs(first["data"])["deliverable"]
+    assert kinds["type"] == 3
+    assert [o["value"] for o in kinds["options"]] == [
+        "workshop",
+        "sample-calibration",
+        "video-series",
+        "other",
+    ]
+
+    step_one = {
+        "goal": "Author podcast chapter metadata",
+        "skill": "metadata",
+        "deliverable": "video-series",
+        "deliverable-note": "Three short videos on podcast metadata",
+        "start": "",
+    }
+    done = await stack.submit(first["data"], step_one)
+    assert "step 1 of 2 done" in text_of(message_data(done))
+    continue_message = fake.message(int(done.response["resource"]["message"]["id"]))
+    assert continue_message is not None
+    _, second = await stack.click(continue_message, "Continue")
+    assert second.json["data"]["title"] == "Start a sprint (2/2)"
+    assert list(modal_inputs(second.json["data"])) == ["weeks"]
+
+    reply = await stack.submit(second.json["data"], {"weeks": "8"})
+    assert message_data(reply)["embeds"][0]["title"] == (
+        "Sprint started: Author podcast chapter metadata"
+    )
+    _, member = await stack.member()
+    sprint = await stack.store.active_sprint(member.id)
+    assert sprint is not None
+    assert (sprint.deliverable_kind, sprint.weeks) == ("video-series", 8)
+
+
+@pytest.mark.asyncio
+async def test_user_text_never_pings_anyone(discord_stack: DiscordStack) -> None:
+    stack, fake = discord_stack, discord_stack.fake
+    await set_channels(stack)
+    loud = "@everyone <@&123456789012345678> @here <@1100000000000000302>"
+
+    reply = await stack.command("sprint start", {**SPRINT, "goal": loud})
+    await stack.engine.tick()
+
+    shown = text_of(message_data(reply))
+    assert "@\u200beveryone" in shown
+    assert "@\u200bhere" in shown
+    assert "<\u200b@&123456789012345678>" in shown
+    assert "<\u200b@1100000000000000302>" in shown
+    announcement = fake.messages(FAKE_OTHER_CHANNEL_ID)[-1]
+    assert "@\u200beveryone" in text_of(announcement)
+    assert announcement["mention_everyone"] is False
+    assert announcement["mentions"] == []
+    assert assert_nothing_pings(fake) >= 4
+
+
+@pytest.mark.asyncio
+async def test_admin_commands_are_checked_by_the_core_too(discord_stack: DiscordStack) -> None:
+    stack = discord_stack
+
+    refused = await stack.command("admin channel", {"purpose": "checkins"})
+
+    data = message_data(refused)
+    assert data["flags"] & EPHEMERAL
+    assert "for community admins only" in text_of(data)
+    community, _ = await stack.member()
+    assert await stack.store.channels(community.id) == {}
+
+    allowed = await stack.command("admin channel", {"purpose": "checkins"}, admin=True)
+    data = message_data(allowed)
+    assert not data.get("flags", 0) & EPHEMERAL  # announced to the channel
+    assert data["embeds"][0]["title"] == "Channel set"
+    assert await stack.store.channels(community.id) == {
+        ChannelPurpose.CHECKINS: str(FAKE_CHANNEL_ID)
+    }
+
+
+@pytest.mark.asyncio
+async def test_autocomplete_answers_time_zones(discord_stack: DiscordStack) -> None:
+    callback = await discord_stack.autocomplete("profile", "timezone", "Europe/Lon")
+
+    assert callback.json["type"] == 8
+    choices = callback.json["data"]["choices"]
+    assert {"name": "Europe/London", "value": "Europe/London"} in choices
+    assert all(c["value"].lower().startswith("europe/lon") for c in choices)
+
+
+@pytest.mark.asyncio
+async def test_autocomplete_lists_the_members_own_sprints(discord_stack: DiscordStack) -> None:
+    await discord_stack.command("sprint start", SPRINT)
+
+    callback = await discord_stack.autocomplete("sprint status", "sprint", "")
+
+    (choice,) = callback.json["data"]["choices"]
+    assert choice == {"name": f"#1 {SPRINT['goal']}", "value": 1}
+
+
+@pytest.mark.asyncio
+async def test_a_stale_button_gets_a_friendly_answer(discord_stack: DiscordStack) -> None:
+    payload = discord_stack.fake.build_component(f"cf:{FAKE_GUILD_ID}:no.such.action:1")
+    await discord_stack.fake.push_interaction(payload)
+    callback = await discord_stack.fake.wait_for_callback(payload)
+
+    data = message_data(callback)
+    assert data["flags"] & EPHEMERAL
+    assert "out of date" in text_of(data)

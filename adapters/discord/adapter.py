@@ -35,6 +35,7 @@ from adapters.discord.transport import DiscordTransport
 from bot.app import Crossfade
 from bot.commands.registry import Command, Option, OptionType
 from bot.config import Settings
+from bot.delivery import Transport
 from bot.errors import StartupError
 from bot.forms import form_for
 from bot.messages import Form, Message, Response, Tone, text
@@ -127,7 +128,10 @@ class DiscordAdapter:
         self._scope = discord.Object(id=guild_id) if guild_id else None
         for command in build_commands(core.registry, self._run, self._suggest, dms=False):
             self.tree.add_command(command, guild=self._scope)
-        self.transport = DiscordTransport(self.client, requests_per_second=requests_per_second)
+        self.discord_transport = DiscordTransport(
+            self.client, requests_per_second=requests_per_second
+        )
+        self.transport: Transport = self.discord_transport
         self.drafts = Drafts()
         self._runner: asyncio.Task[None] | None = None
 
@@ -269,7 +273,7 @@ class DiscordAdapter:
     async def on_interaction(self, interaction: Interaction) -> None:
         """Route a button click or modal submission by its custom_id."""
         if interaction.guild_id is None and interaction.channel_id is not None:
-            self.transport.remember_dm(interaction.user.id, interaction.channel_id)
+            self.discord_transport.remember_dm(interaction.user.id, interaction.channel_id)
         if interaction.type not in (
             discord.InteractionType.component,
             discord.InteractionType.modal_submit,
@@ -362,7 +366,7 @@ class DiscordAdapter:
         return await self._reply_for(actor, _done(response))
 
     def _fix(self, community: str, form: Form, problems: Mapping[str, str]) -> Reply:
-        rendered = render(problems_message(form, problems), community)
+        rendered = render(problems_message(problems), community)
         first = step_of(form, next(iter(problems)))
         return self._with_button(rendered, "Fix my answers", community, first, form)
 

@@ -265,47 +265,103 @@ def _ping_content(users: list[int]) -> tuple[str | None, list[int]]:
     return (content or None), kept
 
 
+@dataclass
+class _Block:
+    """A text to lay out: the description (no name) or a field, with its full-size chunks."""
+
+    name: str | None
+    inline: bool
+    chunks: list[str]
+    # The pieces each chunk starts from, to cut a chunk shorter when the budget runs out.
+    starts: list[list[_Piece]]
+
+
+def _block(name: str | None, value: Text, inline: bool) -> _Block:
+    chunks: list[str] = []
+    starts: list[list[_Piece]] = []
+    rest = _pieces(value)
+    limit = DESCRIPTION - 1 if name is None else FIELD_VALUE - 1  # room for a final "…"
+    while rest:
+        chunk, after = _take(rest, limit)
+        if not chunk:
+            after = after[1:]  # a mention longer than a whole field can't happen; skip it
+        elif chunk.strip():
+            chunks.append(chunk)
+            starts.append(rest)
+        rest, limit = after, FIELD_VALUE - 1
+    return _Block(name, inline, chunks, starts)
+
+
+def _cost(label: str | None, value: str) -> int:
+    return (size(label) if label is not None else 0) + size(value) + size(ELLIPSIS)
+
+
+def _allocate(blocks: list[_Block], budget: int) -> tuple[list[list[str]], set[int]]:
+    """Which chunks fit in ``budget``: every block's first chunk gets a fair share, then
+    longer blocks continue in order. Returns the kept values per block and the cut blocks."""
+    kept: list[list[str]] = [[] for _ in blocks]
+    cut: set[int] = set()
+    order = sorted(
+        (i for i, b in enumerate(blocks) if b.chunks),
+        key=lambda i: _cost(blocks[i].name, blocks[i].chunks[0]),
+    )
+    for rank, i in enumerate(order):
+        block = blocks[i]
+        share = budget // (len(order) - rank)
+        value = block.chunks[0]
+        if _cost(block.name, value) > share:
+            room = share - _cost(block.name, "")
+            value = _take(block.starts[0], room)[0] if room > 0 else ""
+            cut.add(i)
+        if value.strip():
+            kept[i].append(value)
+            budget -= _cost(block.name, value)
+    for i, block in enumerate(blocks):
+        for start, chunk in list(zip(block.starts, block.chunks, strict=True))[1:]:
+            if i in cut:
+                break
+            value = chunk
+            if _cost(BLANK, value) > budget:
+                room = budget - _cost(BLANK, "")
+                value = _take(start, room)[0] if room > 0 else ""
+                cut.add(i)
+            if value.strip():
+                kept[i].append(value)
+                budget -= _cost(BLANK, value)
+    return kept, cut
+
+
 def render(message: Message, community: str, *, key: str | None = None) -> Rendered:
-    """A message as embeds within every limit; ``key`` is hidden in the footer of a post."""
+    """A message as embeds within every limit; ``key`` is hidden in the footer of a post.
+
+    Long texts continue in further fields; when the message's 6,000 characters run out, every
+    field still shows its start and what's cut ends in "…".
+    """
     title = clip(plain_text(message.title), TITLE)
     marker = key_marker(key) if key else ""
     footer = clip(plain_text(message.footer), FOOTER - size(marker)) + marker
-    # One character is kept back for the "…" that marks a cut.
-    budget = TOTAL - 1 - size(title) - size(footer)
-    description, overflow = _take(_pieces(message.body), min(DESCRIPTION - 1, budget))
-    budget -= size(description)
-    # (name, value, inline); a long value continues in fields with an invisible name.
+    blocks = [_block(None, message.body, False)]
+    for item in message.fields[: FIELDS * EMBEDS]:
+        name = clip(plain_text(item.name), FIELD_NAME) or BLANK
+        blocks.append(_block(name, item.value, item.inline))
+    kept, cut = _allocate(blocks, TOTAL - size(title) - size(footer))
+    description = ""
     fields: list[tuple[str, str, bool]] = []
-    sources: list[tuple[str, list[_Piece], bool]] = []
-    if overflow:
-        sources.append((BLANK, overflow, False))
-    for item in message.fields:
-        sources.append(
-            (clip(plain_text(item.name), FIELD_NAME) or BLANK, _pieces(item.value), item.inline)
-        )
-    cut = False
-    for name, pieces, inline in sources:
-        first = True
-        while pieces and not cut:
-            label = name if first else BLANK
-            room = min(FIELD_VALUE - 1, budget - size(label))
-            value, rest = _take(pieces, room) if room > 0 else ("", pieces)
-            if not value.strip() and not rest:
-                break  # only trailing whitespace was left
-            if not value.strip() or len(fields) >= FIELDS * EMBEDS:
-                cut = True
-                break
-            fields.append((label, value, inline and first and not rest))
-            budget -= size(label) + size(value)
-            pieces, first = rest, False
-        if cut:
-            break
-    if cut:
-        if fields:
-            name, value, inline = fields[-1]
-            fields[-1] = (name, value + ELLIPSIS, inline)
-        else:
-            description += ELLIPSIS
+    for i, (block, values) in enumerate(zip(blocks, kept, strict=True)):
+        if block.chunks and not values:
+            values = [""]  # no room left at all: the field still shows, as "…"
+        if i in cut:
+            values[-1] += ELLIPSIS
+        for n, value in enumerate(values):
+            if block.name is None and n == 0:
+                description = value
+                continue
+            name = block.name if n == 0 and block.name is not None else BLANK
+            fields.append((name, value, block.inline and len(values) == 1 and i not in cut))
+    if len(fields) > FIELDS * EMBEDS:
+        fields = fields[: FIELDS * EMBEDS]
+        name, value, _ = fields[-1]
+        fields[-1] = (name, value + ELLIPSIS, False)
     if not (title or description or fields):
         description = BLANK
     colour = COLOURS[message.tone]

@@ -125,10 +125,10 @@ def submitted_values(data: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
-def problems_message(form: Form, problems: Mapping[str, str]) -> Message:
+def problems_message(problems: Mapping[str, str]) -> Message:
     """What to fix, field by field (a modal can't show errors beside its inputs)."""
-    labels = {f.name: f.label for f in form.fields}
-    lines = [f"\u2022 {labels.get(name, name)}: {problem}" for name, problem in problems.items()]
+    # The core's messages already name their field.
+    lines = [f"\u2022 {problem}" for problem in problems.values()]
     return Message(
         title="Please check your answers",
         body=text(
