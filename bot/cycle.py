@@ -21,7 +21,7 @@ from bot.models import (
     WeekStatus,
 )
 from bot.progress import streak, week_close
-from bot.storage.base import DuePrompt, Store
+from bot.storage.base import DuePrompt, Store, WeekOpening
 
 log = logging.getLogger(__name__)
 
@@ -42,30 +42,24 @@ class CycleReport:
 
 async def decide_prompts(store: Store, now: datetime, report: CycleReport) -> None:
     """Open every week whose check-in time has come, queueing its prompt DM."""
-    while True:
-        due = await store.due_prompts(now, BATCH)
-        if not due:
+    # Loops because a bot that was down for weeks has several slots per sprint to catch up.
+    while due := await store.due_prompts(now, BATCH):
+        openings = [_decide(item, now, report) for item in due]
+        if await store.open_weeks(openings, now) == 0:
             return
-        for item in due:
-            await _open_one(store, item, now, report)
-        if len(due) < BATCH:
-            # Weeks that were due long ago may need another step (a bot down for weeks).
-            continue
 
 
-async def _open_one(store: Store, item: DuePrompt, now: datetime, report: CycleReport) -> None:
+def _decide(item: DuePrompt, now: datetime, report: CycleReport) -> WeekOpening:
+    """What happens at one sprint's week slot: a prompt, or a skipped or missed week."""
     sprint, member, community = item.sprint, item.member, item.community
     assert sprint.next_prompt_at is not None
     zone = member.zone(community)
     opens = sprint.next_prompt_at
     closes = week_close(opens, community, zone)
     next_at = closes if sprint.next_week < sprint.weeks else None
-    existing = next((w for w in await store.weeks(sprint.id) if w.week == sprint.next_week), None)
-    if existing is not None:
-        # Skipped ahead of time: no prompt, just move on.
-        await store.open_week(sprint, None, None, next_at, now)
+    if item.skipped_ahead:
         report.skipped += 1
-        return
+        return WeekOpening(sprint, None, None, next_at)
     week = NewWeek(
         sprint_id=sprint.id,
         community_id=community.id,
@@ -77,14 +71,12 @@ async def _open_one(store: Store, item: DuePrompt, now: datetime, report: CycleR
     )
     if now >= closes:
         # The whole window passed while the bot was down: too late to ask.
-        await store.open_week(sprint, replace(week, status=WeekStatus.MISSED), None, next_at, now)
         report.missed += 1
-        return
+        return WeekOpening(sprint, replace(week, status=WeekStatus.MISSED), None, next_at)
     if member.paused:
-        week = replace(week, status=WeekStatus.SKIPPED, skip_reason="paused")
-        await store.open_week(sprint, week, None, next_at, now)
         report.skipped += 1
-        return
+        week = replace(week, status=WeekStatus.SKIPPED, skip_reason="paused")
+        return WeekOpening(sprint, week, None, next_at)
     if community.reminder_hours:
         remind = opens + timedelta(hours=community.reminder_hours)
         week = replace(week, remind_at=remind if remind < closes else None)
@@ -94,8 +86,8 @@ async def _open_one(store: Store, item: DuePrompt, now: datetime, report: CycleR
         payload=json.dumps(prompt_message(sprint, week).to_dict()),
         dedupe_key=f"prompt:{sprint.id}:{week.week}",
     )
-    if await store.open_week(sprint, week, prompt, next_at, now):
-        report.prompts += 1
+    report.prompts += 1
+    return WeekOpening(sprint, week, prompt, next_at)
 
 
 async def decide_reminders(store: Store, now: datetime, report: CycleReport) -> None:

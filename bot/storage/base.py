@@ -32,6 +32,18 @@ class DuePrompt:
     sprint: Sprint
     member: Member
     community: Community
+    # The member already skipped this week ahead of time.
+    skipped_ahead: bool = False
+
+
+@dataclass(frozen=True)
+class WeekOpening:
+    """One sprint moving past a week slot: the week to record, its prompt, the next slot."""
+
+    sprint: Sprint
+    week: NewWeek | None
+    prompt: NewOutbox | None
+    next_prompt_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -151,15 +163,8 @@ class Store(Protocol):
         """Record a week ahead of its prompt."""
         ...
 
-    async def open_week(
-        self,
-        sprint: Sprint,
-        week: NewWeek | None,
-        prompt: NewOutbox | None,
-        next_prompt_at: datetime | None,
-        now: datetime,
-    ) -> bool:
-        """Advance a sprint past a week slot, once."""
+    async def open_weeks(self, openings: Sequence[WeekOpening], now: datetime) -> int:
+        """Advance sprints past a week slot, each once; returns how many moved."""
         ...
 
     async def save_checkin(

@@ -30,7 +30,14 @@ from bot.models import (
     SprintStatus,
     WeekStatus,
 )
-from bot.storage.base import ActiveSprintExists, DueOutbox, DuePrompt, DueReminder, SummaryRow
+from bot.storage.base import (
+    ActiveSprintExists,
+    DueOutbox,
+    DuePrompt,
+    DueReminder,
+    SummaryRow,
+    WeekOpening,
+)
 
 MIGRATIONS = "bot.storage.migrations"
 
@@ -453,31 +460,27 @@ class SqliteStore:
         assert cursor.lastrowid is not None
         return cursor.lastrowid
 
-    async def open_week(
-        self,
-        sprint: Sprint,
-        week: NewWeek | None,
-        prompt: NewOutbox | None,
-        next_prompt_at: datetime | None,
-        now: datetime,
-    ) -> bool:
-        """Advance a sprint past one week slot: record the week, queue its prompt, move on.
+    async def open_weeks(self, openings: Sequence[WeekOpening], now: datetime) -> int:
+        """Advance sprints past one week slot each: record the week, queue its prompt, move on.
 
-        Everything happens in one transaction guarded by the sprint's week counter, so a
-        week is decided once even if two ticks race; returns False if it was already done.
+        One transaction for the batch; each sprint is guarded by its week counter, so a week
+        is decided once even if two ticks race. Returns how many sprints moved.
         """
+        moved = 0
         async with self._tx() as db:
-            cursor = await db.execute(
-                "UPDATE sprints SET next_week = next_week + 1, next_prompt_at = ?"
-                " WHERE id = ? AND next_week = ? AND status = 'active'",
-                (_opt_ts(next_prompt_at), sprint.id, sprint.next_week),
-            )
-            if cursor.rowcount != 1:
-                return False
-            outbox_id = await self._enqueue(db, prompt, now) if prompt else None
-            if week is not None:
-                await self._insert_week(db, week, outbox_id)
-            return True
+            for item in openings:
+                cursor = await db.execute(
+                    "UPDATE sprints SET next_week = next_week + 1, next_prompt_at = ?"
+                    " WHERE id = ? AND next_week = ? AND status = 'active'",
+                    (_opt_ts(item.next_prompt_at), item.sprint.id, item.sprint.next_week),
+                )
+                if cursor.rowcount != 1:
+                    continue
+                moved += 1
+                outbox_id = await self._enqueue(db, item.prompt, now) if item.prompt else None
+                if item.week is not None:
+                    await self._insert_week(db, item.week, outbox_id)
+        return moved
 
     async def save_checkin(
         self,
@@ -523,24 +526,67 @@ class SqliteStore:
                 await self._enqueue(db, item, now)
 
     async def due_prompts(self, now: datetime, limit: int = 1000) -> list[DuePrompt]:
-        """Active sprints whose next week slot has come."""
-        rows = await self._all(
-            "SELECT s.*, m.id AS mid FROM sprints s JOIN members m ON m.id = s.member_id"
-            " WHERE s.status = 'active' AND s.next_prompt_at IS NOT NULL AND s.next_prompt_at <= ?"
-            " ORDER BY s.next_prompt_at LIMIT ?",
-            (_ts(now), limit),
-        )
-        return await self._with_people([(_sprint(r), int(r["mid"])) for r in rows])
-
-    async def _with_people(self, items: list[tuple[Sprint, int]]) -> list[DuePrompt]:
-        out: list[DuePrompt] = []
-        communities: dict[int, Community] = {}
-        for sprint, member_id in items:
-            member = await self.get_member(member_id)
-            if member.community_id not in communities:
-                communities[member.community_id] = await self.get_community(member.community_id)
-            out.append(DuePrompt(sprint, member, communities[member.community_id]))
+        """Active sprints whose next week slot has come, with member and community, in one read."""
+        async with self._read() as db:
+            rows = list(
+                await (
+                    await db.execute(
+                        "SELECT s.*, m.id AS m_id, m.community_id AS m_community_id,"
+                        " m.ext_id AS m_ext_id, m.display_name AS m_display_name,"
+                        " m.timezone AS m_timezone, m.current_role AS m_current_role,"
+                        " m.heading AS m_heading, m.share_blockers AS m_share_blockers,"
+                        " m.paused AS m_paused, m.dm_note_sent AS m_dm_note_sent,"
+                        " w.id AS ahead_id FROM sprints s"
+                        " JOIN members m ON m.id = s.member_id"
+                        " LEFT JOIN checkin_weeks w ON w.sprint_id = s.id AND w.week = s.next_week"
+                        " WHERE s.status = 'active' AND s.next_prompt_at IS NOT NULL"
+                        " AND s.next_prompt_at <= ? ORDER BY s.next_prompt_at LIMIT ?",
+                        (_ts(now), limit),
+                    )
+                ).fetchall()
+            )
+            communities = {
+                int(r["id"]): _community(r)
+                for r in await (await db.execute("SELECT * FROM communities")).fetchall()
+            }
+            skills = await self._skills_of(db, [int(r["m_id"]) for r in rows])
+        out = []
+        for row in rows:
+            community = communities[int(row["m_community_id"])]
+            member = Member(
+                id=int(row["m_id"]),
+                community_id=community.id,
+                platform=community.platform,
+                ext_id=str(row["m_ext_id"]),
+                display_name=str(row["m_display_name"]),
+                timezone=row["m_timezone"],
+                skills=skills.get(int(row["m_id"]), ()),
+                current_role=str(row["m_current_role"]),
+                heading=str(row["m_heading"]),
+                share_blockers=bool(row["m_share_blockers"]),
+                paused=bool(row["m_paused"]),
+                dm_note_sent=bool(row["m_dm_note_sent"]),
+            )
+            out.append(DuePrompt(_sprint(row), member, community, row["ahead_id"] is not None))
         return out
+
+    async def _skills_of(
+        self, db: aiosqlite.Connection, member_ids: Sequence[int]
+    ) -> dict[int, tuple[str, ...]]:
+        found: dict[int, list[str]] = {}
+        for chunk in range(0, len(member_ids), 500):
+            ids = member_ids[chunk : chunk + 500]
+            marks = ",".join("?" for _ in ids)
+            rows = await (
+                await db.execute(
+                    f"SELECT member_id, skill FROM member_skills WHERE member_id IN ({marks})"
+                    " ORDER BY rowid",
+                    list(ids),
+                )
+            ).fetchall()
+            for row in rows:
+                found.setdefault(int(row[0]), []).append(str(row[1]))
+        return {k: tuple(v) for k, v in found.items()}
 
     async def due_reminders(self, now: datetime, limit: int = 1000) -> list[DueReminder]:
         """Open, unanswered weeks whose reminder time has come and whose window is still open."""
