@@ -163,37 +163,39 @@ async def main(members: int, samples: int) -> None:
         seed(path, members)
         seeded = time.perf_counter() - t0
         store = await SqliteStore.open(path)
-        core = Crossfade(store, clock)
-        rows = sqlite3.connect(path).execute("SELECT COUNT(*) FROM checkin_weeks").fetchone()[0]
-        print(f"members: {members}, check-in rows: {rows}, seeded in {seeded:.1f} s")
+        try:
+            core = Crossfade(store, clock)
+            rows = sqlite3.connect(path).execute("SELECT COUNT(*) FROM checkin_weeks").fetchone()[0]
+            print(f"members: {members}, check-in rows: {rows}, seeded in {seeded:.1f} s")
 
-        rng = random.Random(1)
-        picks = [rng.randint(1, members) for _ in range(samples)]
+            rng = random.Random(1)
+            picks = [rng.randint(1, members) for _ in range(samples)]
 
-        def actor(m: int) -> Actor:
-            return Actor("bench", "C1", f"U{m:05d}", f"member{m}")
+            def actor(m: int) -> Actor:
+                return Actor("bench", "C1", f"U{m:05d}", f"member{m}")
 
-        status_ms: list[float] = []
-        for m in picks:
-            response = await timed(status_ms, core.run_line(actor(m), "/sprint status"))
-            assert "Week" in shown(response), shown(response)
+            status_ms: list[float] = []
+            for m in picks:
+                response = await timed(status_ms, core.run_line(actor(m), "/sprint status"))
+                assert "Week" in shown(response), shown(response)
 
-        clock.set(NOW)
-        start = time.perf_counter()
-        report = await run_cycle(store, clock.now())
-        decide_s = time.perf_counter() - start
-        assert report.prompts == members, report
+            clock.set(NOW)
+            start = time.perf_counter()
+            report = await run_cycle(store, clock.now())
+            decide_s = time.perf_counter() - start
+            assert report.prompts == members, report
 
-        checkin_ms: list[float] = []
-        for m in picks:
-            response = await timed(
-                checkin_ms,
-                core.run_line(
-                    actor(m), '/checkin progress:"Routed the immersive bus" confidence:4'
-                ),
-            )
-            assert "Check" in shown(response), shown(response)
-        await store.close()
+            checkin_ms: list[float] = []
+            for m in picks:
+                response = await timed(
+                    checkin_ms,
+                    core.run_line(
+                        actor(m), '/checkin progress:"Routed the immersive bus" confidence:4'
+                    ),
+                )
+                assert "Check" in shown(response), shown(response)
+        finally:
+            await store.close()
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
