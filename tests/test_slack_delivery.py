@@ -66,8 +66,10 @@ async def test_prompt_dm_button_modal_submission_updates_the_prompt(
     await slack_stack.engine.run_until(slack_stack.clock, sprint.next_prompt_at)
     prompt = await fake.wait_for("chat.postMessage")
     dm_channel = fake.dm_channel_for("U0ALICE")
-    assert prompt.params["channel"] == dm_channel
-    assert fake.calls("conversations.open")[0].params["users"] == "U0ALICE"
+    # Posted to the member's id: Slack puts it in the app's DM and names that channel.
+    assert prompt.params["channel"] == "U0ALICE"
+    assert prompt.response["channel"] == dm_channel
+    assert fake.calls("conversations.open") == []
     assert prompt.params["metadata"]["event_type"] == EVENT_TYPE
     assert "Weekly check-in · week 1 of 6" in texts_of(prompt.params["blocks"])
     buttons = buttons_of(prompt.params["blocks"])
@@ -163,19 +165,30 @@ async def test_slack_errors_map_to_retry_or_give_up(slack_fake: SlackFake) -> No
     assert not outside.value.permanent
     assert "/invite" in outside.value.reason
 
-    slack_fake.fail_next("conversations.open", "user_disabled")
+    slack_fake.fail_next("chat.postMessage", "user_disabled")
     with pytest.raises(DeliveryError) as gone:
         await transport.send(dm("U0GONE"), message, key="k3")
     assert gone.value.permanent
 
-    slack_fake.fail_next("conversations.open", "user_not_visible")
-    with pytest.raises(RecipientUnreachable):
-        await transport.send(dm("U0GUEST"), message, key="k4")
+    for code in ("user_not_visible", "channel_not_found"):
+        slack_fake.fail_next("chat.postMessage", code)
+        with pytest.raises(RecipientUnreachable):
+            await transport.send(dm("U0GUEST"), message, key="k4")
 
     slack_fake.fail_next("chat.postMessage", "invalid_blocks")
     with pytest.raises(DeliveryError) as refused:
         await transport.send(channel("C1"), message, key="k5")
     assert refused.value.permanent
+
+
+@pytest.mark.asyncio
+async def test_dm_channel_is_remembered_for_the_next_post(slack_fake: SlackFake) -> None:
+    transport = bare_transport(slack_fake)
+    first = await transport.send(dm("U0ALICE"), Message(title="A"), key="cf-1")
+    second = await transport.send(dm("U0ALICE"), Message(title="B"), key="cf-2")
+    posts = slack_fake.calls("chat.postMessage")
+    assert [p.params["channel"] for p in posts] == ["U0ALICE", first.channel_id]
+    assert first.channel_id == second.channel_id == slack_fake.dm_channel_for("U0ALICE")
 
 
 @pytest.mark.asyncio

@@ -212,7 +212,7 @@ async def test_app_home_shows_the_card_and_its_buttons_work(slack_stack: SlackSt
     assert accepted.status == 200
     # The answer goes to the app's DMs (Home has no channel), and Home refreshes.
     dm = await fake.wait_for("chat.postMessage")
-    assert dm.params["channel"] == fake.dm_channel_for("U0ALICE")
+    assert dm.response["channel"] == fake.dm_channel_for("U0ALICE")
     assert "Sprint started: Binaural monitoring" in texts_of(dm.params["blocks"])
     refreshed = (await fake.wait_for("views.publish", count=2)).params["view"]
     shown = texts_of(refreshed["blocks"])

@@ -18,7 +18,7 @@ DESCRIPTION = "Learning sprints and weekly check-ins for audio professionals."
 BOT_SCOPES = (
     "commands",  # slash commands
     "chat:write",  # chat.postMessage, chat.update, chat.postEphemeral
-    "im:write",  # conversations.open for check-in prompt DMs
+    "im:write",  # conversations.open: a DM's channel id, to look for a post after a crash
     "users:read",  # users.info: display name, admin flag, time zone
     "im:history",  # conversations.history: after a crash, did a DM go out? (its metadata)
     "channels:history",  # ... the same for a public summary/announcements channel

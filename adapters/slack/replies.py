@@ -53,9 +53,9 @@ class Replies:
     async def direct(self, user_id: str, message: Message) -> None:
         """Send a message to someone's DMs with the app."""
         try:
-            opened = await self.client.conversations_open(users=user_id)
+            # A user id as the channel posts to the app's DM with them.
             await self.client.chat_postMessage(
-                channel=str(opened["channel"]["id"]),
+                channel=user_id,
                 text=fallback_text(message),
                 blocks=message_blocks(message),
             )

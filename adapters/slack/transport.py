@@ -33,6 +33,8 @@ HISTORY_PAGE = 100
 
 # The person can't be reached now but may be later (guest visibility, Slack Connect).
 _UNREACHABLE = {"user_not_visible", "invalid_user_combination"}
+# Posting to a member's user id: Slack couldn't find a DM to put it in.
+_NO_DM = {"channel_not_found"}
 # The person can never be reached: don't retry.
 _GONE = {"user_not_found", "user_disabled", "cannot_dm_bot", "users_not_found"}
 # Slack will refuse this exact payload every time: retrying can't help.
@@ -65,7 +67,7 @@ _ADMIN_FIX = {
 
 
 def delivery_error(
-    exc: SlackApiError | aiohttp.ClientError | TimeoutError, channel: str
+    exc: SlackApiError | aiohttp.ClientError | TimeoutError, channel: str, *, dm: bool = False
 ) -> DeliveryError:
     """What a failed Slack call means for the outbox: wait, retry later, or give up."""
     if not isinstance(exc, SlackApiError):
@@ -74,7 +76,7 @@ def delivery_error(
     if exc.response.status_code == 429:
         wait = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
         return DeliveryError("ratelimited", retry_after=float(wait) if wait else None)
-    if code in _UNREACHABLE:
+    if code in _UNREACHABLE or (dm and code in _NO_DM):
         return RecipientUnreachable(code)
     if code in _GONE:
         return DeliveryError(code, permanent=True)
@@ -89,7 +91,12 @@ def delivery_error(
 
 
 class SlackTransport:
-    """Sends outbox messages as Block Kit posts: DMs via conversations.open, channels directly."""
+    """Sends outbox messages as Block Kit posts to members' DMs and to channels.
+
+    A DM is posted to the member's user id, which Slack delivers to the app's DM with them
+    and answers with that DM's channel id; that saves a conversations.open (Tier 3,
+    50+ a minute) per member, which a weekly fan-out after a restart would soon exhaust.
+    """
 
     platform = "slack"
     max_per_second = WORKSPACE_POSTS_PER_MINUTE / 60
@@ -109,21 +116,23 @@ class SlackTransport:
         self._channel_locks: dict[str, asyncio.Lock] = {}
         self._channel_free_at: dict[str, float] = {}
 
-    async def _dm_channel(self, user_id: str) -> str:
-        """The bot's DM channel with a member (conversations.open once per member, then cached)."""
-        if user_id not in self._dm_channels:
-            response = await self.client.conversations_open(users=user_id)
-            self._dm_channels[user_id] = str(response["channel"]["id"])
-        return self._dm_channels[user_id]
-
-    async def _channel(self, target: Target) -> str:
+    def _post_to(self, target: Target) -> str:
+        """Where to post: the DM's channel if known, else the member's id; or the channel."""
         if target.kind is DestinationKind.DM:
             if target.user_id is None:
                 raise DeliveryError("a DM without a member", permanent=True)
-            return await self._dm_channel(target.user_id)
+            return target.channel_id or self._dm_channels.get(target.user_id) or target.user_id
         if not target.channel_id:
             raise DeliveryError("no channel to post to")
         return target.channel_id
+
+    async def _history_channel(self, target: Target) -> str:
+        """A channel id to read history from (a DM's needs conversations.open when not cached)."""
+        posted_to = self._post_to(target)
+        if target.kind is DestinationKind.DM and posted_to == target.user_id:
+            response = await self.client.conversations_open(users=posted_to)
+            posted_to = self._dm_channels[posted_to] = str(response["channel"]["id"])
+        return posted_to
 
     async def _wait_channel_turn(self, channel: str) -> None:
         """Keep to Slack's one post per second per channel (bursts into one channel queue up)."""
@@ -142,9 +151,10 @@ class SlackTransport:
 
     async def send(self, target: Target, message: Message, *, key: str) -> Receipt:
         """Post a message; its outbox key goes into the message metadata."""
+        dm = target.kind is DestinationKind.DM
         channel = target.channel_id or target.user_id or "?"
         try:
-            channel = await self._channel(target)
+            channel = self._post_to(target)
             await self._wait_channel_turn(channel)
             response = await self.client.chat_postMessage(
                 channel=channel,
@@ -155,11 +165,14 @@ class SlackTransport:
                 unfurl_media=False,
             )
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            if isinstance(exc, SlackApiError) and target.user_id is not None:
-                # A stale DM channel must not stick: open it afresh next time.
+            if dm and isinstance(exc, SlackApiError) and target.user_id is not None:
+                # A stale DM channel must not stick: post to the member's id next time.
                 self._dm_channels.pop(target.user_id, None)
-            raise delivery_error(exc, channel) from exc
-        return Receipt(str(response["channel"]), str(response["ts"]))
+            raise delivery_error(exc, channel, dm=dm) from exc
+        receipt = Receipt(str(response["channel"]), str(response["ts"]))
+        if dm and target.user_id is not None:
+            self._dm_channels[target.user_id] = receipt.channel_id
+        return receipt
 
     async def edit(self, target: Target, receipt: Receipt, message: Message) -> None:
         """Replace a posted message in place (chat.update)."""
@@ -179,7 +192,7 @@ class SlackTransport:
         """The post carrying this outbox key among the channel's recent messages, if any."""
         channel = target.channel_id or target.user_id or "?"
         try:
-            channel = await self._channel(target)
+            channel = await self._history_channel(target)
             response = await self.client.conversations_history(
                 channel=channel, include_all_metadata=True, limit=HISTORY_PAGE
             )
