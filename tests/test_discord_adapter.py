@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import re
+import warnings
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
 import pytest
 
+from bot.app import Crossfade
+from bot.clock import FakeClock
+from bot.errors import StartupError
 from bot.models import ChannelPurpose
+from bot.storage.sqlite import SqliteStore
 from tests import discord_stack as stack_module
 from tests.discord_stack import (
     EPHEMERAL,
+    START,
     DiscordStack,
     assert_nothing_pings,
     buttons,
@@ -34,8 +40,13 @@ from tests.fakes.discord_fixtures import (
     FAKE_CHANNEL_ID,
     FAKE_GUILD_ID,
     FAKE_OTHER_CHANNEL_ID,
+    FAKE_TOKEN,
     FAKE_USER_ID,
 )
+
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
+    from adapters.discord.adapter import DiscordAdapter
 
 discord_stack = stack_module.discord_stack
 
@@ -395,3 +406,33 @@ async def test_a_stale_button_gets_a_friendly_answer(discord_stack: DiscordStack
     data = message_data(callback)
     assert data["flags"] & EPHEMERAL
     assert "out of date" in text_of(data)
+
+
+@pytest.mark.asyncio
+async def test_a_wrong_token_stops_start_with_a_clear_message(
+    discord_fake: DiscordFake, tmp_path: Path
+) -> None:
+    store = await SqliteStore.open(tmp_path / "db.sqlite")
+    adapter = DiscordAdapter(Crossfade(store, FakeClock(START)), "not-the-token")
+    try:
+        with pytest.raises(StartupError, match="Discord rejected DISCORD_TOKEN"):
+            await adapter.start()
+    finally:
+        await adapter.stop()
+        await store.close()
+
+
+@pytest.mark.asyncio
+async def test_a_server_without_the_commands_scope_stops_start_with_a_clear_message(
+    discord_fake: DiscordFake, tmp_path: Path
+) -> None:
+    store = await SqliteStore.open(tmp_path / "db.sqlite")
+    core = Crossfade(store, FakeClock(START))
+    adapter = DiscordAdapter(core, FAKE_TOKEN, guild_id=42, guild_ready_timeout=0.05)
+    try:
+        with pytest.raises(StartupError, match=r"applications\.commands scope"):
+            await adapter.start()
+    finally:
+        await adapter.stop()
+        await store.close()
+    assert adapter.client.is_closed()

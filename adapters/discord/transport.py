@@ -34,7 +34,11 @@ RECOVERY_WINDOW = 50
 
 
 class RequestPacer:
-    """Spaces requests evenly at ``per_second`` (a burst of one), shared by every caller."""
+    """Lets requests leave one at a time on a ``per_second`` schedule.
+
+    Turns are taken when a request actually leaves, so a stalled event loop releases at most
+    one late request early, never a burst; sleeping late doesn't slow the schedule down.
+    """
 
     def __init__(self, per_second: float) -> None:
         self.interval = 1.0 / per_second
@@ -45,11 +49,10 @@ class RequestPacer:
         """Wait for this request's turn."""
         loop = asyncio.get_running_loop()
         async with self._lock:
-            now = loop.time()
-            turn = max(now, self._next)
-            self._next = turn + self.interval
-        if turn > now:
-            await asyncio.sleep(turn - now)
+            delay = self._next - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            self._next = max(loop.time(), self._next + self.interval)
 
 
 def delivery_error(exc: Exception, where: str) -> DeliveryError:

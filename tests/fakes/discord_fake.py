@@ -219,6 +219,7 @@ class RecordedRequest:
     status: int
     response: Any
     response_headers: Mapping[str, str]
+    at: float = field(default_factory=time.monotonic)  # when it was answered (monotonic clock)
 
     @property
     def handled(self) -> bool:
