@@ -93,6 +93,9 @@ class Crossfade:
                 if o.required and (raw.get(o.name) is None or str(raw.get(o.name)).strip() == "")
             ]
             if missing and forms and command.form_when_incomplete:
+                if not raw:
+                    # A bare command is a request for its form.
+                    return Response(form=form_for(command, raw))
                 notice = error_response(
                     f"/{command.name} needs {', '.join(missing)}: fill in the form.",
                     command.usage(),

@@ -44,3 +44,5 @@ def setup_logging(level: str, secrets: Iterable[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # APScheduler logs every job run at INFO; our engine logs what matters.
+    logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))

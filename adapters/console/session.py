@@ -58,7 +58,8 @@ class ConsoleSession:
         self.member = "host"
         self.admin = True
         self.channel = "general"
-        self._zones: dict[str, str] = {}
+        # The current member's zone, for channel posts printed between commands.
+        self.zone = "UTC"
         self._buttons: dict[str, tuple[str, str]] = {}
 
     def actor(self) -> Actor:
@@ -97,8 +98,8 @@ class ConsoleSession:
 
     async def prompt(self) -> str:
         """The input prompt: who you are, where, and the time in your zone."""
-        zone = ZoneInfo(await self.zone_name())
-        local = self.clock.now().astimezone(zone).strftime("%a %d %b %H:%M")
+        self.zone = await self.zone_name()
+        local = self.clock.now().astimezone(ZoneInfo(self.zone)).strftime("%a %d %b %H:%M")
         return f"[{local}] {self.member}@#{self.channel}> "
 
     async def run(self) -> None:

@@ -26,7 +26,7 @@ def build_session(
         clock,
         write,
         buttons=lambda message, owner: holder[0].register_buttons(message, owner),
-        default_zone=lambda: "UTC",
+        default_zone=lambda: holder[0].zone,
     )
     engine = Engine(store, clock, Dispatcher(store, clock, {"console": transport}))
     core = Crossfade(store, clock)

@@ -164,6 +164,12 @@ async def start(ctx: Context, args: Args) -> Response:
                 Field("First check-in", text(Timestamp(first))),
                 Field("Final check-in", text(Timestamp(end, "date") if end else "")),
             ),
+            footer=text()
+            if ctx.member.timezone
+            else text(
+                f"Check-ins follow the community's zone ({ctx.community.default_timezone}) "
+                "until you set yours: /profile timezone:Area/City"
+            ),
             tone=Tone.SUCCESS,
         )
     )
