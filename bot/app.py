@@ -16,7 +16,7 @@ from bot.errors import OptionError, UserError
 from bot.features import admin, checkins, help, profile, sprints
 from bot.forms import FORM_PREFIX, form_for
 from bot.messages import Message, Response, Tone, text
-from bot.models import Actor
+from bot.models import Actor, Member
 from bot.storage.base import Store
 
 log = logging.getLogger(__name__)
@@ -117,10 +117,10 @@ class Crossfade:
         return await self.run(actor, parsed.command, parsed.raw, forms=forms)
 
     async def _parse(self, ctx: Context, command: Command, raw: Mapping[str, object]) -> Args:
-        async def find(ref: str) -> object:
+        async def find(ref: str) -> Member | None:
             return await self.store.find_member(ctx.community.id, ref)
 
-        return await parse_args(command, raw, today=ctx.today, find_member=find)  # type: ignore[arg-type]
+        return await parse_args(command, raw, today=ctx.today, find_member=find)
 
     async def _handle(self, ctx: Context, command: Command, args: Args) -> Response:
         response = await command.handler(ctx, args)

@@ -89,11 +89,11 @@ def parse_time(option: str, raw: str) -> time:
     typed = raw.strip().lower()
     match = re.fullmatch(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?", typed)
     if match:
-        hour, minute = int(match.group(1)), int(match.group(2) or 0)
-        if match.group(3):
-            if not 1 <= hour <= 12:
-                hour = 99
-            hour = hour % 12 + (12 if match.group(3) == "pm" else 0)
+        hour, minute, half = int(match.group(1)), int(match.group(2) or 0), match.group(3)
+        if half and 1 <= hour <= 12:
+            hour = hour % 12 + (12 if half == "pm" else 0)
+        elif half:
+            hour = 24  # "13pm" is no time
         if 0 <= hour < 24 and 0 <= minute < 60:
             return time(hour, minute)
     raise OptionError(option, f"'{raw.strip()}' is not a time of day. Use HH:MM, e.g. 10:00.")

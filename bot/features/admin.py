@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from bot.commands.args import Args
 from bot.commands.registry import (
@@ -68,7 +69,7 @@ async def schedule(ctx: Context, args: Args) -> Response:
         reminder_hours=args.integer("reminder-hours", old.reminder_hours) or 0,
         default_timezone=args.text("timezone", old.default_timezone) or old.default_timezone,
     )
-    moves: list[tuple[int, object]] = []
+    moves: list[tuple[int, datetime | None]] = []
     for sprint, member in await ctx.store.active_sprints_in(old.id):
         if sprint.next_prompt_at is None:
             continue
@@ -82,7 +83,7 @@ async def schedule(ctx: Context, args: Args) -> Response:
                 ),
             )
         )
-    await ctx.store.update_schedule(updated, moves)  # type: ignore[arg-type]
+    await ctx.store.update_schedule(updated, moves)
     card = await settings_card(ctx, updated, "Check-in schedule saved")
     return Response(
         replace(

@@ -182,11 +182,7 @@ class Store(Protocol):
         ...
 
     async def skip_week(
-        self,
-        week: CheckinWeek,
-        reason: str,
-        outbox: Sequence[NewOutbox] = (),
-        now: datetime | None = None,
+        self, week: CheckinWeek, reason: str, outbox: Sequence[NewOutbox], now: datetime
     ) -> None:
         """Mark an open week skipped."""
         ...

@@ -509,11 +509,7 @@ class SqliteStore:
         return _week(row)
 
     async def skip_week(
-        self,
-        week: CheckinWeek,
-        reason: str,
-        outbox: Sequence[NewOutbox] = (),
-        now: datetime | None = None,
+        self, week: CheckinWeek, reason: str, outbox: Sequence[NewOutbox], now: datetime
     ) -> None:
         """Mark an open week as skipped."""
         async with self._tx() as db:
@@ -522,7 +518,6 @@ class SqliteStore:
                 (reason, week.id),
             )
             for item in outbox:
-                assert now is not None
                 await self._enqueue(db, item, now)
 
     async def due_prompts(self, now: datetime, limit: int = 1000) -> list[DuePrompt]:
