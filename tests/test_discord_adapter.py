@@ -12,7 +12,9 @@ import pytest
 
 from bot.app import Crossfade
 from bot.clock import FakeClock
+from bot.context import Context
 from bot.errors import StartupError
+from bot.messages import Message, Response
 from bot.models import ChannelPurpose
 from bot.storage.sqlite import SqliteStore
 from tests import discord_stack as stack_module
@@ -436,3 +438,44 @@ async def test_a_server_without_the_commands_scope_stops_start_with_a_clear_mess
         await adapter.stop()
         await store.close()
     assert adapter.client.is_closed()
+
+
+@pytest.mark.asyncio
+async def test_skip_button_answers_privately_and_the_prompt_shows_skipped(
+    discord_stack: DiscordStack,
+) -> None:
+    stack, fake = discord_stack, discord_stack.fake
+    prompt = await prompt_dm(stack)
+
+    _, callback = await stack.click(prompt, "Skip this week")
+
+    data = message_data(callback)
+    assert callback.json["type"] == 4
+    assert data["flags"] & EPHEMERAL
+    assert data["embeds"][0]["title"] == "Week 1 skipped"
+    await stack.engine.tick()
+    stored = fake.message(int(prompt["id"]))
+    assert stored is not None
+    assert stored["embeds"][0]["title"] == "Weekly check-in · week 1 of 10 · skipped"
+    assert buttons(stored) == {}  # the edit removed the buttons
+
+
+@pytest.mark.asyncio
+async def test_a_response_replacing_its_source_edits_the_clicked_message(
+    discord_stack: DiscordStack,
+) -> None:
+    stack, fake = discord_stack, discord_stack.fake
+
+    async def replace_it(ctx: Context, args: list[str]) -> Response:
+        return Response(Message(title=f"Replaced {args[0]}"), replace_source=True)
+
+    stack.core.registry.action("test.replace", replace_it)
+    payload = fake.build_component(f"cf:{FAKE_GUILD_ID}:test.replace:7")
+    await fake.push_interaction(payload)
+    callback = await fake.wait_for_callback(payload)
+
+    assert callback.json["type"] == 7  # UPDATE_MESSAGE
+    stored = fake.message(int(payload["message"]["id"]))
+    assert stored is not None
+    assert stored["embeds"][0]["title"] == "Replaced 7"
+    assert stored["components"] == []

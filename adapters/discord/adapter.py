@@ -439,7 +439,8 @@ class DiscordAdapter:
         elif deferral is None and interaction.message is not None:
             await interaction.response.defer()  # nothing to say: just acknowledge the click
         elif deferral != "update":
-            await self._say(interaction, "Done.", tone=Tone.SUCCESS)
+            done = render(Message(body=text("Done."), tone=Tone.SUCCESS), community)
+            await self._send(interaction, Reply(done), deferral)
 
     async def _show_form(
         self, interaction: Interaction, community: str, form: Form, step: int, deferral: Deferral
@@ -478,13 +479,11 @@ class DiscordAdapter:
         }
         post = {k: v for k, v in edit.items() if v is not None}
         if reply.replace_source and interaction.message is not None:
+            # On a message's component a deferral is always "update": @original is that message.
             if deferral is None:
                 await interaction.response.edit_message(**edit)
-            elif deferral == "update":
-                await interaction.edit_original_response(**edit)
             else:
-                await interaction.message.edit(**edit)
-                await interaction.delete_original_response()
+                await interaction.edit_original_response(**edit)
             return
         ephemeral = not reply.public
         if deferral is None:
