@@ -190,7 +190,7 @@ class Dispatcher:
                 entry.community_ext_id,
                 dest.kind,
                 user_id=member.ext_id,
-                channel_id=item.channel_ref,
+                channel_id=item.channel_ref or member.dm_channel,
                 timezone=member.timezone,
             )
             return target, member
@@ -249,6 +249,8 @@ class Dispatcher:
             item.id, receipt.channel_id, receipt.message_id, self.clock.now()
         )
         report.sent += 1
+        if member is not None and receipt.channel_id != member.dm_channel:
+            await self.store.remember_dm_channel(member.id, receipt.channel_id)
         if member is not None and member.dm_note_sent:
             # DMs work again: a later closure deserves a fresh note.
             await self.store.update_member(replace(member, dm_note_sent=False))

@@ -54,6 +54,7 @@ class Member:
     share_blockers: bool = False
     paused: bool = False
     dm_note_sent: bool = False
+    dm_channel: str | None = None
 
     def zone(self, community: Community) -> ZoneInfo:
         """The member's time zone, falling back to the community's default."""

@@ -123,6 +123,9 @@ class DiscordTransport:
         if target.kind is DestinationKind.DM:
             if target.user_id is None or not target.user_id.isdigit():
                 raise DeliveryError(f"not a Discord user id: {target.user_id!r}", permanent=True)
+            if target.channel_id is not None and target.channel_id.isdigit():
+                # The core remembers the DM channel across restarts.
+                self.remember_dm(int(target.user_id), int(target.channel_id))
             return await self._dm_channel(int(target.user_id))
         if target.channel_id is None or not target.channel_id.isdigit():
             raise DeliveryError(f"not a Discord channel id: {target.channel_id!r}", permanent=True)

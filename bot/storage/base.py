@@ -100,6 +100,10 @@ class Store(Protocol):
         """Save a member's profile and flags."""
         ...
 
+    async def remember_dm_channel(self, member_id: int, channel: str) -> None:
+        """Keep a member's DM channel."""
+        ...
+
     async def community_skills(self, community_id: int) -> list[str]:
         """Skills known in a community."""
         ...

@@ -264,6 +264,11 @@ class SqliteStore:
                 [(member.id, s) for s in member.skills],
             )
 
+    async def remember_dm_channel(self, member_id: int, channel: str) -> None:
+        """Keep the platform's DM channel with a member for later sends."""
+        async with self._tx() as db:
+            await db.execute("UPDATE members SET dm_channel = ? WHERE id = ?", (channel, member_id))
+
     async def community_skills(self, community_id: int) -> list[str]:
         """Every skill named by a community's members or sprints, most common first."""
         rows = await self._all(
@@ -531,6 +536,7 @@ class SqliteStore:
                         " m.timezone AS m_timezone, m.current_role AS m_current_role,"
                         " m.heading AS m_heading, m.share_blockers AS m_share_blockers,"
                         " m.paused AS m_paused, m.dm_note_sent AS m_dm_note_sent,"
+                        " m.dm_channel AS m_dm_channel,"
                         " w.id AS ahead_id FROM sprints s"
                         " JOIN members m ON m.id = s.member_id"
                         " LEFT JOIN checkin_weeks w ON w.sprint_id = s.id AND w.week = s.next_week"
@@ -561,6 +567,7 @@ class SqliteStore:
                 share_blockers=bool(row["m_share_blockers"]),
                 paused=bool(row["m_paused"]),
                 dm_note_sent=bool(row["m_dm_note_sent"]),
+                dm_channel=row["m_dm_channel"],
             )
             out.append(DuePrompt(_sprint(row), member, community, row["ahead_id"] is not None))
         return out
@@ -825,6 +832,7 @@ def _member(row: aiosqlite.Row, platform: str, skills: tuple[str, ...]) -> Membe
         share_blockers=bool(row["share_blockers"]),
         paused=bool(row["paused"]),
         dm_note_sent=bool(row["dm_note_sent"]),
+        dm_channel=row["dm_channel"],
     )
 
 
