@@ -212,9 +212,14 @@ class SlackAdapter:
             await ack()
             await self._failed(origin, "form")
             return
-        errors = field_errors(view, response.field_errors)
-        if errors:
-            await ack(response_action="errors", errors=errors)
+        if response.field_errors:
+            errors = field_errors(view, response.field_errors)
+            if errors:
+                await ack(response_action="errors", errors=errors)
+                return
+            # No field to show them under: keep the modal's answer, say what was wrong.
+            await ack()
+            await self.replies.send(origin, _notice(" ".join(response.field_errors.values())))
             return
         await ack()
         try:

@@ -84,17 +84,19 @@ def _field_blocks(message: Message) -> list[dict[str, Any]]:
         value = render(field.value)
         if not value.strip():
             continue
-        head = f"*{fit(escape(field.name), 200)}*"
-        entry = f"{head}\n{value}"
+        name = fit(escape(field.name), 200) if field.name.strip() else ""
+        head = f"*{name}*\n" if name else ""
+        entry = head + value
         if field.inline and len(entry) <= FIELD_TEXT:
             row.append(mrkdwn_text(entry))
             if len(row) == SECTION_FIELDS:
                 flush()
             continue
         flush()
-        room = SECTION_TEXT - len(head) - len(" (continued)\n")
+        room = SECTION_TEXT - len(head) - len(" (continued)")
         for i, chunk in enumerate(split(value, room)):
-            blocks.append(_section(f"{head}{' (continued)' if i else ''}\n{chunk}"))
+            label = f"*{name}* (continued)\n" if i and name else head
+            blocks.append(_section(label + chunk))
     flush()
     return blocks
 
