@@ -100,6 +100,8 @@ async def test_prompt_dm_button_modal_submission_updates_the_prompt(
     assert "<!date^" in shown  # times shown in each reader's own zone
     assert set(buttons_of(edited["blocks"])) == {"Edit check-in"}
     assert len(fake.calls("chat.postMessage")) == 1  # updated in place, not re-posted
+    # The core remembers the DM channel Slack named, for next week's prompt.
+    assert (await slack_stack.member("U0ALICE", "Alice")).dm_channel == dm_channel
     assert_payloads_valid(fake)
 
 
@@ -182,13 +184,16 @@ async def test_slack_errors_map_to_retry_or_give_up(slack_fake: SlackFake) -> No
 
 
 @pytest.mark.asyncio
-async def test_dm_channel_is_remembered_for_the_next_post(slack_fake: SlackFake) -> None:
+async def test_a_dm_channel_slack_no_longer_knows_falls_back_to_the_member(
+    slack_fake: SlackFake,
+) -> None:
     transport = bare_transport(slack_fake)
-    first = await transport.send(dm("U0ALICE"), Message(title="A"), key="cf-1")
-    second = await transport.send(dm("U0ALICE"), Message(title="B"), key="cf-2")
+    slack_fake.fail_next("chat.postMessage", "channel_not_found")
+    stale = Target("T0CROSSFD", DestinationKind.DM, user_id="U0ALICE", channel_id="D0STALE")
+    receipt = await transport.send(stale, Message(title="A"), key="cf-1")
     posts = slack_fake.calls("chat.postMessage")
-    assert [p.params["channel"] for p in posts] == ["U0ALICE", first.channel_id]
-    assert first.channel_id == second.channel_id == slack_fake.dm_channel_for("U0ALICE")
+    assert [p.params["channel"] for p in posts] == ["D0STALE", "U0ALICE"]
+    assert receipt.channel_id == slack_fake.dm_channel_for("U0ALICE")
 
 
 @pytest.mark.asyncio

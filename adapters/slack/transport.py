@@ -96,9 +96,10 @@ def delivery_error(
 class SlackTransport:
     """Sends outbox messages as Block Kit posts to members' DMs and to channels.
 
-    A DM is posted to the member's user id, which Slack delivers to the app's DM with them
-    and answers with that DM's channel id; that saves a conversations.open (Tier 3,
-    50+ a minute) per member, which a weekly fan-out after a restart would soon exhaust.
+    A first DM is posted to the member's user id, which Slack delivers to the app's DM with
+    them and answers with that DM's channel id (the core remembers it for later posts). That
+    saves a conversations.open (Tier 3, 50+ a minute) per member, which a weekly fan-out to
+    thousands would soon exhaust.
     """
 
     platform = "slack"
@@ -115,26 +116,26 @@ class SlackTransport:
         if max_per_second is not None:
             self.max_per_second = max_per_second
         self._channel_interval = channel_interval
-        self._dm_channels: dict[str, str] = {}
         self._channel_locks: dict[str, asyncio.Lock] = {}
         self._channel_free_at: dict[str, float] = {}
 
-    def _post_to(self, target: Target) -> str:
+    @staticmethod
+    def _post_to(target: Target) -> str:
         """Where to post: the DM's channel if known, else the member's id; or the channel."""
         if target.kind is DestinationKind.DM:
             if target.user_id is None:
                 raise DeliveryError("a DM without a member", permanent=True)
-            return target.channel_id or self._dm_channels.get(target.user_id) or target.user_id
+            return target.channel_id or target.user_id
         if not target.channel_id:
             raise DeliveryError("no channel to post to")
         return target.channel_id
 
     async def _history_channel(self, target: Target) -> str:
-        """A channel id to read history from (a DM's needs conversations.open when not cached)."""
+        """A channel id to read history from (a DM not yet known needs conversations.open)."""
         posted_to = self._post_to(target)
         if target.kind is DestinationKind.DM and posted_to == target.user_id:
             response = await self.client.conversations_open(users=posted_to)
-            posted_to = self._dm_channels[posted_to] = str(response["channel"]["id"])
+            posted_to = str(response["channel"]["id"])
         return posted_to
 
     async def _wait_channel_turn(self, channel: str) -> None:
@@ -154,10 +155,20 @@ class SlackTransport:
 
     async def send(self, target: Target, message: Message, *, key: str) -> Receipt:
         """Post a message; its outbox key goes into the message metadata."""
+        channel = self._post_to(target)
         dm = target.kind is DestinationKind.DM
-        channel = target.channel_id or target.user_id or "?"
         try:
-            channel = self._post_to(target)
+            return await self._post(channel, message, key, dm=dm)
+        except RecipientUnreachable as exc:
+            if not (dm and exc.reason == "channel_not_found" and channel != target.user_id):
+                raise
+        # A remembered DM channel Slack no longer knows: post to the member's id instead.
+        assert target.user_id is not None
+        log.info("DM channel %s is gone; posting to %s", channel, target.user_id)
+        return await self._post(target.user_id, message, key, dm=True)
+
+    async def _post(self, channel: str, message: Message, key: str, *, dm: bool) -> Receipt:
+        try:
             await self._wait_channel_turn(channel)
             response = await self.client.chat_postMessage(
                 channel=channel,
@@ -168,14 +179,8 @@ class SlackTransport:
                 unfurl_media=False,
             )
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            if dm and isinstance(exc, SlackApiError) and target.user_id is not None:
-                # A stale DM channel must not stick: post to the member's id next time.
-                self._dm_channels.pop(target.user_id, None)
             raise delivery_error(exc, channel, dm=dm) from exc
-        receipt = Receipt(str(response["channel"]), str(response["ts"]))
-        if dm and target.user_id is not None:
-            self._dm_channels[target.user_id] = receipt.channel_id
-        return receipt
+        return Receipt(str(response["channel"]), str(response["ts"]))
 
     async def edit(self, target: Target, receipt: Receipt, message: Message) -> None:
         """Replace a posted message in place (chat.update)."""
