@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
 
+from bot.messages import Response
+from bot.models import Actor
 from tests import slack_stack as stack_module
 from tests.fakes.slack_fake import SIGNATURE_MAX_AGE_SECONDS, SlackFake
 from tests.slack_stack import SlackStack, assert_payloads_valid, buttons_of, texts_of
@@ -76,10 +79,33 @@ async def test_typed_arguments_run_without_a_modal(slack_stack: SlackStack) -> N
 
     _, url = await slack_stack.command("status")
     status = await fake.wait_for_response(url)
+    assert len(fake.calls("users.info")) == 1  # cached between requests
     shown = texts_of(status.body["blocks"])
     assert "Mix a 7.1.4 demo room" in shown
     assert "1 of 6" in shown
     assert_payloads_valid(fake)
+
+
+@pytest.mark.asyncio
+async def test_slash_commands_are_acknowledged_before_the_work(
+    slack_stack: SlackStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = slack_stack.fake
+    fake.add_user("U0ALICE")
+    release = asyncio.Event()
+    real_run_line = slack_stack.core.run_line
+
+    async def slow_run_line(actor: Actor, line: str, *, forms: bool = True) -> Response:
+        await release.wait()  # the core is busy until the test says so
+        return await real_run_line(actor, line, forms=forms)
+
+    monkeypatch.setattr(slack_stack.core, "run_line", slow_run_line)
+    reply, url = await slack_stack.command("status")
+    assert (reply.status, reply.body) == (200, "")  # Slack got its ack while the core works
+    assert fake.response_posts(url) == []
+    release.set()
+    answer = await fake.wait_for_response(url)
+    assert "no active sprint" in texts_of(answer.body["blocks"])
 
 
 @pytest.mark.asyncio
