@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from bot import notices
 from bot.clock import Clock
 from bot.commands.args import Args
 from bot.commands.registry import Choice, Command, Permission, Registry, Suggest
@@ -129,10 +130,7 @@ class Crossfade:
 
     def _crash(self, where: str) -> Response:
         log.exception("unexpected error in %s", where)
-        return error_response(
-            "Something went wrong on my side and nothing was changed. Please try again; "
-            "if it keeps happening, tell a community admin."
-        )
+        return error_response(notices.OOPS)
 
     async def press(self, actor: Actor, action_id: str) -> Response:
         """Handle a button press; ``action_id`` is what the core put on the button."""
@@ -142,11 +140,11 @@ class Crossfade:
             if name == "form" and args:
                 command = self.registry.get(args[0])
                 if command is None:
-                    raise UserError("That button is out of date.")
+                    raise UserError(notices.STALE_BUTTON)
                 return Response(form=form_for(command, {}))
             handler = self.registry.actions.get(name)
             if handler is None:
-                raise UserError("That button is out of date; type /help to see what I can do.")
+                raise UserError(notices.STALE_BUTTON)
             response = await handler(ctx, args)
             self._on_queued()
             return response
@@ -185,7 +183,7 @@ class Crossfade:
         """Handle a submitted form: field errors come back per field, nothing is saved then."""
         command = self.form_command(form_id)
         if command is None:
-            return error_response("That form is out of date; please start again.")
+            return error_response(notices.STALE_FORM)
         try:
             ctx = await self._context(actor)
             if command.permission is Permission.ADMIN and not actor.is_admin:

@@ -37,7 +37,14 @@ class Mention:
     ping: bool = False
 
 
-Part = str | Timestamp | Mention
+@dataclass(frozen=True)
+class ChannelLink:
+    """A community channel, shown as a link to it (never a ping)."""
+
+    channel_id: str
+
+
+Part = str | Timestamp | Mention | ChannelLink
 Text = tuple[Part, ...]
 
 
@@ -54,6 +61,8 @@ def plain(value: Text) -> str:
             out.append(part)
         elif isinstance(part, Timestamp):
             out.append(part.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC"))
+        elif isinstance(part, ChannelLink):
+            out.append(f"#{part.channel_id}")
         else:
             out.append(f"@{part.name}")
     return "".join(out)
@@ -147,6 +156,8 @@ def _text_to_json(value: Text) -> list[Any]:
             out.append(part)
         elif isinstance(part, Timestamp):
             out.append({"ts": part.at.astimezone(UTC).isoformat(), "style": part.style})
+        elif isinstance(part, ChannelLink):
+            out.append({"channel": part.channel_id})
         else:
             out.append({"mention": part.user_id, "name": part.name, "ping": part.ping})
     return out
@@ -157,6 +168,8 @@ def _text_from_json(items: Any) -> Text:
     for item in items:
         if isinstance(item, str):
             parts.append(item)
+        elif "channel" in item:
+            parts.append(ChannelLink(str(item["channel"])))
         elif "ts" in item:
             parts.append(
                 Timestamp(datetime.fromisoformat(item["ts"]), item.get("style", "datetime"))

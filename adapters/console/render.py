@@ -45,6 +45,8 @@ def render_text(value: Text, zone: ZoneInfo, now: datetime) -> str:
             out.append(render_time(part, zone, now))
         elif isinstance(part, Mention):
             out.append(f"@{part.name}")
+        else:
+            out.append(f"#{part.channel_id}")
     return "".join(out)
 
 

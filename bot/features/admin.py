@@ -18,7 +18,7 @@ from bot.commands.registry import (
 )
 from bot.context import Context
 from bot.errors import UserError
-from bot.messages import Field, Message, Response, Tone, text
+from bot.messages import ChannelLink, Field, Message, Response, Tone, text
 from bot.models import WEEKDAYS, ChannelPurpose, Community
 from bot.weekly import next_slot
 
@@ -47,7 +47,8 @@ async def settings_card(ctx: Context, community: Community, title: str) -> Messa
             Field("Default time zone", text(community.default_timezone)),
             *(
                 Field(
-                    f"Channel for {label}", text(f"#{channels[p]}" if p in channels else "not set")
+                    f"Channel for {label}",
+                    text(ChannelLink(channels[p])) if p in channels else text("not set"),
                 )
                 for p, label in PURPOSE_LABELS.items()
             ),
