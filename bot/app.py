@@ -199,6 +199,27 @@ class Crossfade:
         except Exception:
             return self._crash(f"form {form_id}")
 
+    async def validate_form(
+        self, actor: Actor, form_id: str, values: Mapping[str, str]
+    ) -> Mapping[str, str]:
+        """Check a form's answers without acting on them: field name -> problem (empty if fine).
+
+        For platforms that must answer a submission fast (Slack's 3 seconds): validate, answer,
+        then ``submit_form`` the same values.
+        """
+        command = self.form_command(form_id)
+        if command is None:
+            return {}
+        ctx = await self._context(actor)
+        raw = {k: v for k, v in values.items() if v is not None and str(v).strip() != ""}
+        try:
+            await self._parse(ctx, command, raw)
+        except OptionError as exc:
+            return {exc.option: exc.message}
+        except UserError:
+            return {}
+        return {}
+
     async def suggest(
         self, actor: Actor, command: Command, option: str, typed: str
     ) -> list[Choice]:

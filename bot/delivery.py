@@ -52,13 +52,26 @@ class Receipt:
 
 
 class DeliveryError(Exception):
-    """Sending failed; ``retry_after`` is the platform's wait, ``permanent`` means don't retry."""
+    """Sending failed.
 
-    def __init__(self, reason: str, *, retry_after: float | None = None, permanent: bool = False):
+    ``retry_after`` is the platform's wait; ``permanent`` means don't retry; ``needs_admin``
+    means an admin must fix something (invite the bot, pick another channel): the message
+    waits without using up its retries, and ``/admin channel`` releases it.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        *,
+        retry_after: float | None = None,
+        permanent: bool = False,
+        needs_admin: bool = False,
+    ):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.permanent = permanent
+        self.needs_admin = needs_admin
 
 
 class RecipientUnreachable(DeliveryError):
@@ -284,6 +297,13 @@ class Dispatcher:
         report.edited += 1
 
     async def _failed(self, item: OutboxItem, exc: DeliveryError, report: DeliveryReport) -> None:
+        if exc.needs_admin:
+            log.warning("outbox %s waits for an admin: %s", item.id, exc.reason)
+            await self.store.reschedule_outbox(
+                item.id, self.clock.now() + NO_CHANNEL_RETRY, exc.reason, count_attempt=False
+            )
+            report.retried += 1
+            return
         attempts = item.attempts + 1
         if exc.permanent or attempts >= MAX_ATTEMPTS:
             log.error("outbox %s failed for good after %s attempts: %s", item.id, attempts, exc)

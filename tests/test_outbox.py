@@ -91,3 +91,24 @@ async def test_admin_channel_needs_a_channel(harness: Harness) -> None:
     )
     assert response.message is not None
     assert "Run /admin channel inside the channel" in "".join(map(str, response.message.body))
+
+
+@pytest.mark.asyncio
+async def test_posts_needing_an_admin_wait_without_using_up_retries(harness: Harness) -> None:
+    await harness.setup_channels()
+    harness.transport.failures = [
+        DeliveryError("not_in_channel", needs_admin=True) for _ in range(50)
+    ]
+    await harness.run("ana", SPRINT)  # queues the announcement; the platform keeps refusing
+    await harness.advance(timedelta(days=19))
+    item = await harness.store.get_outbox(1)
+    assert item is not None
+    assert item.status.value == "pending"
+    assert item.attempts == 0
+    assert item.last_error == "not_in_channel"
+    # The admin invites the bot and runs /admin channel again: the post goes at once.
+    harness.transport.failures.clear()
+    await harness.run(
+        "boss", "/admin channel purpose:announcements", admin=True, channel="announcements"
+    )
+    assert "Ana started" in harness.transport.channel("announcements")[0].text

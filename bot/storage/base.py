@@ -251,7 +251,9 @@ class Store(Protocol):
         """Record a delivery."""
         ...
 
-    async def reschedule_outbox(self, outbox_id: int, not_before: datetime, error: str) -> None:
+    async def reschedule_outbox(
+        self, outbox_id: int, not_before: datetime, error: str, *, count_attempt: bool = True
+    ) -> None:
         """Retry a message later."""
         ...
 

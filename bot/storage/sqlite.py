@@ -311,7 +311,7 @@ class SqliteStore:
                 " DO UPDATE SET channel_ref = excluded.channel_ref",
                 (community_id, purpose.value, ref),
             )
-            # Posts waiting for this channel can go now.
+            # Posts waiting for this channel (or for an admin's fix) can go now.
             await db.execute(
                 "UPDATE outbox SET not_before = created_at WHERE community_id = ? AND purpose = ?"
                 " AND status = 'pending'",
@@ -762,12 +762,15 @@ class SqliteStore:
                 (channel_ref, message_ref, _ts(now), outbox_id),
             )
 
-    async def reschedule_outbox(self, outbox_id: int, not_before: datetime, error: str) -> None:
-        """Put a message back in the queue to retry later."""
+    async def reschedule_outbox(
+        self, outbox_id: int, not_before: datetime, error: str, *, count_attempt: bool = True
+    ) -> None:
+        """Put a message back in the queue to retry later (optionally not counting this try)."""
         async with self._tx() as db:
             await db.execute(
-                "UPDATE outbox SET status = 'pending', not_before = ?, last_error = ? WHERE id = ?",
-                (_ts(not_before), error[:500], outbox_id),
+                "UPDATE outbox SET status = 'pending', not_before = ?, last_error = ?,"
+                " attempts = attempts - ? WHERE id = ?",
+                (_ts(not_before), error[:500], 0 if count_attempt else 1, outbox_id),
             )
 
     async def fail_outbox(self, outbox_id: int, error: str) -> None:
