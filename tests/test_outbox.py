@@ -100,7 +100,8 @@ async def test_posts_needing_an_admin_wait_without_using_up_retries(harness: Har
         DeliveryError("not_in_channel", needs_admin=True) for _ in range(50)
     ]
     await harness.run("ana", SPRINT)  # queues the announcement; the platform keeps refusing
-    await harness.advance(timedelta(days=19))
+    await harness.run("ana", "/checkin pause")  # no DMs: only the announcement is retried
+    await harness.advance(timedelta(days=19))  # more tries than MAX_ATTEMPTS
     item = await harness.store.get_outbox(1)
     assert item is not None
     assert item.status.value == "pending"
