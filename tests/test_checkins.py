@@ -228,3 +228,39 @@ async def test_admin_changes_the_schedule_for_running_sprints(harness: Harness) 
     assert prompt.at == datetime(2026, 12, 4, 16, 30, tzinfo=UTC)
     assert prompt.message.fields[0].name == "Open until"
     assert plain(prompt.message.fields[0].value) == "2026-12-11 16:30 UTC"
+
+
+@pytest.mark.asyncio
+async def test_ending_a_sprint_mid_week_keeps_everyone_elses_schedule(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    await harness.setup_channels()
+    await harness.run("ana", SPRINT)
+    await harness.run("cat", SPRINT)
+    await at_week(harness, 1)  # both prompted; reminders due a day later
+    await harness.run("ana", "/sprint abandon")
+    await harness.run("cat", "/checkin progress:done confidence:4")
+    await harness.run("cat", "/sprint complete link:https://example.org/cat")
+    await harness.run("bob", SPRINT)
+    await harness.advance_to(datetime(2026, 12, 28, 11, 0, tzinfo=UTC))
+    assert "nothing to do" not in caplog.text
+    # Bob's prompts came on time, each Monday at 10:00.
+    bob = [s.at for s in harness.transport.dms("bob") if s.message.title.startswith("Weekly")]
+    assert bob == [
+        datetime(2026, 12, 14, 10, 0, tzinfo=UTC),
+        datetime(2026, 12, 21, 10, 0, tzinfo=UTC),
+        datetime(2026, 12, 28, 10, 0, tzinfo=UTC),
+    ]
+    # No reminder for Ana's abandoned week.
+    assert not any("Reminder" in s.message.title for s in harness.transport.dms("ana"))
+    summaries = harness.transport.channel("check-ins")
+    week1 = summaries[0].text
+    assert "1 of 1 checked in." in week1  # Cat finished and checked in; Ana left
+    assert "@Ana" not in week1
+    ana = await harness.store.find_member(1, "ana")
+    assert ana is not None
+    sprint = (await harness.store.member_sprints(ana.id))[0]
+    weeks = await harness.store.weeks(sprint.id)
+    assert [(w.status.value, w.skip_reason, w.remind_at) for w in weeks] == [
+        ("skipped", "sprint ended", None)
+    ]

@@ -265,6 +265,6 @@ class Store(Protocol):
         """Queued messages by state."""
         ...
 
-    async def next_due_at(self, platforms: Sequence[str]) -> datetime | None:
+    async def next_due_at(self, platforms: Sequence[str], now: datetime) -> datetime | None:
         """When anything is next due."""
         ...

@@ -6,7 +6,7 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -40,6 +40,9 @@ from bot.storage.base import (
 )
 
 MIGRATIONS = "bot.storage.migrations"
+# Weeks that closed longer ago than this get no summary (after a long outage it'd be stale
+# news), which also keeps the summary queries off old history.
+SUMMARY_HORIZON = timedelta(days=28)
 
 
 def _ts(moment: datetime) -> str:
@@ -423,6 +426,12 @@ class SqliteStore:
                 " next_prompt_at = NULL WHERE id = ? AND status = 'active'",
                 (status.value, _ts(at), outcome_url, reason, sprint.id),
             )
+            # A week still open when the sprint ends is closed as skipped: no reminder for it.
+            await db.execute(
+                "UPDATE checkin_weeks SET status = 'skipped', skip_reason = 'sprint ended',"
+                " remind_at = NULL WHERE sprint_id = ? AND status = 'open' AND closes_at > ?",
+                (sprint.id, _ts(at)),
+            )
             for item in outbox:
                 await self._enqueue(db, item, at)
 
@@ -624,10 +633,10 @@ class SqliteStore:
             "SELECT w.community_id, w.community_week FROM checkin_weeks w"
             " LEFT JOIN summaries s ON s.community_id = w.community_id"
             " AND s.community_week = w.community_week"
-            " WHERE s.community_id IS NULL"
+            " WHERE s.community_id IS NULL AND w.closes_at >= ?"
             " GROUP BY w.community_id, w.community_week HAVING MAX(w.closes_at) <= ?"
             " ORDER BY w.community_week",
-            (_ts(now),),
+            (_ts(now - SUMMARY_HORIZON), _ts(now)),
         )
         return [(int(r[0]), date.fromisoformat(r[1])) for r in rows]
 
@@ -635,7 +644,9 @@ class SqliteStore:
         """Each member's check-in week for a community week, with member and sprint."""
         rows = await self._all(
             "SELECT w.*, s.member_id FROM checkin_weeks w JOIN sprints s ON s.id = w.sprint_id"
-            " WHERE w.community_id = ? AND w.community_week = ? ORDER BY w.id",
+            " WHERE w.community_id = ? AND w.community_week = ?"
+            # A member who ended their sprint that week is only listed if they checked in.
+            " AND (s.status = 'active' OR w.status = 'done') ORDER BY w.id",
             (community_id, community_week.isoformat()),
         )
         out = []
@@ -786,23 +797,29 @@ class SqliteStore:
         rows = await self._all("SELECT status, COUNT(*) FROM outbox GROUP BY status")
         return {str(r[0]): int(r[1]) for r in rows}
 
-    async def next_due_at(self, platforms: Sequence[str]) -> datetime | None:
-        """The earliest moment anything is due: a prompt, a reminder, a summary or a send."""
+    async def next_due_at(self, platforms: Sequence[str], now: datetime) -> datetime | None:
+        """The earliest moment anything is due: a prompt, a reminder, a summary or a send.
+
+        Uses the same conditions as the due_* queries, so nothing that will never be acted on
+        (a reminder for a closed week) can hold the schedule in the past.
+        """
         marks = ",".join("?" for _ in platforms) or "''"
         row = await self._one(
             "SELECT MIN(t) FROM ("
             " SELECT MIN(next_prompt_at) AS t FROM sprints WHERE status = 'active'"
-            " UNION ALL SELECT MIN(remind_at) FROM checkin_weeks"
-            "  WHERE status = 'open' AND reminded_at IS NULL"
+            " UNION ALL SELECT MIN(w.remind_at) FROM checkin_weeks w"
+            "  JOIN sprints sp ON sp.id = w.sprint_id AND sp.status = 'active'"
+            "  WHERE w.status = 'open' AND w.reminded_at IS NULL AND w.closes_at > ?"
             " UNION ALL SELECT MAX(w.closes_at) FROM checkin_weeks w"
             "  LEFT JOIN summaries s ON s.community_id = w.community_id"
-            "  AND s.community_week = w.community_week WHERE s.community_id IS NULL"
+            "  AND s.community_week = w.community_week"
+            "  WHERE s.community_id IS NULL AND w.closes_at >= ?"
             "  GROUP BY w.community_id, w.community_week"
             " UNION ALL SELECT MIN(o.not_before) FROM outbox o JOIN communities c"
             "  ON c.id = o.community_id WHERE o.status IN ('pending', 'sending')"
             f"  AND c.platform IN ({marks})"
             ")",
-            list(platforms),
+            [_ts(now), _ts(now - SUMMARY_HORIZON), *platforms],
         )
         return None if row is None or row[0] is None else _dt(row[0])
 
