@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,50 +28,70 @@ class Scheduler:
     ):
         self.engine = engine
         self.safety_interval = safety_interval
-        # Touched after every tick so a container healthcheck can tell the bot is alive.
+        # Touched every minute while the loop is alive, for the container healthcheck.
         self.heartbeat = heartbeat
         self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._running = False
+        self._again = False
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def start(self) -> None:
         """Start ticking; the first tick runs at once so anything missed while down goes out."""
         self._scheduler.add_job(
-            self._tick,
+            self.tick,
             IntervalTrigger(seconds=self.safety_interval.total_seconds()),
             id="safety",
-            max_instances=1,
             coalesce=True,
         )
+        if self.heartbeat is not None:
+            self._beat()
+            self._scheduler.add_job(self._beat, IntervalTrigger(minutes=1), id="heartbeat")
         self._scheduler.start()
         self.poke()
 
     def poke(self) -> None:
-        """Tick as soon as possible (something was just queued)."""
-        self._wake_at(datetime.now(UTC))
+        """Tick as soon as possible (something was just queued); never lost, even mid-tick."""
+        task = asyncio.get_running_loop().create_task(self.tick())
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
-    def _wake_at(self, when: datetime) -> None:
-        self._scheduler.add_job(
-            self._tick,
-            DateTrigger(run_date=when, timezone=UTC),
-            id="wake",
-            replace_existing=True,
-            misfire_grace_time=None,
-        )
+    def _beat(self) -> None:
+        assert self.heartbeat is not None
+        self.heartbeat.touch()
 
-    async def _tick(self) -> None:
-        try:
-            await self.engine.tick()
-            due = await self.engine.next_due_at()
-        except Exception:
-            log.exception("scheduled tick failed; retrying at the next interval")
+    async def tick(self) -> None:
+        """Run the engine; a request arriving meanwhile makes the running tick go round again."""
+        if self._running:
+            self._again = True
             return
-        if self.heartbeat is not None:
-            self.heartbeat.touch()
-        if due is not None:
+        self._running = True
+        try:
+            again = True
+            while again:
+                self._again = False
+                try:
+                    await self.engine.tick()
+                except Exception:
+                    log.exception("scheduled tick failed; retrying at the next interval")
+                    return
+                again = self._again
+            due = await self.engine.next_due_at()
+        finally:
+            self._running = False
+        if due is not None and self._scheduler.running:
             # The engine's clock may run ahead of the wall clock (console fast-forward).
             delay = max(timedelta(), due - self.engine.clock.now())
-            self._wake_at(datetime.now(UTC) + delay)
+            self._scheduler.add_job(
+                self.tick,
+                DateTrigger(run_date=datetime.now(UTC) + delay, timezone=UTC),
+                id="wake",
+                replace_existing=True,
+                misfire_grace_time=None,
+            )
 
     def shutdown(self) -> None:
         """Stop ticking."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
+        for task in self._tasks:
+            task.cancel()
