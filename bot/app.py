@@ -94,6 +94,8 @@ class Crossfade:
                 if o.required and (raw.get(o.name) is None or str(raw.get(o.name)).strip() == "")
             ]
             if missing and forms and command.form_when_incomplete:
+                if command.precheck is not None:
+                    await command.precheck(ctx)
                 if not raw:
                     # A bare command is a request for its form.
                     return Response(form=form_for(command, raw))
@@ -141,6 +143,8 @@ class Crossfade:
                 command = self.registry.get(args[0])
                 if command is None:
                     raise UserError(notices.STALE_BUTTON)
+                if command.precheck is not None:
+                    await command.precheck(ctx)
                 return Response(form=form_for(command, {}))
             handler = self.registry.actions.get(name)
             if handler is None:

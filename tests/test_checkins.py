@@ -264,3 +264,21 @@ async def test_ending_a_sprint_mid_week_keeps_everyone_elses_schedule(
     assert [(w.status.value, w.skip_reason, w.remind_at) for w in weeks] == [
         ("skipped", "sprint ended", None)
     ]
+
+
+@pytest.mark.asyncio
+async def test_a_bare_checkin_says_why_before_any_form(harness: Harness) -> None:
+    no_sprint = await harness.run("ana", "/checkin", forms=True)
+    assert no_sprint.form is None
+    assert "You have no active sprint" in reply_text(no_sprint)
+    await harness.run("ana", SPRINT)
+    too_early = await harness.run("ana", "/checkin", forms=True)
+    assert too_early.form is None
+    assert "opens at the community's check-in time" in reply_text(too_early)
+    await at_week(harness, 1)
+    ready = await harness.run("ana", "/checkin", forms=True)
+    assert ready.form is not None
+    assert ready.message is None  # a bare command just opens its form
+    again = await harness.run("ana", "/sprint start", forms=True)
+    assert again.form is None
+    assert "You already have an active sprint" in reply_text(again)

@@ -75,6 +75,8 @@ class Option:
 
 
 Handler = Callable[["Context", "Args"], Awaitable["Response"]]
+# Runs before a form is shown, so nobody fills in a form that can't be accepted.
+Precheck = Callable[["Context"], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,7 @@ class Command:
     form_title: str = ""
     # When some required options are missing, open a form rather than fail.
     form_when_incomplete: bool = True
+    precheck: Precheck | None = None
 
     @property
     def name(self) -> str:

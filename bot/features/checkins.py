@@ -141,6 +141,11 @@ async def _open_week(ctx: Context, sprint: Sprint) -> CheckinWeek:
     raise UserError("Your sprint has no check-in weeks left. Wrap up with /sprint complete.")
 
 
+async def can_check_in(ctx: Context) -> None:
+    """Only offer the check-in form when there is a week to check in for."""
+    await _open_week(ctx, await active_or_fail(ctx))
+
+
 async def submit(ctx: Context, args: Args) -> Response:
     """Record (or update) this week's check-in."""
     sprint = await active_or_fail(ctx)
@@ -298,6 +303,7 @@ def register(registry: Registry) -> None:
             submit,
             options=(PROGRESS, BLOCKERS, CONFIDENCE, HOURS),
             form_title="Weekly check-in",
+            precheck=can_check_in,
         )
     )
     registry.add(

@@ -110,14 +110,24 @@ async def active_or_fail(ctx: Context) -> Sprint:
     return sprint
 
 
-async def start(ctx: Context, args: Args) -> Response:
-    """Start a sprint."""
+async def no_active_sprint(ctx: Context) -> None:
+    """One active sprint per member."""
     existing = await ctx.store.active_sprint(ctx.member.id)
     if existing is not None:
         raise UserError(
             f"You already have an active sprint (\u201c{existing.goal}\u201d). "
             "Finish it with /sprint complete or /sprint abandon before starting another."
         )
+
+
+async def has_active_sprint(ctx: Context) -> None:
+    """Commands about the active sprint need one."""
+    await active_or_fail(ctx)
+
+
+async def start(ctx: Context, args: Args) -> Response:
+    """Start a sprint."""
+    await no_active_sprint(ctx)
     start_day = args.day("start") or ctx.today
     first = first_prompt_at(start_day, ctx.now, ctx.community, ctx.zone)
     draft = Sprint(
@@ -425,6 +435,7 @@ def register(registry: Registry) -> None:
             start,
             options=(GOAL, SKILL, KIND, DELIVERABLE, START, WEEKS),
             form_title="Start a sprint",
+            precheck=no_active_sprint,
         )
     )
     registry.add(
@@ -438,6 +449,7 @@ def register(registry: Registry) -> None:
             complete,
             options=(LINK,),
             form_title="Complete your sprint",
+            precheck=has_active_sprint,
         )
     )
     registry.add(
