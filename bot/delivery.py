@@ -6,7 +6,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
@@ -266,7 +266,7 @@ class Dispatcher:
             await self.store.remember_dm_channel(member.id, receipt.channel_id)
         if member is not None and member.dm_note_sent:
             # DMs work again: a later closure deserves a fresh note.
-            await self.store.update_member(replace(member, dm_note_sent=False))
+            await self.store.set_dm_note_sent(member.id, False)
 
     async def _edit(
         self,
@@ -346,4 +346,4 @@ class Dispatcher:
             ],
             self.clock.now(),
         )
-        await self.store.update_member(replace(member, dm_note_sent=True))
+        await self.store.set_dm_note_sent(member.id, True)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from bot.commands.args import Args
 from bot.commands.registry import Command, Option, OptionType, Registry, Suggest
 from bot.context import Context
 from bot.errors import OptionError
-from bot.messages import Field, Message, Response, Text, Timestamp, Tone, text
+from bot.messages import Field, Message, Response, Timestamp, Tone, text
 from bot.models import Member
 from bot.weekly import next_slot
 
@@ -77,27 +78,26 @@ async def profile(ctx: Context, args: Args) -> Response:
             else bool(args.boolean("share-blockers"))
         ),
     )
-    await ctx.store.update_member(updated)
-    body = text()
-    if updated.timezone != member.timezone:
-        body = await _move_prompt(ctx, updated)
+    moved = await _moved_prompt(ctx, updated) if updated.timezone != member.timezone else None
+    await ctx.store.update_member(updated, next_prompt=moved)
+    body = text("Your next check-in prompt: ", Timestamp(moved[1]), ".") if moved else text()
     card = profile_card(
         updated, updated.timezone or ctx.community.default_timezone, "Profile saved"
     )
     return Response(replace(card, body=body, tone=Tone.SUCCESS))
 
 
-async def _move_prompt(ctx: Context, member: Member) -> Text:
+async def _moved_prompt(ctx: Context, member: Member) -> tuple[int, datetime] | None:
     """A new zone moves the member's next prompt to the check-in time in that zone."""
     sprint = await ctx.store.active_sprint(member.id)
     if sprint is None or sprint.next_prompt_at is None:
-        return text()
+        return None
     zone = member.zone(ctx.community)
     weeks = await ctx.store.weeks(sprint.id)
     after = max(ctx.now, weeks[-1].opens_at) if weeks else ctx.now
-    moved = next_slot(after, ctx.community.checkin_weekday, ctx.community.checkin_time, zone)
-    await ctx.store.update_sprint(replace(sprint, next_prompt_at=moved))
-    return text("Your next check-in prompt: ", Timestamp(moved), ".")
+    return sprint.id, next_slot(
+        after, ctx.community.checkin_weekday, ctx.community.checkin_time, zone
+    )
 
 
 def register(registry: Registry) -> None:

@@ -102,6 +102,13 @@ def kind_label(kind: str) -> str:
     return DELIVERABLE_KINDS.get(kind, kind)
 
 
+def deliverable_phrase(sprint: Sprint) -> str:
+    """The deliverable in a sentence: "workshop: A 45-minute …", or just the note for "other"."""
+    if sprint.deliverable_kind == "other":
+        return sprint.deliverable
+    return f"{kind_label(sprint.deliverable_kind).lower()}: {sprint.deliverable}"
+
+
 async def active_or_fail(ctx: Context) -> Sprint:
     """The caller's active sprint, or a friendly error."""
     sprint = await ctx.store.active_sprint(ctx.member.id)
@@ -144,29 +151,29 @@ async def start(ctx: Context, args: Args) -> Response:
         next_week=1,
         next_prompt_at=first,
     )
-    try:
-        sprint = await ctx.store.create_sprint(draft)
-    except ActiveSprintExists:
-        raise UserError("You already have an active sprint.") from None
-    end = final_checkin(sprint, [], ctx.zone)
     announce = Message(
         title="A new sprint begins",
         body=text(
             ctx.member.display_name,
-            f" started a {sprint.weeks}-week sprint: \u201c{sprint.goal}\u201d ({sprint.skill}). "
-            f"Public deliverable: {kind_label(sprint.deliverable_kind).lower()}, "
-            f"{sprint.deliverable}",
+            f" started a {draft.weeks}-week sprint: \u201c{draft.goal}\u201d ({draft.skill}). "
+            f"Public deliverable: {deliverable_phrase(draft)}",
         ),
         tone=Tone.INFO,
     )
-    await ctx.queue([ctx.outbox(Destination.channel(ChannelPurpose.ANNOUNCEMENTS), announce)])
+    try:
+        sprint = await ctx.store.create_sprint(
+            draft, [ctx.outbox(Destination.channel(ChannelPurpose.ANNOUNCEMENTS), announce)]
+        )
+    except ActiveSprintExists:
+        raise UserError("You already have an active sprint.") from None
+    end = final_checkin(sprint, [], ctx.zone)
     return Response(
         Message(
             title=f"Sprint started: {sprint.goal}",
             body=text(
                 f"{sprint.weeks} weeks building {sprint.skill}, ending in a public "
-                f"{kind_label(sprint.deliverable_kind).lower()}. "
-                "I'll ask for a check-in every week at the community's check-in time."
+                f"deliverable. I'll ask for a check-in every week at the community's "
+                "check-in time."
             ),
             fields=(
                 Field("Deliverable", text(sprint.deliverable), inline=False),
@@ -297,8 +304,8 @@ async def complete(ctx: Context, args: Args) -> Response:
         title="Sprint complete",
         body=text(
             ctx.member.display_name,
-            f" finished \u201c{sprint.goal}\u201d and published their "
-            f"{kind_label(sprint.deliverable_kind).lower()}: {link}",
+            f" finished \u201c{sprint.goal}\u201d and published their deliverable "
+            f"({deliverable_phrase(sprint)}): {link}",
         ),
         tone=Tone.SUCCESS,
     )
@@ -315,7 +322,7 @@ async def complete(ctx: Context, args: Args) -> Response:
         Message(
             title=f"Congratulations: \u201c{sprint.goal}\u201d is complete",
             body=text(
-                f"{p.done} check-ins, longest run ending at {p.streak}. "
+                f"{p.done} check-ins, a final streak of {p.streak}. "
                 "I've shared your deliverable in the announcements channel. "
                 "Ready for the next micro-step? /sprint start"
             ),

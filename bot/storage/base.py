@@ -96,8 +96,14 @@ class Store(Protocol):
         """A member by platform id or display name."""
         ...
 
-    async def update_member(self, member: Member) -> None:
-        """Save a member's profile and flags."""
+    async def update_member(
+        self, member: Member, *, next_prompt: tuple[int, datetime] | None = None
+    ) -> None:
+        """Save a member's profile and flags, and optionally move a sprint's next prompt."""
+        ...
+
+    async def set_dm_note_sent(self, member_id: int, sent: bool) -> None:
+        """Record whether the member was told their DMs are closed."""
         ...
 
     async def remember_dm_channel(self, member_id: int, channel: str) -> None:
@@ -122,7 +128,7 @@ class Store(Protocol):
         """The community's mapped channels."""
         ...
 
-    async def create_sprint(self, sprint: Sprint) -> Sprint:
+    async def create_sprint(self, sprint: Sprint, outbox: Sequence[NewOutbox] = ()) -> Sprint:
         """Insert an active sprint."""
         ...
 

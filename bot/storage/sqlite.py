@@ -244,8 +244,10 @@ class SqliteStore:
         )
         return None if row is None else await self.get_member(int(row["id"]))
 
-    async def update_member(self, member: Member) -> None:
-        """Save a member's profile, flags and skills in one transaction."""
+    async def update_member(
+        self, member: Member, *, next_prompt: tuple[int, datetime] | None = None
+    ) -> None:
+        """Save a member's profile, flags and skills (and a moved prompt) in one transaction."""
         async with self._tx() as db:
             await db.execute(
                 "UPDATE members SET display_name = ?, timezone = ?, current_role = ?, heading = ?,"
@@ -265,6 +267,18 @@ class SqliteStore:
             await db.executemany(
                 "INSERT OR IGNORE INTO member_skills (member_id, skill) VALUES (?, ?)",
                 [(member.id, s) for s in member.skills],
+            )
+            if next_prompt is not None:
+                await db.execute(
+                    "UPDATE sprints SET next_prompt_at = ? WHERE id = ? AND status = 'active'",
+                    (_ts(next_prompt[1]), next_prompt[0]),
+                )
+
+    async def set_dm_note_sent(self, member_id: int, sent: bool) -> None:
+        """Record whether the member was told their DMs are closed (only that column)."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE members SET dm_note_sent = ? WHERE id = ?", (int(sent), member_id)
             )
 
     async def remember_dm_channel(self, member_id: int, channel: str) -> None:
@@ -330,8 +344,8 @@ class SqliteStore:
 
     # --- sprints ------------------------------------------------------------------
 
-    async def create_sprint(self, sprint: Sprint) -> Sprint:
-        """Insert a new active sprint; raises ActiveSprintExists if the member has one."""
+    async def create_sprint(self, sprint: Sprint, outbox: Sequence[NewOutbox] = ()) -> Sprint:
+        """Insert a new active sprint with its announcements; raises ActiveSprintExists."""
         try:
             async with self._tx() as db:
                 cursor = await db.execute(
@@ -352,6 +366,8 @@ class SqliteStore:
                     ),
                 )
                 new_id = cursor.lastrowid
+                for item in outbox:
+                    await self._enqueue(db, item, sprint.created_at)
         except sqlite3.IntegrityError:
             raise ActiveSprintExists() from None
         assert new_id is not None
