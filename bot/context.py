@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -45,7 +44,3 @@ class Context:
             payload=json.dumps(message.to_dict()),
             dedupe_key=dedupe_key,
         )
-
-    async def queue(self, items: Sequence[NewOutbox]) -> None:
-        """Queue messages outside another transaction."""
-        await self.store.enqueue(items, self.now)
