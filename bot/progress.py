@@ -82,7 +82,8 @@ def progress(sprint: Sprint, weeks: list[CheckinWeek], now: datetime, zone: Zone
     if final is not None:
         days_left = max(0, (final.astimezone(zone).date() - now.astimezone(zone).date()).days)
     finished = sprint.next_prompt_at is None and open_week is None
-    current = min(sprint.weeks, len(opened) + 1)
+    # The week being checked in for while its window is open, else the one being worked on.
+    current = open_week.week if open_week else min(sprint.weeks, len(opened) + 1)
     return Progress(
         current_week=current,
         done=done,

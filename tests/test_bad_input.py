@@ -109,7 +109,7 @@ async def test_a_form_submission_with_a_bad_field_names_the_field(harness: Harne
     response = await harness.core.submit_form(
         actor, "cmd:checkin.submit", {"progress": "Routed the monitor mix", "confidence": "7"}
     )
-    assert response.field_errors == {"confidence": "Confidence (1–5) must be between 1 and 5."}
+    assert response.field_errors == {"confidence": "Confidence must be between 1 and 5."}
     assert await harness.store.outbox_counts() == {"pending": 1}  # only the start announcement
 
 
@@ -179,3 +179,9 @@ def test_cli_reports_bad_configuration_clearly(tmp_path: Path) -> None:
     assert "SLACK_BOT_TOKEN must be a bot token starting with xoxb-." in done.stderr
     assert "DISCORD_GUILD_ID must be the server's numeric id." in done.stderr
     assert "not-a-token" not in done.stderr
+
+
+@pytest.mark.asyncio
+async def test_a_huge_number_is_refused_politely(harness: Harness) -> None:
+    response = await harness.run("kim", "/sprint status sprint:99999999999999999999")
+    assert "Sprint is far too large." in reply_text(response)

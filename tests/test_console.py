@@ -66,7 +66,7 @@ async def test_sprint_and_weekly_checkins_end_to_end(tmp_path: Path) -> None:
     assert "Weekly check-in · week 1 of 12" in transcript
     assert "[1] Check in   [2] Skip this week" in transcript
     # The form re-asks a bad field with the rule it broke, then saves.
-    assert "✗ Confidence (1–5) must be between 1 and 5." in transcript
+    assert "✗ Confidence must be between 1 and 5." in transcript
     assert "✓ Checked in for week 1 of 12" in transcript
     # The prompt is edited in place to show it's done.
     assert "DM to alice (message updated)" in transcript

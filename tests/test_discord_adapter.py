@@ -16,6 +16,7 @@ from bot.context import Context
 from bot.errors import StartupError
 from bot.messages import Message, Response
 from bot.models import ChannelPurpose
+from bot.notices import COMMAND_CHANGED, STALE_FORM
 from bot.storage.sqlite import SqliteStore
 from tests import discord_stack as stack_module
 from tests.discord_stack import (
@@ -267,7 +268,7 @@ async def test_invalid_answers_are_listed_and_the_form_reopens_prefilled(
 
     data = message_data(reply)
     assert data["flags"] & EPHEMERAL
-    assert "• Confidence (1–5) must be between 1 and 5." in text_of(data)
+    assert "• Confidence must be between 1 and 5." in text_of(data)
     _, member = await stack.member()
     sprint = await stack.store.active_sprint(member.id)
     assert sprint is not None
@@ -411,6 +412,24 @@ async def test_a_stale_button_gets_a_friendly_answer(discord_stack: DiscordStack
 
 
 @pytest.mark.asyncio
+async def test_stale_forms_and_changed_commands_get_the_cores_wording(
+    discord_stack: DiscordStack,
+) -> None:
+    fake = discord_stack.fake
+    gone = fake.build_component(f"cfo:{FAKE_GUILD_ID}:2:cmd:no.such.form")
+    await fake.push_interaction(gone)
+    told = message_data(await fake.wait_for_callback(gone))
+    assert told["flags"] & EPHEMERAL
+    assert text_of(told) == STALE_FORM
+
+    renamed = fake.build_slash_command("retired-command")
+    await fake.push_interaction(renamed)
+    told = message_data(await fake.wait_for_callback(renamed))
+    assert told["flags"] & EPHEMERAL
+    assert text_of(told) == COMMAND_CHANGED
+
+
+@pytest.mark.asyncio
 async def test_a_wrong_token_stops_start_with_a_clear_message(
     discord_fake: DiscordFake, tmp_path: Path
 ) -> None:
@@ -479,3 +498,64 @@ async def test_a_response_replacing_its_source_edits_the_clicked_message(
     assert stored is not None
     assert stored["embeds"][0]["title"] == "Replaced 7"
     assert stored["components"] == []
+
+
+@pytest.mark.asyncio
+async def test_community_settings_link_their_channels_without_pinging(
+    discord_stack: DiscordStack,
+) -> None:
+    stack, fake = discord_stack, discord_stack.fake
+    await set_channels(stack)
+
+    shown = await stack.command("admin schedule", admin=True)
+
+    fields = {f["name"]: f["value"] for f in message_data(shown)["embeds"][0]["fields"]}
+    assert fields["Channel for check-ins (weekly summaries)"] == f"<#{FAKE_CHANNEL_ID}>"
+    assert fields["Channel for announcements (sprints, clinics)"] == f"<#{FAKE_OTHER_CHANNEL_ID}>"
+    assert assert_nothing_pings(fake) >= 3
+
+
+@pytest.mark.asyncio
+async def test_a_long_form_interrupted_by_a_restart_asks_plainly_to_start_again(
+    discord_fake: DiscordFake, tmp_path: Path
+) -> None:
+    db = tmp_path / "crossfade.db"
+    step_one = {
+        "goal": "Author podcast chapter metadata",
+        "skill": "metadata",
+        "deliverable": "video-series",
+        "deliverable-note": "Three short videos on podcast metadata",
+        "start": "",
+    }
+    async with running_stack(discord_fake, db) as first:
+        payload = discord_fake.build_component(f"cf:{FAKE_GUILD_ID}:form:sprint.start")
+        await discord_fake.push_interaction(payload)
+        modal = (await discord_fake.wait_for_callback(payload)).json["data"]
+        done = await first.submit(modal, step_one)
+        continue_message = discord_fake.message(int(done.response["resource"]["message"]["id"]))
+        assert continue_message is not None
+        _, opened = await first.click(continue_message, "Continue")
+        step_two = opened.json["data"]  # open when the bot restarts
+        clock = first.clock
+
+    async with running_stack(discord_fake, db, clock) as second:
+        # "Continue" after the restart: told at once, before typing anything more.
+        _, told = await second.click(continue_message, "Continue")
+        assert told.json["type"] == 4
+        data = message_data(told)
+        assert data["flags"] & EPHEMERAL
+        assert data["embeds"][0]["title"] == "Start a sprint: please start again"
+        assert "Nothing was saved." in text_of(data)
+        # The step-2 modal opened before the restart, submitted after it: told the same.
+        late = await second.submit(step_two, {"weeks": "8"})
+        assert message_data(late)["embeds"][0]["title"] == "Start a sprint: please start again"
+        # "Start again" opens the first step, empty.
+        notice = discord_fake.message(int(told.response["resource"]["message"]["id"]))
+        assert notice is not None
+        _, again = await second.click(notice, "Start again")
+        assert again.json["type"] == 9
+        assert again.json["data"]["title"] == "Start a sprint (1/2)"
+        assert not modal_inputs(again.json["data"])["goal"].get("value")
+        _, member = await second.member()
+        assert await second.store.active_sprint(member.id) is None
+    assert discord_fake.unhandled == []

@@ -59,3 +59,8 @@ def test_command_lines() -> None:
     assert parsed.raw == {"link": "https://example.org/a:b"}
     with pytest.raises(UserError, match="'goal' is given twice"):
         parse_line(registry, "/sprint start goal:a goal:b")
+
+
+def test_misspelled_zone_gets_a_suggestion() -> None:
+    with pytest.raises(OptionError, match="Did you mean Europe/London"):
+        parse_timezone("timezone", "Europe/Lodnon")

@@ -19,6 +19,8 @@ from bot.models import Member
 
 MemberLookup = Callable[[str], Awaitable[Member | None]]
 
+# SQLite's integers are 64-bit; nothing we count comes near this.
+MAX_INT = 2**53
 _TRUE = {"yes", "y", "true", "on", "1"}
 _FALSE = {"no", "n", "false", "off", "0"}
 # <@U123>, <@U123|name>, <@!123>, @name or a bare name/id.
@@ -41,10 +43,11 @@ def timezone_matches(typed: str, limit: int = 5) -> list[str]:
     city = [z for z in zones if z.lower().split("/")[-1].startswith(needle) and z not in starts]
     inside = [z for z in zones if needle in z.lower() and z not in starts and z not in city]
     found = (starts + city + inside)[:limit]
-    if len(found) < limit:
-        by_city = {z.split("/")[-1].lower(): z for z in zones}
-        close = difflib.get_close_matches(needle, list(by_city), n=limit, cutoff=0.75)
-        found += [by_city[c] for c in close if by_city[c] not in found]
+    if not found:
+        # Misspellings: "lodnon" or "Europe/Lodnon".
+        by_name = {z.split("/")[-1].lower(): z for z in zones} | {z.lower(): z for z in zones}
+        close = difflib.get_close_matches(needle, list(by_name), n=limit, cutoff=0.7)
+        found += [by_name[c] for c in close if by_name[c] not in found]
     return found[:limit]
 
 
@@ -113,7 +116,11 @@ def _parse_int(opt: Option, raw: object) -> int:
             ) from None
     low, high = opt.min_value, opt.max_value
     if (low is not None and value < low) or (high is not None and value > high):
+        if high is None:
+            raise OptionError(opt.name, f"{opt.title} must be {low} or more.")
         raise OptionError(opt.name, f"{opt.title} must be between {low} and {high}.")
+    if abs(value) > MAX_INT:
+        raise OptionError(opt.name, f"{opt.title} is far too large.")
     return value
 
 

@@ -38,7 +38,7 @@ CONFIDENCE = Option(
     required=True,
     min_value=1,
     max_value=5,
-    label="Confidence (1–5)",
+    label="Confidence",
 )
 HOURS = Option(
     "hours",

@@ -210,7 +210,10 @@ def _status_card(
         if p.days_left is not None:
             fields.append(Field("Days left", text(str(p.days_left))))
         if p.open_week is not None:
-            state = "done, editable" if p.open_week.status.value == "done" else "open"
+            state = {
+                "done": "done, editable",
+                "skipped": "skipped; you can still check in",
+            }.get(p.open_week.status.value, "open")
             fields.append(
                 Field(
                     f"Week {p.open_week.week} check-in",
