@@ -8,9 +8,11 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
 
-from bot.delivery import Target
+from adapters.discord.transport import delivery_error
+from bot.delivery import DeliveryError, RecipientUnreachable, Target
 from bot.messages import Message, text
 from bot.models import Actor, DestinationKind
 from bot.storage.sqlite import SqliteStore
@@ -30,11 +32,13 @@ from tests.fakes.discord_fake import (
     ROUTE_MESSAGES_GET,
     ROUTE_ORIGINAL_EDIT,
     DiscordFake,
+    RateLimitRule,
 )
 from tests.fakes.discord_fixtures import (
     FAKE_CHANNEL_ID,
     FAKE_DM_CLOSED_USER_ID,
     FAKE_GUILD_ID,
+    FAKE_OTHER_CHANNEL_ID,
     FAKE_USER_ID,
 )
 
@@ -264,3 +268,117 @@ async def test_sends_are_paced_under_the_global_limit(
     sent = sorted(r.at for r in discord_fake.find(ROUTE_MESSAGE_CREATE))
     busiest = max(sum(1 for t in sent if first <= t < first + 1.0) for first in sent)
     assert busiest <= 50  # within Discord's limit in every second, not just on average
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("status", "code"),
+    [(403, 50001), (403, 50013), (404, 10003)],
+    ids=["missing-access", "missing-permissions", "unknown-channel"],
+)
+async def test_a_channel_the_bot_cannot_post_in_waits_for_an_admin(
+    discord_stack: DiscordStack, status: int, code: int
+) -> None:
+    stack, fake = discord_stack, discord_stack.fake
+    await stack.command(
+        "admin channel", {"purpose": "announcements"}, admin=True, channel_id=FAKE_OTHER_CHANNEL_ID
+    )
+    blocked = f"POST /channels/{FAKE_OTHER_CHANNEL_ID}/messages"
+    fake.inject_error(blocked, status, code=code, count=1000)
+    await stack.command("sprint start", SPRINT)
+
+    # Far past the ~6 hours in which ordinary failures use up their 12 tries.
+    await stack.advance(timedelta(days=3))
+
+    tries = fake.find(blocked)
+    assert 1 <= len(tries) <= 4  # about once a day
+    assert await outbox_statuses(stack) == {"pending": 1}
+    waiting = await stack.store.get_outbox(1)  # the announcement, the only item queued
+    assert waiting is not None
+    assert waiting.attempts == 0
+    assert "/admin channel" in (waiting.last_error or "")
+
+    # An admin points announcements at a channel the bot can use: the post goes at once.
+    await stack.command("admin channel", {"purpose": "announcements"}, admin=True)
+    await stack.engine.tick()
+    (posted,) = [m for m in fake.messages(FAKE_CHANNEL_ID) if "started a" in text_of(m)]
+    assert "Mix a Dolby Atmos podcast episode" in text_of(posted)
+    assert await outbox_statuses(stack) == {"delivered": 1}
+    assert len(fake.find(blocked)) == len(tries)
+
+
+class _Response:
+    """What discord.HTTPException reads from an aiohttp response."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+        self.reason = "error"
+        self.headers: dict[str, str] = {}
+
+
+def http_error(status: int, code: int) -> discord.HTTPException:
+    return discord.HTTPException(_Response(status), {"code": code, "message": "error"})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "where", "expected"),
+    [
+        (403, 50001, "channel", "needs_admin"),
+        (403, 50013, "channel", "needs_admin"),
+        (404, 10003, "channel", "needs_admin"),
+        (403, 50001, "dm", "retry"),  # not for an admin to fix: ordinary retries
+        (404, 10013, "dm", "retry"),  # Unknown User (an account deleted)
+        (404, 10003, "edit", "permanent"),  # the edited message went with its channel
+        (403, 50013, "edit", "needs_admin"),
+        (404, 10008, "edit", "permanent"),
+        (400, 50035, "channel", "permanent"),
+        (403, 50007, "dm", "unreachable"),
+        (500, 0, "channel", "retry"),
+    ],
+)
+def test_discord_errors_map_to_what_the_core_should_do(
+    status: int, code: int, where: str, expected: str
+) -> None:
+    error = delivery_error(
+        http_error(status, code), "somewhere", channel=where != "dm", editing=where == "edit"
+    )
+
+    assert isinstance(error, DeliveryError)
+    found = (
+        "unreachable"
+        if isinstance(error, RecipientUnreachable)
+        else "needs_admin"
+        if error.needs_admin
+        else "permanent"
+        if error.permanent
+        else "retry"
+    )
+    assert found == expected
+    assert not (error.needs_admin and error.permanent)
+
+
+@pytest.mark.asyncio
+async def test_outbox_deliveries_are_paced_by_the_transport_alone(
+    discord_fake: DiscordFake, tmp_path: Path
+) -> None:
+    users = [FAKE_USER_ID + 7000 + n for n in range(24)]
+    async with running_stack(discord_fake, tmp_path / "paced.db", requests_per_second=45.0) as s:
+        # One pacer: the Dispatcher's is switched off, the transport's counts every request.
+        assert s.adapter.transport.max_per_second == float("inf")
+        start = s.core.registry.commands[("sprint", "start")]
+        for user in users:
+            await s.core.run(await actor(s, user), start, dict(SPRINT))
+        # 50 a second in windows of 0.2 s; new members' DM channels are opened on the way.
+        discord_fake.enable_rate_limits(
+            global_limit=10, global_per=0.2, rules={ROUTE_DM_CREATE: RateLimitRule(100, 1.0)}
+        )
+        first = len(discord_fake.requests)
+
+        await s.advance(timedelta(days=8))  # every first prompt falls due at once
+
+    assert discord_fake.rate_limit_stats.rejected == 0  # DM opens and posts, never a 429
+    paced = discord_fake.requests[first:]
+    assert len([r for r in paced if r.matches(ROUTE_DM_CREATE)]) == len(users)
+    assert len([r for r in paced if r.matches(ROUTE_MESSAGE_CREATE)]) == len(users)
+    for user in users:
+        assert len(prompts_in(discord_fake, user)) == 1

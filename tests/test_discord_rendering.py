@@ -12,6 +12,7 @@ import pytest
 from adapters.discord.custom_ids import ButtonId, StepId, button_id, modal_id, open_step_id, parse
 from bot.messages import (
     Button,
+    ChannelLink,
     Field,
     FieldStyle,
     Form,
@@ -143,6 +144,43 @@ def test_members_named_on_purpose_are_pinged_and_only_them() -> None:
     # Mentions inside embeds never notify; the one meant to ping goes in the content.
     assert sent["content"] == "<@1100000000000000302>"
     assert sent["allowed_mentions"] == {"parse": [], "users": [1100000000000000302]}
+
+
+def test_channels_show_as_links_that_ping_nobody() -> None:
+    channel = "1100000000000000201"
+    message = Message(
+        title="",
+        body=text("Summaries go to ", ChannelLink(channel), "."),
+        fields=(Field("Channel for announcements", text(ChannelLink(channel))),),
+        footer=text("Set in ", ChannelLink(channel)),
+    )
+
+    sent = payload(message)
+    (embed,) = sent["embeds"]
+
+    # In embeds a channel mention links to the channel; it notifies nobody.
+    assert embed["description"] == f"Summaries go to <#{channel}>."
+    assert embed["fields"][0]["value"] == f"<#{channel}>"
+    # Footers show text literally: the channel is written out.
+    assert embed["footer"]["text"] == f"Set in #{channel}"
+    assert sent["content"] is None
+    assert sent["allowed_mentions"] == {"parse": []}
+    # Something that isn't a Discord channel id is shown as text, never as mention syntax.
+    odd = payload(Message(body=text(ChannelLink("<@&1100000000000000999> @here"))))
+    assert odd["embeds"][0]["description"] == "#<\u200b@&1100000000000000999> @\u200bhere"
+
+
+def test_a_channel_link_is_never_split_across_fields() -> None:
+    link = ChannelLink("1100000000000000201")
+    long = text(*(part for _ in range(200) for part in ("words ", link, " ")))
+
+    sent = payload(Message(fields=(Field("Where", long, inline=False),)))
+
+    check_embeds(sent)
+    values = [f["value"] for e in sent["embeds"] for f in e.get("fields", [])]
+    assert len(values) > 1
+    for value in values:
+        assert re.sub(r"<#\d+>", "", value).count("#") == 0  # every link whole
 
 
 def test_times_show_in_each_readers_zone() -> None:

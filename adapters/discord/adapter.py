@@ -26,6 +26,7 @@ from adapters.discord.modals import (
     Drafts,
     build_modal,
     problems_message,
+    start_again_message,
     step_done_message,
     step_of,
     steps,
@@ -40,6 +41,7 @@ from bot.errors import StartupError
 from bot.forms import form_for
 from bot.messages import Form, Message, Response, Tone, text
 from bot.models import Actor
+from bot.notices import COMMAND_CHANGED, OOPS, OUTSIDE_COMMUNITY, STALE_FORM, notice
 
 log = logging.getLogger(__name__)
 
@@ -54,11 +56,6 @@ SUGGEST_TIMEOUT = 2.5
 # Discord: at most 25 autocomplete choices, names and values of 1-100 characters.
 SUGGESTIONS = 25
 CHOICE_TEXT = 100
-
-OOPS = (
-    "Something went wrong on my side and nothing was changed. Please try again; "
-    "if it keeps happening, tell a community admin."
-)
 
 
 class NoCommunity(Exception):
@@ -263,7 +260,7 @@ class DiscordAdapter:
     ) -> None:
         if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
             log.warning("a member used an outdated command: %s", error)
-            await self._say(interaction, "That command has changed; please try again in a minute.")
+            await self._say(interaction, COMMAND_CHANGED)
             return
         log.error("slash command failed", exc_info=error)
         await self._say(interaction, OOPS)
@@ -302,18 +299,19 @@ class DiscordAdapter:
         """A "continue" or "fix" button: the form step as a modal, prefilled (no core call)."""
         try:
             actor = self.actor(interaction, step.community)
+            community = actor.community_id
             draft = self._draft(actor, step.form_id)
-            modal = (
-                build_modal(draft.form, step.step, actor.community_id, draft.values)
-                if draft
-                else None
-            )
+            if draft is not None and self.drafts.missing(draft, step.step):
+                # The earlier steps were lost: say so now, before the member types more.
+                await self._send(interaction, self._start_again(community, draft.form), None)
+                return
+            modal = build_modal(draft.form, step.step, community, draft.values) if draft else None
             if modal is None:
-                await self._say(interaction, "That form is out of date; please start again.")
+                await self._say(interaction, STALE_FORM)
                 return
             await interaction.response.send_modal(modal)
         except NoCommunity:
-            await self._say(interaction, "Please use Crossfade from your server.")
+            await self._say(interaction, OUTSIDE_COMMUNITY)
         except Exception:
             log.exception("could not open a form step")
             await self._say(interaction, OOPS)
@@ -333,7 +331,7 @@ class DiscordAdapter:
         community = actor.community_id
         draft = self._draft(actor, step.form_id)
         if draft is None:
-            return self._notice(community, "That form is out of date; please start again.")
+            return self._notice(community, STALE_FORM)
         draft.values.update(values)
         parts = steps(draft.form)
         if step.step < len(parts):
@@ -348,22 +346,16 @@ class DiscordAdapter:
             rendered = render(step_done_message(draft.form, step.step), community)
             return self._with_button(rendered, "Continue", community, step.step + 1, draft.form)
         if self.drafts.missing(draft, step.step):
-            rendered = render(
-                Message(
-                    title="Please start this form again",
-                    body=text(
-                        "I lost the earlier steps (I may have restarted). Nothing was saved."
-                    ),
-                    tone=Tone.WARNING,
-                ),
-                community,
-            )
-            return self._with_button(rendered, "Start again", community, 1, draft.form)
+            return self._start_again(community, draft.form)
         response = await self.core.submit_form(actor, draft.form.form_id, draft.values)
         if response.field_errors:
             return self._fix(community, draft.form, response.field_errors)
         self.drafts.drop(actor.user_id, draft.form.form_id)
         return await self._reply_for(actor, _done(response))
+
+    def _start_again(self, community: str, form: Form) -> Reply:
+        rendered = render(start_again_message(form), community)
+        return self._with_button(rendered, "Start again", community, 1, form)
 
     def _fix(self, community: str, form: Form, problems: Mapping[str, str]) -> Reply:
         rendered = render(problems_message(problems), community)
@@ -380,8 +372,8 @@ class DiscordAdapter:
         return Reply(rendered)
 
     @staticmethod
-    def _notice(community: str, message: str) -> Reply:
-        return Reply(render(Message(body=text(message), tone=Tone.ERROR), community))
+    def _notice(community: str, words: str) -> Reply:
+        return Reply(render(notice(words), community))
 
     # -- answering --------------------------------------------------------------------------
 
@@ -417,7 +409,7 @@ class DiscordAdapter:
                 reply = await task
             await self._deliver(interaction, actor.community_id, reply, deferral)
         except NoCommunity:
-            await self._say(interaction, "Please use Crossfade's commands in your server.")
+            await self._say(interaction, OUTSIDE_COMMUNITY)
         except Exception:
             log.exception("could not answer an interaction")
             await self._say(interaction, OOPS)
@@ -496,11 +488,9 @@ class DiscordAdapter:
         else:
             await interaction.edit_original_response(**edit)
 
-    async def _say(
-        self, interaction: Interaction, message: str, *, tone: Tone = Tone.ERROR
-    ) -> None:
-        """A short private answer, whatever state the interaction is in; never raises."""
-        rendered = render(Message(body=text(message), tone=tone), "")
+    async def _say(self, interaction: Interaction, words: str) -> None:
+        """A one-line private notice, whatever state the interaction is in; never raises."""
+        rendered = render(notice(words), "")
         try:
             if interaction.response.is_done():
                 await interaction.followup.send(

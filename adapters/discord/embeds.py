@@ -5,6 +5,9 @@ Component Reference, "Button" and "Action Row"): title 256, description 4,096, 2
 embed, field name 256, field value 1,024, footer 2,048, 6,000 characters across every embed of a
 message, 10 embeds per message, 2,000 characters of content, button label 80, 5 buttons a row,
 5 rows. Text that doesn't fit is cut visibly with "…", never rejected.
+
+Members named by the core show as ``<@id>`` and channels as ``<#id>``: inside embeds neither
+notifies anyone; only members the core means to ping are added to the content, and allowed.
 """
 
 from __future__ import annotations
@@ -18,7 +21,17 @@ from datetime import UTC
 import discord
 
 from adapters.discord.custom_ids import button_id
-from bot.messages import Button, ButtonStyle, Mention, Message, Text, Timestamp, Tone
+from bot.messages import (
+    Button,
+    ButtonStyle,
+    ChannelLink,
+    Mention,
+    Message,
+    Part,
+    Text,
+    Timestamp,
+    Tone,
+)
 
 log = logging.getLogger(__name__)
 
@@ -104,9 +117,9 @@ def timestamp(stamp: Timestamp) -> str:
     return f"<t:{epoch}:{_TIMESTAMP_STYLES[stamp.style]}>"
 
 
-def _merged(value: Text) -> list[str | Timestamp | Mention]:
+def _merged(value: Text) -> list[Part]:
     # Adjacent strings are joined first, so "<" + "@1>" can't form a mention across parts.
-    out: list[str | Timestamp | Mention] = []
+    out: list[Part] = []
     for part in value:
         if isinstance(part, str) and out and isinstance(out[-1], str):
             out[-1] += part
@@ -125,6 +138,8 @@ def plain_text(value: str | Text) -> str:
             out.append(part)
         elif isinstance(part, Timestamp):
             out.append(_utc(part))
+        elif isinstance(part, ChannelLink):
+            out.append(f"#{part.channel_id}")
         else:
             out.append(f"@{part.name}")
     return safe("".join(out))
@@ -141,6 +156,11 @@ def _pieces(value: Text) -> list[_Piece]:
             pieces.append((safe(part), True))
         elif isinstance(part, Timestamp):
             pieces.append((timestamp(part), False))
+        elif isinstance(part, ChannelLink):
+            # A channel mention links to the channel and notifies nobody.
+            shown = part.channel_id
+            link = f"<#{shown}>" if _SNOWFLAKE.fullmatch(shown) else safe(f"#{shown}")
+            pieces.append((link, False))
         elif _SNOWFLAKE.fullmatch(part.user_id):
             pieces.append((f"<@{part.user_id}>", False))
         else:
@@ -374,16 +394,3 @@ def render(message: Message, community: str, *, key: str | None = None) -> Rende
         embeds[-1].set_footer(text=footer)
     content, pinged = _ping_content(_pings(message))
     return Rendered(embeds, render_buttons(message.buttons, community), content, pinged)
-
-
-def embed_size(embed: dict[str, object]) -> int:
-    """The characters of an embed payload that count toward Discord's 6,000."""
-    total = size(str(embed.get("title") or "")) + size(str(embed.get("description") or ""))
-    footer = embed.get("footer")
-    if isinstance(footer, dict):
-        total += size(str(footer.get("text") or ""))
-    fields = embed.get("fields")
-    if isinstance(fields, list):
-        for item in fields:
-            total += size(str(item.get("name") or "")) + size(str(item.get("value") or ""))
-    return total

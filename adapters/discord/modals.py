@@ -125,15 +125,16 @@ def submitted_values(data: Mapping[str, Any]) -> dict[str, str]:
     return values
 
 
+# What the form steps tell a member, kept short and alike: each says whether anything was saved.
+
+
 def problems_message(problems: Mapping[str, str]) -> Message:
     """What to fix, field by field (a modal can't show errors beside its inputs)."""
     # The core's messages already name their field.
     lines = [f"\u2022 {problem}" for problem in problems.values()]
     return Message(
         title="Please check your answers",
-        body=text(
-            "\n".join(lines), "\n\nNothing was saved yet. Your answers are kept: fix them below."
-        ),
+        body=text("\n".join(lines), "\n\nNothing was saved yet; your answers are kept."),
         tone=Tone.ERROR,
     )
 
@@ -143,7 +144,18 @@ def step_done_message(form: Form, step: int) -> Message:
     total = len(steps(form))
     return Message(
         title=f"{form.title}: step {step} of {total} done",
-        body=text("Nothing is saved until the last step. Continue when you're ready."),
+        body=text("Nothing is saved until the last step."),
+    )
+
+
+def start_again_message(form: Form) -> Message:
+    """A later step whose earlier answers were lost (a restart, or an hour went by)."""
+    return Message(
+        title=f"{form.title}: please start again",
+        body=text(
+            "I lost your earlier answers (I restarted, or an hour went by). Nothing was saved."
+        ),
+        tone=Tone.WARNING,
     )
 
 

@@ -2,10 +2,17 @@
 
 Discord allows a bot 50 requests a second across the API ("Rate Limits", global rate limit)
 plus per-route buckets that discord.py tracks from the X-RateLimit headers. Every request this
-transport makes waits its turn in :class:`RequestPacer` (45 a second by default, leaving room
-for the odd request made elsewhere), so the outbox never floods discord.py's buckets; a 429
-that still happens is retried by discord.py, and past that becomes a DeliveryError with
+transport makes (posts, edits, DM opens, crash-recovery reads) waits its turn in
+:class:`RequestPacer` (45 a second by default, leaving room for the odd request made
+elsewhere), so the outbox never floods discord.py's buckets. That pacer is the only one: the
+transport tells the core's Dispatcher not to pace it (``max_per_second`` is infinite), since
+the Dispatcher counts sends, not the DM opens and history reads that also use up the limit.
+A 429 that still happens is retried by discord.py, and past that becomes a DeliveryError with
 Discord's retry_after, so the core keeps the message and tries again: nothing is lost.
+
+A channel the bot can't see or post in (Missing Access, Missing Permissions) or that no longer
+exists (Unknown Channel) needs an admin: those posts wait without using up their retries, and
+``/admin channel`` releases them.
 """
 
 from __future__ import annotations
@@ -27,7 +34,9 @@ log = logging.getLogger(__name__)
 # Discord JSON error codes (Opcodes and Status Codes, "JSON Error Codes").
 UNKNOWN_CHANNEL = 10003
 UNKNOWN_MESSAGE = 10008
+MISSING_ACCESS = 50001
 CANNOT_DM = 50007
+MISSING_PERMISSIONS = 50013
 INVALID_FORM_BODY = 50035
 # How far back crash recovery looks for a message it may have posted.
 RECOVERY_WINDOW = 50
@@ -55,8 +64,14 @@ class RequestPacer:
             self._next = max(loop.time(), self._next + self.interval)
 
 
-def delivery_error(exc: Exception, where: str) -> DeliveryError:
-    """A discord.py or network failure as the core's DeliveryError, saying what to do."""
+def delivery_error(
+    exc: Exception, where: str, *, channel: bool = False, editing: bool = False
+) -> DeliveryError:
+    """A discord.py or network failure as the core's DeliveryError, saying what to do.
+
+    ``channel`` is set for a community channel (not a DM), where an admin can fix access;
+    ``editing`` for an edit, whose message is gone with its channel.
+    """
     if isinstance(exc, discord.RateLimited):
         return DeliveryError(f"rate limited on {where}", retry_after=exc.retry_after)
     if isinstance(exc, discord.HTTPException):
@@ -67,25 +82,31 @@ def delivery_error(exc: Exception, where: str) -> DeliveryError:
             return DeliveryError(f"rate limited on {where}", retry_after=wait)
         if code == CANNOT_DM:
             return RecipientUnreachable("the member doesn't accept direct messages from the bot")
-        if code == UNKNOWN_MESSAGE:
+        if code == UNKNOWN_MESSAGE or (editing and code == UNKNOWN_CHANNEL):
             return DeliveryError(f"the message to edit in {where} is gone", permanent=True)
         if status == 400:
             # Our payload is wrong; retrying the same one can't help.
             return DeliveryError(
                 f"Discord rejected the message for {where}: {exc.text}", permanent=True
             )
-        if code == UNKNOWN_CHANNEL or status == 404:
-            # Kept and retried: an admin can point the purpose at a new channel meanwhile.
+        if channel and (code == UNKNOWN_CHANNEL or status == 404):
+            # Waits for an admin to point the purpose at a channel that exists.
             return DeliveryError(
-                f"{where} no longer exists; an admin should run /admin channel again"
+                f"{where} no longer exists; an admin should run /admin channel in another one",
+                needs_admin=True,
             )
-        if status == 403:
+        if channel and code in (MISSING_ACCESS, MISSING_PERMISSIONS):
             return DeliveryError(
-                f"no access to {where} (code {code}): give Crossfade View Channel, "
-                "Send Messages, Embed Links and Read Message History there"
+                f"no access to {where} (code {code}): give Crossfade View Channel, Send "
+                "Messages, Embed Links and Read Message History there, then run /admin channel",
+                needs_admin=True,
             )
         return DeliveryError(f"Discord error {status} on {where}: {exc.text}")
     return DeliveryError(f"could not reach Discord for {where}: {type(exc).__name__}")
+
+
+def _is_channel(target: Target) -> bool:
+    return target.kind is not DestinationKind.DM
 
 
 _FAILURES = (discord.HTTPException, discord.RateLimited, aiohttp.ClientError, TimeoutError, OSError)
@@ -98,21 +119,21 @@ class DiscordTransport:
 
     def __init__(self, client: discord.Client, *, requests_per_second: float = 45.0) -> None:
         self.client = client
-        # A DM costs at most two requests, so sends never outrun the request pacer's rate.
-        self.max_per_second = requests_per_second
+        # The core's Dispatcher doesn't pace this transport: ``pacer`` paces every request.
+        self.max_per_second = float("inf")
         self.pacer = RequestPacer(requests_per_second)
-        # DM channel ids by user id: opening a DM is a request (and its own rate-limit bucket),
-        # so each member's is opened once per process.
+        # DM channel ids by Discord user, for this process. The core passes the DM channel it
+        # keeps per member (``target.channel_id``), which wins; this adds what the core can't
+        # know: a channel learned from a click in a DM, and one person in several communities
+        # (a core member each, but one DM channel). Each saves a DM-open request.
         self._dm_channels: dict[int, int] = {}
 
     def remember_dm(self, user_id: int, channel_id: int) -> None:
         """Note a member's DM channel (seen in an interaction or opened earlier)."""
         self._dm_channels[user_id] = channel_id
 
-    async def _dm_channel(self, user_id: int) -> int:
-        known = self._dm_channels.get(user_id)
-        if known is not None:
-            return known
+    async def _open_dm(self, user_id: int) -> int:
+        """Open (or find again) the DM channel with a member: one request."""
         await self.pacer.wait()
         data = await self.client.http.start_private_message(user_id)
         channel_id = int(data["id"])
@@ -123,10 +144,12 @@ class DiscordTransport:
         if target.kind is DestinationKind.DM:
             if target.user_id is None or not target.user_id.isdigit():
                 raise DeliveryError(f"not a Discord user id: {target.user_id!r}", permanent=True)
+            user_id = int(target.user_id)
             if target.channel_id is not None and target.channel_id.isdigit():
-                # The core remembers the DM channel across restarts.
-                self.remember_dm(int(target.user_id), int(target.channel_id))
-            return await self._dm_channel(int(target.user_id))
+                # The core's record, kept across restarts.
+                self.remember_dm(user_id, int(target.channel_id))
+            known = self._dm_channels.get(user_id)
+            return known if known is not None else await self._open_dm(user_id)
         if target.channel_id is None or not target.channel_id.isdigit():
             raise DeliveryError(f"not a Discord channel id: {target.channel_id!r}", permanent=True)
         return int(target.channel_id)
@@ -164,11 +187,11 @@ class DiscordTransport:
                     raise
                 # A remembered DM channel that no longer works: open it again.
                 assert target.user_id is not None
-                self._dm_channels.pop(int(target.user_id), None)
-                channel_id = await self._channel(target)
+                channel_id = await self._open_dm(int(target.user_id))
                 sent = await self._post(channel_id, rendered, key)
         except _FAILURES as exc:
-            raise delivery_error(exc, self._where(target, channel_id)) from exc
+            where = self._where(target, channel_id)
+            raise delivery_error(exc, where, channel=_is_channel(target)) from exc
         return Receipt(str(channel_id), str(sent.id))
 
     async def edit(self, target: Target, receipt: Receipt, message: Message) -> None:
@@ -187,7 +210,8 @@ class DiscordTransport:
                 allowed_mentions=rendered.allowed_mentions,
             )
         except _FAILURES as exc:
-            raise delivery_error(exc, self._where(target, channel_id)) from exc
+            where = self._where(target, channel_id)
+            raise delivery_error(exc, where, channel=_is_channel(target), editing=True) from exc
 
     async def find_sent(self, target: Target, key: str) -> Receipt | None:
         """After a crash mid-send: our recent message in the channel carrying this key, if any."""
@@ -197,7 +221,8 @@ class DiscordTransport:
             await self.pacer.wait()
             recent = await self.client.http.logs_from(channel_id, RECOVERY_WINDOW)
         except _FAILURES as exc:
-            raise delivery_error(exc, self._where(target, channel_id)) from exc
+            where = self._where(target, channel_id)
+            raise delivery_error(exc, where, channel=_is_channel(target)) from exc
         me = self.client.user.id if self.client.user else None
         for data in recent:
             if me is not None and int(data["author"]["id"]) != me:
