@@ -17,7 +17,9 @@ import tempfile
 import time
 from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
+from datetime import time as wall_time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.app import Crossfade
 from bot.clock import FakeClock
@@ -25,9 +27,13 @@ from bot.cycle import run_cycle
 from bot.messages import Response, plain
 from bot.models import Actor
 from bot.storage.sqlite import SqliteStore
+from bot.weekly import local_wall_to_utc
 
 NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # a Monday, the community's check-in time
 ZONES = ["UTC", "Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Adelaide"]
+# Each member's Monday 10:00 in their own zone; by 15:00 UTC every zone's slot has come.
+SLOTS = {zone: local_wall_to_utc(NOW.date(), wall_time(10), ZoneInfo(zone)) for zone in ZONES}
+DECIDE = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 
 
 def iso(moment: datetime) -> str:
@@ -49,7 +55,8 @@ def seed(path: Path, members: int) -> None:
             # Write in chunks so the seed's rows don't inflate the peak memory we report.
             _flush(conn, members_rows, sprint_rows, week_rows)
         # Row 1 is the admin who created the community.
-        members_rows.append((m + 1, 1, f"U{m:05d}", f"member{m}", rng.choice(ZONES), iso(NOW)))
+        zone = rng.choice(ZONES)
+        members_rows.append((m + 1, 1, f"U{m:05d}", f"member{m}", zone, iso(NOW)))
         # A completed 26-week sprint last year, then an active one 25 weeks in.
         for n, (first_slot, weeks_done, status) in enumerate(
             [
@@ -60,7 +67,7 @@ def seed(path: Path, members: int) -> None:
             sprint_id += 1
             start = (first_slot - timedelta(days=7)).date()
             next_week = weeks_done + 1
-            next_at = iso(NOW) if status == "active" else None
+            next_at = iso(SLOTS[zone]) if status == "active" else None
             sprint_rows.append(
                 (
                     sprint_id,
@@ -155,7 +162,7 @@ async def main(members: int, samples: int) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "bench.db"
         store = await SqliteStore.open(path)  # migrate
-        clock = FakeClock(NOW - timedelta(minutes=1))
+        clock = FakeClock(min(SLOTS.values()) - timedelta(minutes=1))
         core = Crossfade(store, clock)
         await store.ensure_member(Actor("bench", "C1", "U00000", "admin"), clock.now())
         await store.close()
@@ -179,7 +186,7 @@ async def main(members: int, samples: int) -> None:
                 response = await timed(status_ms, core.run_line(actor(m), "/sprint status"))
                 assert "Week" in shown(response), shown(response)
 
-            clock.set(NOW)
+            clock.set(DECIDE)
             start = time.perf_counter()
             report = await run_cycle(store, clock.now())
             decide_s = time.perf_counter() - start
@@ -194,6 +201,13 @@ async def main(members: int, samples: int) -> None:
                     ),
                 )
                 assert "Check" in shown(response), shown(response)
+
+            # A day later everyone who hasn't answered gets their one reminder.
+            clock.set(DECIDE + timedelta(hours=24))
+            start = time.perf_counter()
+            later = await run_cycle(store, clock.now())
+            remind_s = time.perf_counter() - start
+            assert later.reminders == members - len(set(picks)), later
         finally:
             await store.close()
 
@@ -209,6 +223,10 @@ async def main(members: int, samples: int) -> None:
     print(
         f"decide and queue one week's prompts for {members} members: {decide_s:.2f} s "
         f"({report.prompts} prompts queued)"
+    )
+    print(
+        f"decide and queue the next day's reminders: {remind_s:.2f} s "
+        f"({later.reminders} reminders queued)"
     )
     print(f"peak memory (max RSS): {peak_mb:.0f} MiB")
 

@@ -15,6 +15,7 @@ from bot.features.checkins import prompt_message, reminder_message
 from bot.messages import Field, Mention, Message, Part, text
 from bot.models import (
     ChannelPurpose,
+    CheckinWeek,
     Destination,
     NewOutbox,
     NewWeek,
@@ -92,19 +93,20 @@ def _decide(item: DuePrompt, now: datetime, report: CycleReport) -> WeekOpening:
 
 async def decide_reminders(store: Store, now: datetime, report: CycleReport) -> None:
     """Queue the one reminder for each unanswered week whose reminder time has come."""
-    for item in await store.due_reminders(now, BATCH):
-        sprint = await store.get_sprint(item.week.sprint_id)
-        assert sprint is not None
-        reminder = None
-        if not item.member.paused:
-            reminder = NewOutbox(
-                community_id=item.community.id,
-                destination=Destination.dm(item.member.id),
-                payload=json.dumps(reminder_message(sprint, item.week).to_dict()),
-                dedupe_key=f"reminder:{sprint.id}:{item.week.week}",
-            )
-            report.reminders += 1
-        await store.mark_reminded(item.week, reminder, now)
+    while due := await store.due_reminders(now, BATCH):
+        decided: list[tuple[CheckinWeek, NewOutbox | None]] = []
+        for item in due:
+            reminder = None
+            if not item.member.paused:
+                reminder = NewOutbox(
+                    community_id=item.community.id,
+                    destination=Destination.dm(item.member.id),
+                    payload=json.dumps(reminder_message(item.sprint, item.week).to_dict()),
+                    dedupe_key=f"reminder:{item.sprint.id}:{item.week.week}",
+                )
+                report.reminders += 1
+            decided.append((item.week, reminder))
+        await store.mark_reminded(decided, now)
 
 
 def _trend(current: float | None, previous: float | None) -> str:

@@ -53,6 +53,7 @@ class DueReminder:
     week: CheckinWeek
     member: Member
     community: Community
+    sprint: Sprint
 
 
 @dataclass(frozen=True)
@@ -206,9 +207,9 @@ class Store(Protocol):
         ...
 
     async def mark_reminded(
-        self, week: CheckinWeek, reminder: NewOutbox | None, now: datetime
+        self, decided: Sequence[tuple[CheckinWeek, NewOutbox | None]], now: datetime
     ) -> None:
-        """Record a reminder decision."""
+        """Record reminder decisions."""
         ...
 
     async def due_summaries(self, now: datetime) -> list[tuple[int, date]]:

@@ -173,7 +173,15 @@ class SqliteStore:
     # --- communities and members -------------------------------------------------
 
     async def ensure_member(self, actor: Actor, now: datetime) -> tuple[Community, Member]:
-        """Find or create the actor's community and member record, refreshing their name."""
+        """Find or create the actor's community and member record, refreshing their name.
+
+        Most requests come from people already known with nothing new to record: those are
+        answered by a read alone, so busy moments don't queue behind write transactions.
+        """
+        async with self._read() as db:
+            known = await self._known(db, actor)
+        if known is not None:
+            return known
         async with self._tx() as db:
             await db.execute(
                 "INSERT INTO communities (platform, ext_id, name, created_at) VALUES (?, ?, ?, ?)"
@@ -205,6 +213,32 @@ class SqliteStore:
             assert member_row is not None
             skills = await self._skills(db, int(member_row["id"]))
             return community, _member(member_row, community.platform, skills)
+
+    async def _known(
+        self, db: aiosqlite.Connection, actor: Actor
+    ) -> tuple[Community, Member] | None:
+        """The actor's records if they exist and nothing about them changed."""
+        row = await (
+            await db.execute(
+                "SELECT * FROM communities WHERE platform = ? AND ext_id = ?",
+                (actor.platform, actor.community_id),
+            )
+        ).fetchone()
+        if row is None or (actor.community_name and actor.community_name != row["name"]):
+            return None
+        community = _community(row)
+        member_row = await (
+            await db.execute(
+                "SELECT * FROM members WHERE community_id = ? AND ext_id = ?",
+                (community.id, actor.user_id),
+            )
+        ).fetchone()
+        if member_row is None or member_row["display_name"] != actor.display_name:
+            return None
+        if member_row["timezone"] is None and actor.timezone_hint:
+            return None
+        skills = await self._skills(db, int(member_row["id"]))
+        return community, _member(member_row, community.platform, skills)
 
     async def _skills(self, db: aiosqlite.Connection, member_id: int) -> tuple[str, ...]:
         rows = await (
@@ -556,14 +590,7 @@ class SqliteStore:
             rows = list(
                 await (
                     await db.execute(
-                        "SELECT s.*, m.id AS m_id, m.community_id AS m_community_id,"
-                        " m.ext_id AS m_ext_id, m.display_name AS m_display_name,"
-                        " m.timezone AS m_timezone, m.current_role AS m_current_role,"
-                        " m.heading AS m_heading, m.share_blockers AS m_share_blockers,"
-                        " m.paused AS m_paused, m.dm_note_sent AS m_dm_note_sent,"
-                        " m.dm_channel AS m_dm_channel,"
-                        " w.id AS ahead_id FROM sprints s"
-                        " JOIN members m ON m.id = s.member_id"
+                        "SELECT s.*, w.id AS ahead_id FROM sprints s"
                         " LEFT JOIN checkin_weeks w ON w.sprint_id = s.id AND w.week = s.next_week"
                         " WHERE s.status = 'active' AND s.next_prompt_at IS NOT NULL"
                         " AND s.next_prompt_at <= ? ORDER BY s.next_prompt_at LIMIT ?",
@@ -571,31 +598,50 @@ class SqliteStore:
                     )
                 ).fetchall()
             )
-            communities = {
-                int(r["id"]): _community(r)
-                for r in await (await db.execute("SELECT * FROM communities")).fetchall()
-            }
-            skills = await self._skills_of(db, [int(r["m_id"]) for r in rows])
+            members = await self._members(db, [int(r["member_id"]) for r in rows])
+            communities = await self._communities(db)
         out = []
         for row in rows:
-            community = communities[int(row["m_community_id"])]
-            member = Member(
-                id=int(row["m_id"]),
-                community_id=community.id,
-                platform=community.platform,
-                ext_id=str(row["m_ext_id"]),
-                display_name=str(row["m_display_name"]),
-                timezone=row["m_timezone"],
-                skills=skills.get(int(row["m_id"]), ()),
-                current_role=str(row["m_current_role"]),
-                heading=str(row["m_heading"]),
-                share_blockers=bool(row["m_share_blockers"]),
-                paused=bool(row["m_paused"]),
-                dm_note_sent=bool(row["m_dm_note_sent"]),
-                dm_channel=row["m_dm_channel"],
-            )
+            member = members[int(row["member_id"])]
+            community = communities[member.community_id]
             out.append(DuePrompt(_sprint(row), member, community, row["ahead_id"] is not None))
         return out
+
+    async def _communities(self, db: aiosqlite.Connection) -> dict[int, Community]:
+        rows = await (await db.execute("SELECT * FROM communities")).fetchall()
+        return {int(r["id"]): _community(r) for r in rows}
+
+    async def _members(self, db: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, Member]:
+        """Members by id, with their skills, in a few queries however many there are."""
+        wanted = sorted(set(ids))
+        skills = await self._skills_of(db, wanted)
+        found: dict[int, Member] = {}
+        for chunk in range(0, len(wanted), 500):
+            part = wanted[chunk : chunk + 500]
+            marks = ",".join("?" for _ in part)
+            rows = await (
+                await db.execute(
+                    "SELECT m.*, c.platform FROM members m JOIN communities c"
+                    f" ON c.id = m.community_id WHERE m.id IN ({marks})",
+                    part,
+                )
+            ).fetchall()
+            for row in rows:
+                member_id = int(row["id"])
+                found[member_id] = _member(row, str(row["platform"]), skills.get(member_id, ()))
+        return found
+
+    async def _sprints(self, db: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, Sprint]:
+        wanted = sorted(set(ids))
+        found: dict[int, Sprint] = {}
+        for chunk in range(0, len(wanted), 500):
+            part = wanted[chunk : chunk + 500]
+            marks = ",".join("?" for _ in part)
+            rows = await (
+                await db.execute(f"SELECT * FROM sprints WHERE id IN ({marks})", part)
+            ).fetchall()
+            found.update({int(r["id"]): _sprint(r) for r in rows})
+        return found
 
     async def _skills_of(
         self, db: aiosqlite.Connection, member_ids: Sequence[int]
@@ -617,31 +663,43 @@ class SqliteStore:
 
     async def due_reminders(self, now: datetime, limit: int = 1000) -> list[DueReminder]:
         """Open, unanswered weeks whose reminder time has come and whose window is still open."""
-        rows = await self._all(
-            "SELECT w.*, s.member_id FROM checkin_weeks w JOIN sprints s ON s.id = w.sprint_id"
-            " WHERE w.status = 'open' AND w.reminded_at IS NULL AND w.remind_at <= ?"
-            " AND w.closes_at > ? AND s.status = 'active' ORDER BY w.remind_at LIMIT ?",
-            (_ts(now), _ts(now), limit),
-        )
+        async with self._read() as db:
+            rows = list(
+                await (
+                    await db.execute(
+                        "SELECT w.*, s.member_id FROM checkin_weeks w"
+                        " JOIN sprints s ON s.id = w.sprint_id"
+                        " WHERE w.status = 'open' AND w.reminded_at IS NULL AND w.remind_at <= ?"
+                        " AND w.closes_at > ? AND s.status = 'active'"
+                        " ORDER BY w.remind_at LIMIT ?",
+                        (_ts(now), _ts(now), limit),
+                    )
+                ).fetchall()
+            )
+            members = await self._members(db, [int(r["member_id"]) for r in rows])
+            sprints = await self._sprints(db, [int(r["sprint_id"]) for r in rows])
+            communities = await self._communities(db)
         out = []
         for row in rows:
-            member = await self.get_member(int(row["member_id"]))
+            member = members[int(row["member_id"])]
+            week = _week(row)
             out.append(
-                DueReminder(_week(row), member, await self.get_community(member.community_id))
+                DueReminder(week, member, communities[member.community_id], sprints[week.sprint_id])
             )
         return out
 
     async def mark_reminded(
-        self, week: CheckinWeek, reminder: NewOutbox | None, now: datetime
+        self, decided: Sequence[tuple[CheckinWeek, NewOutbox | None]], now: datetime
     ) -> None:
-        """Record that a week's reminder was decided (and queue it)."""
+        """Record that these weeks' reminders were decided, queueing them, in one transaction."""
         async with self._tx() as db:
-            cursor = await db.execute(
-                "UPDATE checkin_weeks SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",
-                (_ts(now), week.id),
-            )
-            if cursor.rowcount == 1 and reminder is not None:
-                await self._enqueue(db, reminder, now)
+            for week, reminder in decided:
+                cursor = await db.execute(
+                    "UPDATE checkin_weeks SET reminded_at = ? WHERE id = ? AND reminded_at IS NULL",
+                    (_ts(now), week.id),
+                )
+                if cursor.rowcount == 1 and reminder is not None:
+                    await self._enqueue(db, reminder, now)
 
     async def due_summaries(self, now: datetime) -> list[tuple[int, date]]:
         """Community weeks whose every check-in window has closed and have no summary yet."""
@@ -658,20 +716,26 @@ class SqliteStore:
 
     async def summary_rows(self, community_id: int, community_week: date) -> list[SummaryRow]:
         """Each member's check-in week for a community week, with member and sprint."""
-        rows = await self._all(
-            "SELECT w.*, s.member_id FROM checkin_weeks w JOIN sprints s ON s.id = w.sprint_id"
-            " WHERE w.community_id = ? AND w.community_week = ?"
-            # A member who ended their sprint that week is only listed if they checked in.
-            " AND (s.status = 'active' OR w.status = 'done') ORDER BY w.id",
-            (community_id, community_week.isoformat()),
-        )
-        out = []
-        for row in rows:
-            week = _week(row)
-            sprint = await self.get_sprint(week.sprint_id)
-            assert sprint is not None
-            out.append(SummaryRow(week, await self.get_member(int(row["member_id"])), sprint))
-        return out
+        async with self._read() as db:
+            rows = list(
+                await (
+                    await db.execute(
+                        "SELECT w.*, s.member_id FROM checkin_weeks w"
+                        " JOIN sprints s ON s.id = w.sprint_id"
+                        " WHERE w.community_id = ? AND w.community_week = ?"
+                        # Someone who ended their sprint that week is listed only if they
+                        # checked in.
+                        " AND (s.status = 'active' OR w.status = 'done') ORDER BY w.id",
+                        (community_id, community_week.isoformat()),
+                    )
+                ).fetchall()
+            )
+            members = await self._members(db, [int(r["member_id"]) for r in rows])
+            sprints = await self._sprints(db, [int(r["sprint_id"]) for r in rows])
+        return [
+            SummaryRow(_week(r), members[int(r["member_id"])], sprints[int(r["sprint_id"])])
+            for r in rows
+        ]
 
     async def streak_weeks(self, sprint_ids: Sequence[int]) -> dict[int, list[CheckinWeek]]:
         """Weeks of several sprints at once (for summaries)."""
