@@ -92,9 +92,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         load_dotenv_file()
         settings = load_settings()
-        setup_logging(
-            settings.log_level if args.command == "run" else "WARNING", settings.secrets()
-        )
+        # In the console, log lines would interleave with the chat; keep them to problems
+        # unless asked for.
+        console = not (settings.wants_slack or settings.wants_discord)
+        quiet = args.command != "run" or (console and "CROSSFADE_LOG_LEVEL" not in os.environ)
+        setup_logging("WARNING" if quiet else settings.log_level, settings.secrets())
         if args.command == "discord-invite":
             from adapters.discord.invite import invite_url_for
 

@@ -14,35 +14,39 @@ _PATTERNS = [
 ]
 
 
-class RedactSecrets(logging.Filter):
-    """Replaces known secrets and token-shaped strings in log records."""
-
-    def __init__(self, secrets: Iterable[str]) -> None:
-        super().__init__()
-        self.secrets = [s for s in secrets if s]
-
-    def redact(self, message: str) -> str:
-        """Hide secrets in a string."""
-        for secret in self.secrets:
+def redact(message: str, secrets: Iterable[str]) -> str:
+    """Hide known secrets and token-shaped strings in a string."""
+    for secret in secrets:
+        if secret:
             message = message.replace(secret, "[redacted]")
-        for pattern in _PATTERNS:
-            message = pattern.sub("[redacted]", message)
-        return message
+    for pattern in _PATTERNS:
+        message = pattern.sub("[redacted]", message)
+    return message
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message without secrets."""
-        record.msg = self.redact(record.getMessage())
-        record.args = None
-        return True
+
+class RedactingFormatter(logging.Formatter):
+    """Formats records, tracebacks included, then hides secrets in the result."""
+
+    def __init__(self, fmt: str, secrets: Iterable[str]) -> None:
+        super().__init__(fmt)
+        self.secrets = list(secrets)
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The formatted record with every secret replaced."""
+        return redact(super().format(record), self.secrets)
 
 
 def setup_logging(level: str, secrets: Iterable[str]) -> None:
     """Log to stderr, secrets hidden."""
     handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(RedactSecrets(secrets))
+    handler.setFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", secrets)
+    )
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
     # APScheduler logs every job run at INFO; our engine logs what matters.
     logging.getLogger("apscheduler").setLevel(max(logging.WARNING, root.level))
+    # Platform SDKs log request bodies at DEBUG, which hold members' private answers.
+    for name in ("slack_sdk", "slack_bolt", "discord.http", "discord.gateway"):
+        logging.getLogger(name).setLevel(max(logging.INFO, root.level))

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 import pytest
 
 from bot.config import load_settings
 from bot.errors import StartupError
-from bot.logs import RedactSecrets
+from bot.logs import RedactingFormatter
 
 DISCORD = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
@@ -56,16 +57,23 @@ def test_every_problem_is_listed_at_once() -> None:
     assert "xoxp-user-token" not in message
 
 
-def test_secrets_are_redacted_from_logs(caplog: pytest.LogCaptureFixture) -> None:
-    log = logging.getLogger("crossfade.test")
-    redact = RedactSecrets(["s3cr3t-signing"])
-    log.addFilter(redact)
+def test_secrets_are_redacted_from_logs_and_tracebacks() -> None:
+    formatter = RedactingFormatter("%(message)s", ["s3cr3t-signing"])
     try:
-        with caplog.at_level(logging.INFO, logger="crossfade.test"):
-            log.info("token %s and %s and %s", "xoxb-123-456-abcdef", DISCORD, "s3cr3t-signing")
-    finally:
-        log.removeFilter(redact)
-    assert "xoxb-123" not in caplog.text
-    assert DISCORD not in caplog.text
-    assert "s3cr3t-signing" not in caplog.text
-    assert caplog.text.count("[redacted]") == 3
+        raise RuntimeError(f"bad token {DISCORD}")
+    except RuntimeError:
+        record = logging.getLogger("t").makeRecord(
+            "t",
+            logging.ERROR,
+            __file__,
+            1,
+            "token %s and %s and %s",
+            ("xoxb-123-456-abcdef", DISCORD, "s3cr3t-signing"),
+            sys.exc_info(),
+        )
+    shown = formatter.format(record)
+    assert "xoxb-123" not in shown
+    assert DISCORD not in shown
+    assert "s3cr3t-signing" not in shown
+    assert "RuntimeError: bad token [redacted]" in shown
+    assert shown.count("[redacted]") == 4

@@ -60,7 +60,7 @@ class ConsoleSession:
         self.channel = "general"
         # The current member's zone, for channel posts printed between commands.
         self.zone = "UTC"
-        self._buttons: dict[str, tuple[str, str]] = {}
+        self._buttons: dict[str, str] = {}
 
     def actor(self) -> Actor:
         """The current member as the core sees them."""
@@ -74,12 +74,12 @@ class ConsoleSession:
             channel_id=self.channel,
         )
 
-    def register_buttons(self, message: Message, owner: str) -> list[str]:
+    def register_buttons(self, message: Message) -> list[str]:
         """Number a message's buttons so /press can find them."""
         ids = []
         for button in message.buttons:
             number = str(len(self._buttons) + 1)
-            self._buttons[number] = (button.action, owner)
+            self._buttons[number] = button.action
             ids.append(number)
         return ids
 
@@ -147,7 +147,7 @@ class ConsoleSession:
                 response.message,
                 zone,
                 self.clock.now(),
-                self.register_buttons(response.message, self.member.lower()),
+                self.register_buttons(response.message),
             )
             if response.public:
                 lines.insert(0, f"\u2500\u2500 #{self.channel} (everyone sees this) \u2500\u2500")
@@ -229,8 +229,7 @@ class ConsoleSession:
         if found is None:
             self.write("Usage: /press <number> \u2014 the number shown in [brackets] on a button.")
             return
-        action, _owner = found
-        await self.show(await self.core.press(self.actor(), action))
+        await self.show(await self.core.press(self.actor(), found))
 
     async def advance(self, delta: timedelta) -> None:
         """Move the clock forward, stopping at each due moment so everything fires on time."""

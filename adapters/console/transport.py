@@ -23,47 +23,42 @@ class ConsoleTransport:
         self,
         clock: Clock,
         write: Callable[[str], None],
-        buttons: Callable[[Message, str], list[str]],
+        buttons: Callable[[Message], list[str]],
         default_zone: Callable[[], str],
     ) -> None:
         self.clock = clock
         self._write = write
-        # Registers a message's buttons for /press and returns their numbers.
+        # Numbers a message's buttons for /press.
         self._buttons = buttons
         self._default_zone = default_zone
         self._ids = itertools.count(1)
         self.sent: dict[str, Receipt] = {}
 
-    def _show(self, target: Target, message: Message, header: str, owner: str) -> None:
+    def _show(self, target: Target, message: Message, header: str) -> None:
         zone = ZoneInfo(target.timezone or self._default_zone())
         now = self.clock.now()
         local = now.astimezone(zone).strftime("%a %d %b %H:%M %Z")
         lines = [f"\u2500\u2500 {header} \u00b7 {local} \u2500\u2500"]
-        lines += render_message(message, zone, now, self._buttons(message, owner))
+        lines += render_message(message, zone, now, self._buttons(message))
         self._write("\n".join(lines))
 
     async def send(self, target: Target, message: Message, *, key: str) -> Receipt:
         """Print a DM or a channel post."""
         if target.kind is DestinationKind.DM:
             assert target.user_id is not None
-            header, channel, owner = (
-                f"DM to {target.user_id}",
-                f"dm-{target.user_id}",
-                target.user_id,
-            )
+            header, channel = f"DM to {target.user_id}", f"dm-{target.user_id}"
         else:
             channel = target.channel_id or "?"
-            header, owner = f"#{channel}", ""
-        self._show(target, message, header, owner)
+            header = f"#{channel}"
+        self._show(target, message, header)
         receipt = Receipt(channel, str(next(self._ids)))
         self.sent[key] = receipt
         return receipt
 
     async def edit(self, target: Target, receipt: Receipt, message: Message) -> None:
         """Print the new version of an earlier message."""
-        owner = target.user_id or ""
         where = f"DM to {target.user_id}" if target.user_id else f"#{receipt.channel_id}"
-        self._show(target, message, f"{where} (message updated)", owner)
+        self._show(target, message, f"{where} (message updated)")
 
     async def find_sent(self, target: Target, key: str) -> Receipt | None:
         """Whether this session already printed the message."""

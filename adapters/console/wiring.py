@@ -25,7 +25,7 @@ def build_session(
     transport = ConsoleTransport(
         clock,
         write,
-        buttons=lambda message, owner: holder[0].register_buttons(message, owner),
+        buttons=lambda message: holder[0].register_buttons(message),
         default_zone=lambda: holder[0].zone,
     )
     engine = Engine(store, clock, Dispatcher(store, clock, {"console": transport}))
