@@ -12,7 +12,8 @@ from adapters.console.wiring import build_session
 from bot.clock import FakeClock
 from bot.storage.sqlite import SqliteStore
 
-# Monday 2 March 2026: the tour crosses the US (8 Mar) and EU (29 Mar) clock changes.
+# Monday 2 March 2026: the tour crosses the US clock change (8 Mar), so Alice's prompts stay at
+# 10:00 New York time while their UTC time moves.
 DEMO_START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 
 SCRIPT = [
