@@ -15,7 +15,17 @@ from adapters.slack.modals import field_errors, form_view, submitted_values
 from adapters.slack.requests import Origin, command_line, dump_meta, load_meta
 from bot.app import build_registry
 from bot.forms import form_for
-from bot.messages import Button, Field, Form, FormField, Mention, Message, Timestamp, text
+from bot.messages import (
+    Button,
+    ChannelLink,
+    Field,
+    Form,
+    FormField,
+    Mention,
+    Message,
+    Timestamp,
+    text,
+)
 from tests.slack_stack import buttons_of, check_blocks, check_view, texts_of
 
 NOON = datetime(2026, 12, 7, 12, 0, tzinfo=UTC)
@@ -56,6 +66,23 @@ def test_mentions_ping_only_when_the_core_asks() -> None:
     assert "<@U0ALICE>" in shown
     assert "Bob" in shown
     assert "<@U0BOB>" not in shown
+
+
+def test_channels_become_links_that_notify_nobody() -> None:
+    message = Message(
+        body=text("Summaries go to ", ChannelLink("C0CHECKINS"), "."),
+        fields=(Field("Private", text(ChannelLink("G0SECRET"))),),
+    )
+    blocks = message_blocks(message)
+    shown = texts_of(blocks)
+    assert "Summaries go to <#C0CHECKINS>." in shown
+    assert "<#G0SECRET>" in shown
+    assert "<#C0CHECKINS>" in fallback_text(message)  # the notification names it too
+    check_blocks(blocks, max_blocks=50)
+
+    # An id that isn't a Slack channel's is shown as text, never as markup.
+    odd = texts_of(message_blocks(Message(body=text(ChannelLink("C1>|<!channel")))))
+    assert odd == "#C1&gt;|&lt;!channel"
 
 
 @pytest.mark.parametrize(

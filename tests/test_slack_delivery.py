@@ -15,7 +15,7 @@ from bot.delivery import DeliveryError, RecipientUnreachable, Target
 from bot.messages import Message, text
 from bot.models import DestinationKind
 from tests import slack_stack as stack_module
-from tests.fakes.slack_fake import SlackFake
+from tests.fakes.slack_fake import ManualClock, SlackFake
 from tests.slack_stack import (
     SlackStack,
     assert_payloads_valid,
@@ -166,11 +166,22 @@ async def test_slack_errors_map_to_retry_or_give_up(slack_fake: SlackFake) -> No
         await transport.send(channel("C1"), message, key="k2")
     assert not outside.value.permanent
     assert "/invite" in outside.value.reason
+    assert outside.value.needs_admin  # waits for the admin, doesn't use up its retries
+
+    for code in ("channel_not_found", "is_archived", "messages_tab_disabled", "missing_scope"):
+        slack_fake.fail_next("chat.postMessage", code)
+        with pytest.raises(DeliveryError) as fixable:
+            await transport.send(channel("C1"), message, key="k2")
+        assert fixable.value.needs_admin, code
+        assert not fixable.value.permanent
+        assert not isinstance(fixable.value, RecipientUnreachable)
+    assert not limited.value.needs_admin
 
     slack_fake.fail_next("chat.postMessage", "user_disabled")
     with pytest.raises(DeliveryError) as gone:
         await transport.send(dm("U0GONE"), message, key="k3")
     assert gone.value.permanent
+    assert not gone.value.needs_admin
 
     for code in ("user_not_visible", "channel_not_found"):
         slack_fake.fail_next("chat.postMessage", code)
@@ -233,16 +244,64 @@ async def test_a_post_interrupted_by_a_crash_is_not_sent_twice(slack_stack: Slac
 
 
 @pytest.mark.asyncio
+async def test_a_post_that_needs_an_admin_waits_for_them_without_using_up_retries(
+    slack_stack: SlackStack,
+) -> None:
+    fake = slack_stack.fake
+    fake.add_user("U0ADMIN", is_admin=True)
+    _, url = await slack_stack.command(
+        "channel purpose:announcements", command="/admin", user="U0ADMIN", channel="C0NEWS"
+    )
+    await fake.wait_for_response(url)
+    await start_sprint(slack_stack)  # queues an announcement
+    [due] = await slack_stack.store.due_outbox(slack_stack.clock.now(), ["slack"], 10)
+
+    fake.fail_next("chat.postMessage", "not_in_channel")  # nobody invited the bot
+    report = await slack_stack.engine.tick()
+    assert report.delivery.retried == 1
+    waiting = await slack_stack.store.get_outbox(due.item.id)
+    assert waiting is not None
+    assert waiting.status.value == "pending"
+    assert waiting.attempts == due.item.attempts  # this try didn't count
+    assert waiting.not_before >= slack_stack.clock.now() + timedelta(hours=12)
+    assert "/invite" in (waiting.last_error or "")
+
+    # The admin picks a channel the bot is in: the post goes there at once.
+    _, url = await slack_stack.command(
+        "channel purpose:announcements", command="/admin", user="U0ADMIN", channel="C0NEWS2"
+    )
+    await fake.wait_for_response(url)
+    report = await slack_stack.engine.tick()
+    assert report.delivery.sent == 1
+    posts = fake.calls("chat.postMessage")
+    assert [p.params["channel"] for p in posts] == ["C0NEWS", "C0NEWS2"]
+    assert (await slack_stack.store.outbox_counts()).get("failed") is None
+
+
+@pytest.mark.asyncio
 async def test_posts_to_one_channel_keep_a_second_apart(slack_fake: SlackFake) -> None:
-    slack_fake.enable_post_limit()  # Slack: 1 per second per channel
-    transport = bare_transport(slack_fake, channel_interval=1.0)
-    loop = asyncio.get_running_loop()
-    began = loop.time()
+    clock = ManualClock()  # shared with the fake's limit, so no real time passes
+    slept: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock.advance(seconds)
+
+    # Slack: 1 per second per channel; no burst, so a post sent early would be refused.
+    slack_fake.enable_post_limit(per_channel_burst=1, clock=clock)
+    # No retry handlers: a 429 would surface as an error, not be waited out.
+    client = AsyncWebClient(
+        token=slack_fake.bot_token, base_url=slack_fake.api_url, retry_handlers=[]
+    )
+    transport = SlackTransport(client, channel_interval=1.0, clock=clock, sleep=sleep)
+    began = clock()
     for n in range(5):
         await transport.send(channel("C0BUSY"), Message(body=text(f"post {n}")), key=f"k{n}")
-    assert loop.time() - began >= 4.0
+    await transport.send(channel("C0OTHER"), Message(body=text("elsewhere")), key="k5")
+    assert clock() - began == pytest.approx(4.0)
+    assert slept == pytest.approx([1.0] * 4)  # the other channel didn't wait
     assert slack_fake.post_stats.rejected == 0
-    assert slack_fake.post_stats.accepted == 5
+    assert slack_fake.post_stats.accepted == 6
 
 
 @pytest.mark.asyncio

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping
+from typing import Any
 
 import pytest
 
+from adapters.slack.people import Profile
+from bot import notices
 from bot.messages import Response
 from bot.models import Actor
 from tests import slack_stack as stack_module
-from tests.fakes.slack_fake import SIGNATURE_MAX_AGE_SECONDS, SlackFake
+from tests.fakes.slack_fake import DEFAULT_TEAM_ID, SIGNATURE_MAX_AGE_SECONDS, SlackFake
 from tests.slack_stack import SlackStack, assert_payloads_valid, buttons_of, texts_of
 
 slack_stack = stack_module.slack_stack
@@ -245,3 +249,172 @@ async def test_app_home_shows_the_card_and_its_buttons_work(slack_stack: SlackSt
     assert "Your sprint: Binaural monitoring" in shown
     assert "Streak" in shown
     assert_payloads_valid(fake)
+
+
+@pytest.mark.asyncio
+async def test_settings_show_channels_as_links_that_ping_nobody(slack_stack: SlackStack) -> None:
+    fake = slack_stack.fake
+    fake.add_user("U0ADMIN", real_name="Ada", is_admin=True)
+    _, url = await slack_stack.command(
+        "channel purpose:checkins", command="/admin", user="U0ADMIN", channel="C0CHECKINS"
+    )
+    await fake.wait_for_response(url)
+
+    _, url = await slack_stack.command("schedule", command="/admin", user="U0ADMIN")
+    settings = await fake.wait_for_response(url)
+    shown = texts_of(settings.body["blocks"])
+    assert "<#C0CHECKINS>" in shown  # Slack shows #its-name, linked
+    assert "not set" in shown  # no announcements channel yet
+    assert_payloads_valid(fake)
+
+
+async def _start_form(stack: SlackStack) -> tuple[dict[str, Any], str, dict[str, str]]:
+    """Open the /sprint start modal; returns it, the command's response_url and good answers."""
+    _, url = await stack.command("start")
+    view = (await stack.fake.wait_for("views.open")).params["view"]
+    values = {
+        "goal": "Mix a 7.1.4 demo room",
+        "skill": "spatial mixing",
+        "deliverable": "workshop",
+        "deliverable-note": "A 45-minute online workshop",
+        "weeks": "6",
+    }
+    return view, url, values
+
+
+@pytest.mark.asyncio
+async def test_a_modal_is_acknowledged_in_time_while_slack_and_the_core_are_slow(
+    slack_stack: SlackStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = slack_stack.fake
+    fake.add_user("U0ALICE", name="Alice Wu", tz="America/New_York")
+    view, url, values = await _start_form(slack_stack)
+    community_id = (await slack_stack.member("U0ALICE", "placeholder")).community_id
+    people = slack_stack.adapter.people
+    people._cache.clear()  # as after a restart between opening the modal and submitting it
+
+    lookups_free, core_free = asyncio.Event(), asyncio.Event()
+    real_profile, real_submit = people.profile, slack_stack.core.submit_form
+
+    async def slow_profile(user_id: str) -> Profile | None:
+        await lookups_free.wait()  # users.info hangs until the test says so
+        return await real_profile(user_id)
+
+    async def busy_submit(actor: Actor, form_id: str, answers: Mapping[str, str]) -> Response:
+        await core_free.wait()  # the database is busy until the test says so
+        return await real_submit(actor, form_id, answers)
+
+    monkeypatch.setattr(people, "profile", slow_profile)
+    monkeypatch.setattr(slack_stack.core, "submit_form", busy_submit)
+
+    # Wrong answers are shown under their field, checked without users.info.
+    rejected = await asyncio.wait_for(slack_stack.submit(view, {**values, "weeks": "99"}), 2.5)
+    assert list(rejected.json()["errors"]) == ["weeks"]
+
+    # Good answers close the modal at once; the work waits for Slack and the database.
+    accepted = await asyncio.wait_for(slack_stack.submit(view, values), 2.5)
+    assert (accepted.status, accepted.body) == (200, "")
+    assert fake.response_posts(url) == []
+    member = await slack_stack.store.find_member(community_id, "U0ALICE")
+    assert member is not None
+    assert await slack_stack.store.active_sprint(member.id) is None
+    lookups_free.set()
+    core_free.set()
+    answer = await fake.wait_for_response(url)
+    assert "Sprint started: Mix a 7.1.4 demo room" in texts_of(answer.body["blocks"])
+    # users.info ran after the ack: the member has their Slack name and zone.
+    stored = await slack_stack.store.find_member(community_id, "U0ALICE")
+    assert stored is not None
+    assert (stored.display_name, stored.timezone) == ("Alice Wu", "America/New_York")
+
+
+@pytest.mark.asyncio
+async def test_a_form_check_that_runs_late_closes_the_modal_and_reports_by_message(
+    slack_stack: SlackStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = slack_stack.fake
+    fake.add_user("U0ALICE", name="Alice Wu")
+    view, url, values = await _start_form(slack_stack)
+    slack_stack.adapter.form_check_seconds = 0.05
+    check_free, check_done = asyncio.Event(), asyncio.Event()
+
+    async def stuck_check(actor: Actor, form_id: str, answers: Mapping[str, str]) -> dict[str, str]:
+        await check_free.wait()
+        check_done.set()
+        return {}
+
+    monkeypatch.setattr(slack_stack.core, "validate_form", stuck_check)
+    reply = await slack_stack.submit(view, {**values, "weeks": "99"})
+    assert (reply.status, reply.body) == (200, "")  # acknowledged without the check
+    # submit_form checks again after the ack; the modal is gone, so a message says why.
+    answer = await fake.wait_for_response(url)
+    assert "26" in texts_of(answer.body["blocks"])
+    member = await slack_stack.member("U0ALICE", "Alice Wu")
+    assert await slack_stack.store.active_sprint(member.id) is None
+    check_free.set()
+    await check_done.wait()
+
+
+@pytest.mark.asyncio
+async def test_a_stale_form_and_a_failure_use_the_cores_wording(
+    slack_stack: SlackStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = slack_stack.fake
+    fake.add_user("U0ALICE", name="Alice Wu")
+    view, url, values = await _start_form(slack_stack)
+
+    stale = await slack_stack.submit({**view, "private_metadata": "not ours"}, values)
+    assert (stale.status, stale.body) == (200, "")
+    dm = await fake.wait_for("chat.postMessage")
+    assert dm.params["channel"] == "U0ALICE"
+    assert notices.STALE_FORM in texts_of(dm.params["blocks"])
+
+    async def broken(actor: Actor, form_id: str, answers: Mapping[str, str]) -> Response:
+        raise RuntimeError("the adapter's own bug")
+
+    monkeypatch.setattr(slack_stack.core, "submit_form", broken)
+    await slack_stack.submit(view, values)
+    answer = await fake.wait_for_response(url)
+    assert notices.OOPS in texts_of(answer.body["blocks"])
+    assert "RuntimeError" not in texts_of(answer.body["blocks"])
+
+
+@pytest.mark.asyncio
+async def test_a_failing_users_info_never_renames_a_member_to_their_id(
+    slack_stack: SlackStack,
+) -> None:
+    fake = slack_stack.fake
+    fake.add_user("U0ALICE", name="Alice Wu")
+    _, url = await slack_stack.command("status")
+    await fake.wait_for_response(url)
+    community_id = (await slack_stack.member("U0ALICE", "placeholder")).community_id
+
+    async def stored_name(user: str) -> str:
+        member = await slack_stack.store.find_member(community_id, user)
+        assert member is not None
+        return member.display_name
+
+    # users.info fails after the cache expired: the name Slack gave last is kept.
+    slack_stack.adapter.people.ttl = 0.0
+    fake.fail_next("users.info", "fatal_error")
+    _, url = await slack_stack.command("status")
+    await fake.wait_for_response(url)
+    assert len(fake.calls("users.info", ok=False)) == 1
+    assert await stored_name("U0ALICE") == "Alice Wu"
+
+    # Nothing cached: the name in the request (user_name), not the id.
+    fake.fail_next("users.info", "fatal_error")
+    _, url = await slack_stack.command("status", user="U0BOB")
+    await fake.wait_for_response(url)
+    assert await stored_name("U0BOB") == "testuser"
+
+    # App Home events carry no name: with users.info failing and nothing cached, the Home
+    # tab waits for the next open rather than storing the member under their id.
+    await slack_stack.member("U0CAROL", "Carol")
+    fake.fail_next("users.info", "fatal_error")
+    await slack_stack.adapter._on_home_opened(
+        {"team_id": DEFAULT_TEAM_ID},
+        {"type": "app_home_opened", "user": "U0CAROL", "tab": "home"},
+    )
+    assert fake.calls("views.publish") == []
+    assert await stored_name("U0CAROL") == "Carol"

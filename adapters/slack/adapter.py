@@ -1,14 +1,17 @@
 """Slack for Crossfade: bolt listeners hand commands, buttons, modals and App Home to the core.
 
-Every listener acknowledges first and works after, so Slack's 3-second limit is always met;
-the one exception is a modal submission, whose acknowledgement carries the core's field
-errors, so the core checks it before the ack (a local database call, well within 3 s).
+Every listener acknowledges first and works after, so Slack's 3-second limit is always met.
+A modal submission's acknowledgement carries the field errors, so the core checks the answers
+before it (with what the adapter already knows about the person, and a time budget); the
+work itself runs after the ack.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -25,7 +28,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import ACTION_PREFIX, home_view
 from adapters.slack.modals import CALLBACK_ID, field_errors, submitted_values
-from adapters.slack.people import People
+from adapters.slack.people import NameUnknown, People
 from adapters.slack.replies import Replies
 from adapters.slack.requests import (
     Origin,
@@ -41,8 +44,9 @@ from bot.app import Crossfade
 from bot.config import Settings
 from bot.delivery import Transport
 from bot.errors import StartupError
-from bot.messages import Message, Response, Tone, text
+from bot.messages import Response
 from bot.models import Actor
+from bot.notices import OOPS, STALE_FORM, notice
 
 log = logging.getLogger(__name__)
 
@@ -50,21 +54,15 @@ SLACK_API = "https://slack.com/api/"
 EVENTS_PATH = "/slack/events"
 # 429s are retried after Retry-After by slack_sdk; past this the outbox reschedules.
 RATE_LIMIT_RETRIES = 2
+# How long a modal submission's answers may take to check before the ack must go anyway
+# (Slack allows 3 s for the whole round trip). Past it the modal closes and the answers are
+# checked again by submit_form, whose field errors then come as a message.
+FORM_CHECK_SECONDS = 2.0
 
-
-def _notice(words: str) -> Message:
-    return Message(body=text(words), tone=Tone.ERROR)
-
-
-_SORRY = _notice(
-    "Something went wrong on my side and nothing was changed. Please try again; "
-    "if it keeps happening, tell a community admin."
-)
-_NO_MODAL = _notice(
+_NO_MODAL = notice(
     "Slack didn't let me open the form in time. Please try again, or type the command "
     "with its options."
 )
-_STALE_FORM = _notice("That form is out of date; please start again.")
 
 
 class SlackAdapter:
@@ -99,6 +97,9 @@ class SlackAdapter:
         self.host = host
         self.port = port
         self._app_token = app_token
+        self.form_check_seconds = FORM_CHECK_SECONDS
+        # Form checks that ran past their budget, kept until they finish.
+        self._late_checks: set[asyncio.Task[Mapping[str, str]]] = set()
         self._socket: AsyncSocketModeHandler | None = None
         self._runner: web.AppRunner | None = None
         self.app.command(re.compile(r"^/"))(self._on_command)
@@ -202,38 +203,70 @@ class SlackAdapter:
         meta = load_meta(str(view.get("private_metadata", "")))
         if meta is None:
             await ack()
-            await self.replies.direct(str((body.get("user") or {}).get("id", "")), _STALE_FORM)
+            await self.replies.direct(
+                str((body.get("user") or {}).get("id", "")), notice(STALE_FORM)
+            )
             return
         origin = view_origin(body, meta)
+        values = submitted_values(view)
         try:
-            actor = await self.people.actor(origin)
-            response = await self.core.submit_form(actor, meta.form_id, submitted_values(view))
+            problems = await self._check_form(origin, meta.form_id, values)
         except Exception:
             await ack()
             await self._failed(origin, "form")
             return
-        if response.field_errors:
-            errors = field_errors(view, response.field_errors)
-            if errors:
-                await ack(response_action="errors", errors=errors)
-                return
-            # No field to show them under: keep the modal's answer, say what was wrong.
-            await ack()
-            await self.replies.send(origin, _notice(" ".join(response.field_errors.values())))
+        shown = field_errors(view, problems)
+        if shown:
+            await ack(response_action="errors", errors=shown)
             return
-        await ack()
+        await ack()  # the modal closes; the work happens after
+        if problems:
+            # No field to show them under: say what was wrong (nothing was saved).
+            await self.replies.send(origin, notice(" ".join(problems.values())))
+            return
         try:
+            actor = await self.people.actor(origin)
+            response = await self.core.submit_form(actor, meta.form_id, values)
+            if response.field_errors:
+                # Checked late or changed since: the modal is closed, so say it in a message.
+                await self.replies.send(origin, notice(" ".join(response.field_errors.values())))
+                return
             await self._answer(origin, response)
             if origin.from_home:
                 await self._publish_home(actor)
         except Exception:
-            await self._failed(origin, "form reply")
+            await self._failed(origin, "form")
+
+    async def _check_form(
+        self, origin: Origin, form_id: str, values: Mapping[str, str]
+    ) -> Mapping[str, str]:
+        """The answers' problems by field, in time for the ack; {} if the check runs late."""
+        actor = self.people.cached_actor(origin)
+        check = asyncio.ensure_future(self.core.validate_form(actor, form_id, values))
+        done, _ = await asyncio.wait({check}, timeout=self.form_check_seconds)
+        if done:
+            return check.result()
+        # Not cancelled (it may be inside a database transaction): let it finish unheard.
+        log.warning("checking a %s form took too long; acknowledging it unchecked", form_id)
+        self._late_checks.add(check)
+        check.add_done_callback(self._late_check_done)
+        return {}
+
+    def _late_check_done(self, check: asyncio.Task[Mapping[str, str]]) -> None:
+        self._late_checks.discard(check)
+        if not check.cancelled() and check.exception() is not None:
+            log.warning("a late form check failed: %s", check.exception())
 
     async def _on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("tab") != "home":
             return
         try:
             await self._publish_home(await self.people.actor(home_origin(body, event)))
+        except NameUnknown:
+            # Publishing would store a nameless member; the next open tries again.
+            log.warning(
+                "App Home for %s not refreshed: Slack can't name them now", event.get("user")
+            )
         except Exception:
             log.exception("App Home for %s failed", event.get("user"))
 
@@ -264,6 +297,6 @@ class SlackAdapter:
     async def _failed(self, origin: Origin, what: str) -> None:
         log.exception("Slack %s from %s failed", what, origin.user_id)
         try:
-            await self.replies.send(origin, _SORRY)
+            await self.replies.send(origin, notice(OOPS))
         except Exception:
             log.exception("could not tell %s about the failure", origin.user_id)

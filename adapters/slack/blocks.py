@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from adapters.slack.mrkdwn import ELLIPSIS, escape, fit, plain_fit, render, split
+from adapters.slack.mrkdwn import ELLIPSIS, escape, fit, render, split
 from bot.messages import Button, ButtonStyle, Message, Tone
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def button(index: int, item: Button) -> dict[str, Any] | None:
     element: dict[str, Any] = {
         "type": "button",
         "action_id": f"{ACTION_PREFIX}{index}",
-        "text": plain_text(plain_fit(item.label, BUTTON_TEXT)),
+        "text": plain_text(fit(item.label, BUTTON_TEXT, markup=False)),
         "value": item.action,
     }
     if item.style in _BUTTON_STYLE:
@@ -107,7 +107,10 @@ def message_blocks(message: Message, *, max_blocks: int = MESSAGE_BLOCKS) -> lis
     head: list[dict[str, Any]] = []
     if message.title:
         head.append(
-            {"type": "header", "text": plain_text(plain_fit(emoji + message.title, HEADER_TEXT))}
+            {
+                "type": "header",
+                "text": plain_text(fit(emoji + message.title, HEADER_TEXT, markup=False)),
+            }
         )
     body = render(message.body)
     if body and not message.title:

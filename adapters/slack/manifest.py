@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from adapters.slack.mrkdwn import plain_fit
+from adapters.slack.mrkdwn import fit
 from bot.commands.registry import Registry
 
 APP_NAME = "Crossfade"
@@ -61,13 +61,13 @@ def slash_commands(registry: Registry, request_url: str | None = None) -> list[d
     for name in registry.top_level():
         entry: dict[str, Any] = {
             "command": f"/{name}",
-            "description": plain_fit(_description(registry, name), DESCRIPTION_TEXT),
+            "description": fit(_description(registry, name), DESCRIPTION_TEXT, markup=False),
             # Escaped mentions arrive as <@U…>, so member options get real user ids.
             "should_escape": True,
         }
         usage = _usage(registry, name)
         if usage:
-            entry["usage_hint"] = plain_fit(usage, USAGE_TEXT)
+            entry["usage_hint"] = fit(usage, USAGE_TEXT, markup=False)
         if request_url:
             entry["url"] = request_url
         commands.append(entry)

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from adapters.slack.blocks import plain_text
-from adapters.slack.mrkdwn import plain_fit
+from adapters.slack.mrkdwn import fit
 from bot.messages import FieldStyle, Form, FormField
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ VIEW_BLOCKS = 100  # "100 blocks in modals"
 
 
 def _option(value: str, label: str) -> dict[str, Any]:
-    return {"text": plain_text(plain_fit(label, OPTION_TEXT)), "value": value}
+    return {"text": plain_text(fit(label, OPTION_TEXT, markup=False)), "value": value}
 
 
 def _element(field: FormField) -> dict[str, Any]:
@@ -62,7 +62,7 @@ def _element(field: FormField) -> dict[str, Any]:
         # A prefill longer than the input allows would make Slack reject the whole view.
         element["initial_value"] = field.value[:limit]
     if field.placeholder:
-        element["placeholder"] = plain_text(plain_fit(field.placeholder, PLACEHOLDER_TEXT))
+        element["placeholder"] = plain_text(fit(field.placeholder, PLACEHOLDER_TEXT, markup=False))
     return element
 
 
@@ -71,11 +71,11 @@ def _input(field: FormField) -> dict[str, Any]:
         "type": "input",
         "block_id": field.name,
         "optional": not field.required,
-        "label": plain_text(plain_fit(field.label, LABEL_TEXT)),
+        "label": plain_text(fit(field.label, LABEL_TEXT, markup=False)),
         "element": _element(field),
     }
     if field.hint:
-        block["hint"] = plain_text(plain_fit(field.hint, LABEL_TEXT))
+        block["hint"] = plain_text(fit(field.hint, LABEL_TEXT, markup=False))
     return block
 
 
@@ -86,8 +86,8 @@ def form_view(form: Form, *, metadata: str) -> dict[str, Any]:
         "type": "modal",
         "callback_id": CALLBACK_ID,
         "private_metadata": metadata,
-        "title": plain_text(plain_fit(form.title or "Crossfade", TITLE_TEXT)),
-        "submit": plain_text(plain_fit(form.submit_label or "Submit", TITLE_TEXT)),
+        "title": plain_text(fit(form.title or "Crossfade", TITLE_TEXT, markup=False)),
+        "submit": plain_text(fit(form.submit_label or "Submit", TITLE_TEXT, markup=False)),
         "close": plain_text("Cancel"),
         "blocks": blocks,
     }
@@ -121,9 +121,9 @@ def field_errors(view: Mapping[str, Any], errors: Mapping[str, str]) -> dict[str
     out: dict[str, str] = {}
     for name, message in errors.items():
         if name in shown:
-            out[name] = plain_fit(message, ERROR_TEXT)
+            out[name] = fit(message, ERROR_TEXT, markup=False)
         elif shown:
             earlier = out.get(shown[0])
             note = f"{name}: {message}"
-            out[shown[0]] = plain_fit(f"{earlier} {note}" if earlier else note, ERROR_TEXT)
+            out[shown[0]] = fit(f"{earlier} {note}" if earlier else note, ERROR_TEXT, markup=False)
     return out

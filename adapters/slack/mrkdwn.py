@@ -3,6 +3,7 @@
 Every ``str`` part is escaped (&, <, >), so user text can never form ``<!channel>``,
 ``<!here>``, ``<!subteam^…>``, a user mention or a link; text objects are sent with
 ``verbatim: true`` so Slack doesn't turn a bare ``@here`` or ``#channel`` into one either.
+Channel links (``<#C…>``) come only from the core's ChannelLink parts, never from user text.
 """
 
 from __future__ import annotations
@@ -10,11 +11,13 @@ from __future__ import annotations
 import re
 from datetime import UTC
 
-from bot.messages import Mention, Text, Timestamp
+from bot.messages import ChannelLink, Mention, Text, Timestamp
 
 ELLIPSIS = "…"
 
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+# Public (C) and private (G) channel ids; anything else is shown as text, never as markup.
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 # A URL in already-escaped text: stops at whitespace, "|" and an escaped < or >.
 _URL = re.compile(r"https?://(?:(?!&lt;|&gt;)[^\s|])+")
 _URL_TAIL = ".,;:!?)]}'\""
@@ -63,6 +66,13 @@ def mention(who: Mention) -> str:
     return escape(who.name)
 
 
+def channel_link(link: ChannelLink) -> str:
+    """A channel as ``<#C123>``: a link each reader sees as #its-name; it notifies nobody."""
+    if _CHANNEL_ID.match(link.channel_id):
+        return f"<#{link.channel_id}>"
+    return escape(f"#{link.channel_id}")
+
+
 def render(value: Text) -> str:
     """Rich text as mrkdwn."""
     out: list[str] = []
@@ -71,6 +81,8 @@ def render(value: Text) -> str:
             out.append(literal(part))
         elif isinstance(part, Timestamp):
             out.append(date_token(part))
+        elif isinstance(part, ChannelLink):
+            out.append(channel_link(part))
         else:
             out.append(mention(part))
     return "".join(out)
@@ -87,11 +99,17 @@ def _safe_cut(value: str, at: int) -> int:
     return at
 
 
-def fit(value: str, limit: int) -> str:
-    """Shorten to ``limit`` characters, visibly (ending in …), without breaking markup."""
+def fit(value: str, limit: int, *, markup: bool = True) -> str:
+    """Shorten to ``limit`` characters, visibly (ending in …).
+
+    In mrkdwn (``markup``) the cut never lands inside a ``<…>`` token or an ``&…;`` entity;
+    plain_text (headers, labels, buttons) is cut exactly at the limit.
+    """
     if len(value) <= limit:
         return value
-    cut = _safe_cut(value, limit - len(ELLIPSIS))
+    cut = limit - len(ELLIPSIS)
+    if markup:
+        cut = _safe_cut(value, cut)
     return value[:cut].rstrip() + ELLIPSIS
 
 
@@ -114,10 +132,3 @@ def split(value: str, limit: int) -> list[str]:
     if rest:
         chunks.append(rest)
     return chunks
-
-
-def plain_fit(value: str, limit: int) -> str:
-    """Plain text (headers, labels, buttons) shortened visibly to ``limit`` characters."""
-    if len(value) <= limit:
-        return value
-    return value[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS

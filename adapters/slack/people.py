@@ -1,4 +1,8 @@
-"""Slack users as the core's Actors: name, admin flag and time zone from users.info, cached."""
+"""Slack users as the core's Actors: name, admin flag and time zone from users.info, cached.
+
+When users.info can't answer, a person keeps the name Slack gave us last (the cache), or else
+the name in the request itself; never their user id, which would replace their stored name.
+"""
 
 from __future__ import annotations
 
@@ -22,8 +26,12 @@ log = logging.getLogger(__name__)
 PLATFORM = "slack"
 # Profiles change rarely; a short cache keeps users.info (Tier 4) off most requests.
 CACHE_SECONDS = 600.0
-# users.info runs before a modal submission is acknowledged, inside Slack's 3 seconds.
+# Don't keep a person waiting on a slow users.info: use what we know after this long.
 LOOKUP_TIMEOUT = 1.5
+
+
+class NameUnknown(Exception):
+    """Nothing names this person: users.info failed, nothing cached, no name in the request."""
 
 
 @dataclass(frozen=True)
@@ -77,20 +85,38 @@ class People:
             async with asyncio.timeout(LOOKUP_TIMEOUT):
                 response = await self.client.users_info(user=user_id)
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
-            log.warning("users.info for %s failed (%s); using the request's details", user_id, exc)
-            return cached[1] if cached is not None else None
+            log.warning("users.info for %s failed (%s); using what we knew", user_id, exc)
+            return self.cached(user_id)
         found = profile_from(response["user"])
         self._cache[user_id] = (now, found)
         return found
 
+    def cached(self, user_id: str) -> Profile | None:
+        """What users.info last said about someone, however old; never calls Slack."""
+        cached = self._cache.get(user_id)
+        return cached[1] if cached is not None else None
+
     async def actor(self, origin: Origin) -> Actor:
-        """The person behind a request, as the core sees them."""
-        found = await self.profile(origin.user_id)
+        """The person behind a request, as the core sees them (may call users.info)."""
+        return self._actor(origin, await self.profile(origin.user_id))
+
+    def cached_actor(self, origin: Origin) -> Actor:
+        """The person from the cache and the request alone, without waiting on Slack.
+
+        Without a cached profile they count as a non-admin with no time zone hint: enough to
+        check a form's answers, not to act on them.
+        """
+        return self._actor(origin, self.cached(origin.user_id))
+
+    def _actor(self, origin: Origin, found: Profile | None) -> Actor:
+        name = found.name if found else origin.user_name
+        if not name:
+            raise NameUnknown(origin.user_id)
         return Actor(
             platform=PLATFORM,
             community_id=origin.team_id,
             user_id=origin.user_id,
-            display_name=found.name if found else (origin.user_name or origin.user_id),
+            display_name=name,
             community_name=self.team_name or origin.team_name,
             is_admin=found.is_admin if found else False,
             channel_id=origin.channel_id,

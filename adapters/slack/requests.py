@@ -105,10 +105,10 @@ def view_origin(body: Mapping[str, Any], meta: FormMeta) -> Origin:
 
 
 def home_origin(body: Mapping[str, Any], event: Mapping[str, Any]) -> Origin:
-    """An app_home_opened event."""
+    """An app_home_opened event (it carries no name: People finds one, or the cache has it)."""
     team_id, domain = _team(body)
     user = str(event.get("user", ""))
-    return Origin(team_id=team_id, user_id=user, user_name=user, team_name=domain, from_home=True)
+    return Origin(team_id=team_id, user_id=user, user_name="", team_name=domain, from_home=True)
 
 
 def _special(match: re.Match[str]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -52,8 +53,8 @@ _BAD_PAYLOAD = {
     "metadata_too_large",
     "invalid_arguments",
 }
-# Fixable by an admin; the dispatcher retries with backoff meanwhile, and a retry goes to
-# whatever channel the purpose points at by then (/admin channel can move it).
+# Fixable only by an admin: the outbox keeps the post waiting (a day at a time, without using
+# up its retries) and /admin channel releases it, to whatever channel the purpose points at.
 _ADMIN_FIX = {
     "not_in_channel": "the bot isn't in channel {channel}: invite it with /invite @Crossfade",
     "channel_not_found": "channel {channel} is gone or private to the bot: invite the bot or "
@@ -89,7 +90,7 @@ def delivery_error(
     if code in _ADMIN_FIX:
         reason = _ADMIN_FIX[code].format(channel=channel)
         log.error("Slack delivery needs an admin: %s", reason)
-        return DeliveryError(f"{code}: {reason}")
+        return DeliveryError(f"{code}: {reason}", needs_admin=True)
     return DeliveryError(code)
 
 
@@ -111,11 +112,17 @@ class SlackTransport:
         *,
         max_per_second: float | None = None,
         channel_interval: float = CHANNEL_POST_INTERVAL,
+        clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.client = client
         if max_per_second is not None:
             self.max_per_second = max_per_second
         self._channel_interval = channel_interval
+        # The monotonic clock and sleep that pace one channel's posts (the event loop's by
+        # default; tests pass a manual clock whose sleep moves it on).
+        self._clock = clock
+        self._sleep = sleep
         self._channel_locks: dict[str, asyncio.Lock] = {}
         self._channel_free_at: dict[str, float] = {}
 
@@ -140,15 +147,15 @@ class SlackTransport:
 
     async def _wait_channel_turn(self, channel: str) -> None:
         """Keep to Slack's one post per second per channel (bursts into one channel queue up)."""
-        loop = asyncio.get_running_loop()
+        clock = self._clock or asyncio.get_running_loop().time
         lock = self._channel_locks.setdefault(channel, asyncio.Lock())
         async with lock:
-            wait = self._channel_free_at.get(channel, 0.0) - loop.time()
+            wait = self._channel_free_at.get(channel, 0.0) - clock()
             if wait > 0:
-                await asyncio.sleep(wait)
-            self._channel_free_at[channel] = loop.time() + self._channel_interval
+                await self._sleep(wait)
+            self._channel_free_at[channel] = clock() + self._channel_interval
         if len(self._channel_free_at) > 10_000:
-            now = loop.time()
+            now = clock()
             for key in [k for k, t in self._channel_free_at.items() if t < now]:
                 self._channel_free_at.pop(key, None)
                 self._channel_locks.pop(key, None)
