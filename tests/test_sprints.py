@@ -91,10 +91,10 @@ async def test_journey_over_the_years(harness: Harness) -> None:
     second = next(i for i, line in enumerate(lines) if "Teach a short course" in line)
     third = next(i for i, line in enumerate(lines) if "Low-latency streaming" in line)
     assert first < second < third
-    assert "Nov 2026 → 2027-01-04" in journey or "Nov 2026 →" in journey
-    assert "completed" in journey
-    assert "stopped" in journey
-    assert "in progress" in journey
+    # Each sprint: start month → end date, and its outcome.
+    assert "Nov 2026 → 2027-01-04 08:00 UTC · completed" in journey
+    assert "Sep 2027 → 2027-09-20 09:00 UTC · stopped" in journey
+    assert "Jan 2028 → now · in progress" in journey
     assert "https://example.org/one" in journey
 
 
