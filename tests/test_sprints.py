@@ -132,3 +132,20 @@ async def test_help_shows_admin_commands_only_to_admins(harness: Harness) -> Non
     assert "/admin schedule" in admin
     detail = reply_text(await harness.run("ana", "/help command:checkin"))
     assert "confidence: How confident you feel" in detail
+
+
+@pytest.mark.asyncio
+async def test_a_request_without_a_name_keeps_the_known_name(harness: Harness) -> None:
+    from dataclasses import replace
+
+    await harness.run("ana", "/profile")
+    nameless = replace(harness.actor("ana"), display_name="")
+    await harness.core.run_line(nameless, "/profile role:Mixer")
+    member = await harness.store.find_member(1, "ana")
+    assert member is not None
+    assert member.display_name == "Ana"
+    newcomer = replace(harness.actor("zed"), display_name="")
+    await harness.core.run_line(newcomer, "/profile")
+    zed = await harness.store.find_member(1, "zed")
+    assert zed is not None
+    assert zed.display_name == "zed"  # the platform id until a name is known

@@ -200,9 +200,18 @@ class SqliteStore:
             await db.execute(
                 "INSERT INTO members (community_id, ext_id, display_name, timezone, created_at)"
                 " VALUES (?, ?, ?, ?, ?) ON CONFLICT (community_id, ext_id) DO UPDATE SET"
-                " display_name = excluded.display_name,"
+                # A platform that can't tell the name right now keeps the one we know.
+                " display_name = CASE WHEN ? != '' THEN excluded.display_name"
+                " ELSE members.display_name END,"
                 " timezone = COALESCE(members.timezone, excluded.timezone)",
-                (community.id, actor.user_id, actor.display_name, actor.timezone_hint, _ts(now)),
+                (
+                    community.id,
+                    actor.user_id,
+                    actor.display_name or actor.user_id,
+                    actor.timezone_hint,
+                    _ts(now),
+                    actor.display_name,
+                ),
             )
             member_row = await (
                 await db.execute(
@@ -233,7 +242,9 @@ class SqliteStore:
                 (community.id, actor.user_id),
             )
         ).fetchone()
-        if member_row is None or member_row["display_name"] != actor.display_name:
+        if member_row is None:
+            return None
+        if actor.display_name and member_row["display_name"] != actor.display_name:
             return None
         if member_row["timezone"] is None and actor.timezone_hint:
             return None
