@@ -142,12 +142,11 @@ async def test_newer_schema_stops_startup_and_is_left_untouched(tmp_path: Path) 
     assert digest(db) == before
 
 
-def test_cli_reports_a_corrupt_database_without_a_traceback(tmp_path: Path) -> None:
-    db = tmp_path / "broken.db"
-    db.write_bytes(b"\x00garbage" * 512)
+def run_cli(tmp_path: Path, **env_vars: str) -> subprocess.CompletedProcess[str]:
+    """`crossfade` as a person runs it, with no platform tokens but those given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
-    env["CROSSFADE_DB"] = str(db)
-    done = subprocess.run(
+    env.update(env_vars)
+    return subprocess.run(
         [sys.executable, "-m", "adapters.cli"],
         input="",
         capture_output=True,
@@ -157,24 +156,19 @@ def test_cli_reports_a_corrupt_database_without_a_traceback(tmp_path: Path) -> N
         timeout=60,
         check=False,
     )
+
+
+def test_cli_reports_a_corrupt_database_without_a_traceback(tmp_path: Path) -> None:
+    db = tmp_path / "broken.db"
+    db.write_bytes(b"\x00garbage" * 512)
+    done = run_cli(tmp_path, CROSSFADE_DB=str(db))
     assert done.returncode == 2
     assert "not a readable Crossfade database" in done.stderr
     assert "Traceback" not in done.stderr
 
 
 def test_cli_reports_bad_configuration_clearly(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
-    env.update({"SLACK_BOT_TOKEN": "not-a-token", "DISCORD_GUILD_ID": "my-server"})
-    done = subprocess.run(
-        [sys.executable, "-m", "adapters.cli"],
-        input="",
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=60,
-        check=False,
-    )
+    done = run_cli(tmp_path, SLACK_BOT_TOKEN="not-a-token", DISCORD_GUILD_ID="my-server")
     assert done.returncode == 2
     assert "SLACK_BOT_TOKEN must be a bot token starting with xoxb-." in done.stderr
     assert "DISCORD_GUILD_ID must be the server's numeric id." in done.stderr
