@@ -29,13 +29,13 @@ import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from benchmarks.common import busiest, seed_sprints
 from bot.app import Crossfade
 from bot.clock import FakeClock
 from bot.cycle import run_cycle
 from bot.delivery import Dispatcher
 from bot.engine import Engine
-from bot.models import Actor, Sprint, SprintStatus
-from bot.progress import first_prompt_at
+from bot.models import Actor
 from bot.storage.sqlite import SqliteStore
 from tests.fakes.discord_fake import (
     GLOBAL_RATE_LIMIT,
@@ -58,41 +58,19 @@ FIRST_USER = 1200000000000000000
 
 
 async def seed(store: SqliteStore, members: int, now: datetime) -> list[int]:
-    """Members with an active sprint each, as /sprint start records them (without announcing)."""
+    """Members with an active sprint each."""
     users = [FIRST_USER + n for n in range(members)]
-    for user in users:
-        actor = Actor("discord", str(FAKE_GUILD_ID), str(user), f"member{user % 100000}")
-        community, member = await store.ensure_member(actor, now)
-        zone = member.zone(community)
-        start = now.astimezone(zone).date()
-        await store.create_sprint(
-            Sprint(
-                id=0,
-                member_id=member.id,
-                goal="Mix and deliver a Dolby Atmos podcast episode",
-                skill="spatial mixing",
-                deliverable_kind="workshop",
-                deliverable="A 45-minute online workshop on binaural monitoring",
-                start_date=start,
-                weeks=12,
-                status=SprintStatus.ACTIVE,
-                created_at=now,
-                next_week=1,
-                next_prompt_at=first_prompt_at(start, now, community, zone),
-            )
-        )
+    actors = (
+        Actor("discord", str(FAKE_GUILD_ID), str(user), f"member{user % 100000}") for user in users
+    )
+    await seed_sprints(store, actors, now)
     return users
 
 
 def peak_per_second(requests: list[RecordedRequest]) -> int:
     """The most requests (bound by the global limit) answered within any one second."""
     times = sorted(r.at for r in requests if not r.path.startswith(("/interactions", "/webhooks")))
-    peak, first = 0, 0
-    for last, at in enumerate(times):
-        while at - times[first] >= 1.0:
-            first += 1
-        peak = max(peak, last - first + 1)
-    return peak
+    return busiest(times)
 
 
 async def run(members: int, cold: bool, rate: float) -> bool:

@@ -34,14 +34,14 @@ from typing import TYPE_CHECKING
 
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.transport import WORKSPACE_POSTS_PER_MINUTE, SlackTransport
+from benchmarks.common import busiest, seed_sprints
 from bot.app import Crossfade
 from bot.clock import FakeClock
 from bot.cycle import run_cycle
 from bot.delivery import Dispatcher, Receipt, Target, Transport
 from bot.engine import Engine
 from bot.messages import Message
-from bot.models import Actor, Sprint, SprintStatus
-from bot.progress import first_prompt_at
+from bot.models import Actor
 from bot.storage.sqlite import SqliteStore
 
 if TYPE_CHECKING:
@@ -79,39 +79,10 @@ class Timed:
 
 
 async def seed(store: SqliteStore, members: int, now: datetime) -> list[str]:
-    """Members with an active sprint each, as /sprint start records them (without announcing)."""
+    """Members with an active sprint each."""
     users = [f"U{n:08d}" for n in range(members)]
-    for user in users:
-        community, member = await store.ensure_member(Actor("slack", TEAM, user, user), now)
-        zone = member.zone(community)
-        start = now.astimezone(zone).date()
-        await store.create_sprint(
-            Sprint(
-                id=0,
-                member_id=member.id,
-                goal="Mix and deliver a Dolby Atmos podcast episode",
-                skill="spatial mixing",
-                deliverable_kind="workshop",
-                deliverable="A 45-minute online workshop on binaural monitoring",
-                start_date=start,
-                weeks=12,
-                status=SprintStatus.ACTIVE,
-                created_at=now,
-                next_week=1,
-                next_prompt_at=first_prompt_at(start, now, community, zone),
-            )
-        )
+    await seed_sprints(store, (Actor("slack", TEAM, user, user) for user in users), now)
     return users
-
-
-def busiest(times: list[float], window: float) -> int:
-    """The most posts inside any ``window`` seconds."""
-    peak, first = 0, 0
-    for last, at in enumerate(times):
-        while at - times[first] >= window:
-            first += 1
-        peak = max(peak, last - first + 1)
-    return peak
 
 
 async def run(members: int, scale: float) -> bool:
