@@ -66,6 +66,7 @@ async def run_platforms(settings: Settings) -> None:
     try:
         for adapter in adapters:
             await adapter.start()
+        await scheduler.engine.resume()
         scheduler.start()
         log.info("Crossfade is running on %s", ", ".join(dispatcher.platforms()))
         await stop.wait()

@@ -36,6 +36,12 @@ class Engine:
         delivery = await self.dispatcher.deliver_due()
         return TickReport(cycle, delivery)
 
+    async def resume(self) -> None:
+        """At start: retry now whatever was waiting, since a restart often follows a fix."""
+        released = await self.store.release_waiting(self.clock.now())
+        if released:
+            log.info("retrying %d waiting message(s) after the restart", released)
+
     async def next_due_at(self) -> datetime | None:
         """When the next tick has something to do."""
         return await self.store.next_due_at(self.dispatcher.platforms(), self.clock.now())

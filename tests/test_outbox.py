@@ -113,3 +113,15 @@ async def test_posts_needing_an_admin_wait_without_using_up_retries(harness: Har
         "boss", "/admin channel purpose:announcements", admin=True, channel="announcements"
     )
     assert "Ana started" in harness.transport.channel("announcements")[0].text
+
+
+@pytest.mark.asyncio
+async def test_a_restart_retries_what_was_waiting(harness: Harness) -> None:
+    await harness.setup_channels()
+    harness.transport.failures = [DeliveryError("token_revoked", needs_admin=True)]
+    await harness.run("ana", SPRINT)
+    assert harness.transport.channel("announcements") == []
+    # The admin fixes the token and restarts the bot: the post goes at start, not a day later.
+    await harness.engine.resume()
+    await harness.engine.tick()
+    assert "Ana started" in harness.transport.channel("announcements")[0].text

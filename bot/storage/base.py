@@ -268,6 +268,10 @@ class Store(Protocol):
         """Give up on a message."""
         ...
 
+    async def release_waiting(self, now: datetime) -> int:
+        """Retry every waiting message now."""
+        ...
+
     async def outbox_counts(self) -> dict[str, int]:
         """Queued messages by state."""
         ...

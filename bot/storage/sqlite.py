@@ -883,6 +883,16 @@ class SqliteStore:
                 (error[:500], outbox_id),
             )
 
+    async def release_waiting(self, now: datetime) -> int:
+        """Make every message waiting to retry due now (at start, after an admin's fix)."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE outbox SET not_before = ? WHERE status = 'pending' AND not_before > ?"
+                " AND last_error IS NOT NULL",
+                (_ts(now), _ts(now)),
+            )
+            return cursor.rowcount
+
     async def outbox_counts(self) -> dict[str, int]:
         """How many queued messages are in each state."""
         rows = await self._all("SELECT status, COUNT(*) FROM outbox GROUP BY status")
