@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import datetime
 
+from bot.clock import FakeClock
+from bot.cycle import CycleReport, run_cycle
 from bot.models import Actor, Sprint, SprintStatus
 from bot.progress import first_prompt_at
 from bot.storage.sqlite import SqliteStore
@@ -45,3 +48,12 @@ def busiest(times: list[float], window: float = 1.0) -> int:
             first += 1
         peak = max(peak, last - first + 1)
     return peak
+
+
+async def decide_week(store: SqliteStore, clock: FakeClock) -> tuple[CycleReport, float]:
+    """Move to the week's first check-in time and let the core decide every prompt; timed."""
+    sprints = await store.active_sprints_in(1)
+    clock.set(min(s.next_prompt_at for s, _ in sprints if s.next_prompt_at))
+    began = time.monotonic()
+    decided = await run_cycle(store, clock.now())
+    return decided, time.monotonic() - began

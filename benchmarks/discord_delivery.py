@@ -29,10 +29,9 @@ import warnings
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from benchmarks.common import busiest, seed_sprints
+from benchmarks.common import busiest, decide_week, seed_sprints
 from bot.app import Crossfade
 from bot.clock import FakeClock
-from bot.cycle import run_cycle
 from bot.delivery import Dispatcher
 from bot.engine import Engine
 from bot.models import Actor
@@ -128,11 +127,7 @@ async def measure(
     rate: float,
 ) -> bool:
     """Fire the week's prompts and deliver them; print what happened."""
-    sprints = await store.active_sprints_in(1)
-    clock.set(min(s.next_prompt_at for s, _ in sprints if s.next_prompt_at))
-    began = time.monotonic()
-    decided = await run_cycle(store, clock.now())
-    decide_time = time.monotonic() - began
+    decided, decide_time = await decide_week(store, clock)
     before = len(fake.requests)
     rejected, rejected_global = (
         fake.rate_limit_stats.rejected,

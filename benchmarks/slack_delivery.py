@@ -34,10 +34,9 @@ from typing import TYPE_CHECKING
 
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.transport import WORKSPACE_POSTS_PER_MINUTE, SlackTransport
-from benchmarks.common import busiest, seed_sprints
+from benchmarks.common import busiest, decide_week, seed_sprints
 from bot.app import Crossfade
 from bot.clock import FakeClock
-from bot.cycle import run_cycle
 from bot.delivery import Dispatcher, Receipt, Target, Transport
 from bot.engine import Engine
 from bot.messages import Message
@@ -128,11 +127,7 @@ async def measure(
     scale: float,
 ) -> bool:
     """Fire the week's prompts and deliver them; print what happened."""
-    sprints = await store.active_sprints_in(1)
-    clock.set(min(s.next_prompt_at for s, _ in sprints if s.next_prompt_at))
-    began = time.monotonic()
-    decided = await run_cycle(store, clock.now())
-    decide_time = time.monotonic() - began
+    decided, decide_time = await decide_week(store, clock)
     began = time.monotonic()
     # A send whose 429s outlast slack_sdk's retries is rescheduled by Retry-After:
     # follow the (fake) clock to it.
