@@ -53,6 +53,16 @@ def text(*parts: Part | None) -> Text:
     return tuple(p for p in parts if p is not None and p != "")
 
 
+def utc_text(stamp: Timestamp) -> str:
+    """A moment as readable UTC text, where a platform can't show the reader's own zone."""
+    at = stamp.at.astimezone(UTC)
+    if stamp.style == "date":
+        return at.strftime("%a %d %b %Y")
+    if stamp.style == "time":
+        return at.strftime("%H:%M UTC")
+    return at.strftime("%a %d %b %Y %H:%M UTC")
+
+
 def plain(value: Text) -> str:
     """Flatten rich text to plain UTC text (for logs and fallbacks)."""
     out: list[str] = []

@@ -16,7 +16,6 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC
 
 import discord
 
@@ -31,6 +30,7 @@ from bot.messages import (
     Text,
     Timestamp,
     Tone,
+    utc_text,
 )
 
 log = logging.getLogger(__name__)
@@ -100,15 +100,6 @@ def safe(value: str) -> str:
     return _MASS_PING.sub("@\u200b\\1", value).replace("<@", "<\u200b@")
 
 
-def _utc(stamp: Timestamp) -> str:
-    at = stamp.at.astimezone(UTC)
-    if stamp.style == "date":
-        return at.strftime("%a %d %b %Y")
-    if stamp.style == "time":
-        return at.strftime("%H:%M UTC")
-    return at.strftime("%a %d %b %Y %H:%M UTC")
-
-
 def timestamp(stamp: Timestamp) -> str:
     """A moment every reader sees in their own zone: full date and time, plus how long from now."""
     epoch = int(stamp.at.timestamp())
@@ -137,7 +128,7 @@ def plain_text(value: str | Text) -> str:
         if isinstance(part, str):
             out.append(part)
         elif isinstance(part, Timestamp):
-            out.append(_utc(part))
+            out.append(utc_text(part))
         elif isinstance(part, ChannelLink):
             out.append(f"#{part.channel_id}")
         else:

@@ -9,9 +9,8 @@ Channel links (``<#C…>``) come only from the core's ChannelLink parts, never f
 from __future__ import annotations
 
 import re
-from datetime import UTC
 
-from bot.messages import ChannelLink, Mention, Text, Timestamp
+from bot.messages import ChannelLink, Mention, Text, Timestamp, utc_text
 
 ELLIPSIS = "…"
 
@@ -27,12 +26,6 @@ _DATE_FORMATS = {
     "date": "{date_short_pretty}",
     "time": "{time}",
     "relative": "{ago}",
-}
-_FALLBACK_FORMATS = {
-    "datetime": "%a %d %b %Y %H:%M UTC",
-    "date": "%a %d %b %Y",
-    "time": "%H:%M UTC",
-    "relative": "%a %d %b %Y %H:%M UTC",
 }
 
 
@@ -54,9 +47,8 @@ def literal(value: str) -> str:
 
 def date_token(stamp: Timestamp) -> str:
     """``<!date^…>``: shown in the reader's zone, with a UTC fallback for old clients."""
-    at = stamp.at.astimezone(UTC)
-    fallback = at.strftime(_FALLBACK_FORMATS[stamp.style])
-    return f"<!date^{int(at.timestamp())}^{_DATE_FORMATS[stamp.style]}|{fallback}>"
+    epoch = int(stamp.at.timestamp())
+    return f"<!date^{epoch}^{_DATE_FORMATS[stamp.style]}|{utc_text(stamp)}>"
 
 
 def mention(who: Mention) -> str:
