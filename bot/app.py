@@ -14,7 +14,7 @@ from bot.commands.textline import parse_line
 from bot.commands.values import parse_args, parse_value, timezone_matches
 from bot.context import Context
 from bot.errors import OptionError, UserError
-from bot.features import admin, checkins, help, profile, sprints
+from bot.features import admin, checkins, help, profile, sprint_wrapup, sprints
 from bot.forms import FORM_PREFIX, form_for
 from bot.messages import Message, Response, Tone, text
 from bot.models import Actor, Member
@@ -31,6 +31,7 @@ def build_registry() -> Registry:
     registry = Registry()
     sprints.register(registry)
     checkins.register(registry)
+    sprint_wrapup.register(registry)
     profile.register(registry)
     admin.register(registry)
     help.register(registry)

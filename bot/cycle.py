@@ -22,6 +22,7 @@ from bot.models import (
     WeekStatus,
 )
 from bot.progress import streak, week_close
+from bot.sprint_nudges import decide_ending_reminders, decide_endings, decide_pause_offers
 from bot.storage.base import DuePrompt, Store, WeekOpening
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,9 @@ class CycleReport:
     missed: int = 0
     reminders: int = 0
     summaries: int = 0
+    endings: int = 0
+    ending_reminders: int = 0
+    pause_offers: int = 0
 
 
 async def decide_prompts(store: Store, now: datetime, report: CycleReport) -> None:
@@ -184,6 +188,10 @@ async def run_cycle(store: Store, now: datetime) -> CycleReport:
     await decide_prompts(store, now, report)
     await decide_reminders(store, now, report)
     await decide_summaries(store, now, report)
-    if report.prompts or report.reminders or report.summaries or report.missed:
+    # After the prompts, so a week opened at this moment counts as the one after a closed week.
+    report.endings = await decide_endings(store, now)
+    report.ending_reminders = await decide_ending_reminders(store, now)
+    report.pause_offers = await decide_pause_offers(store, now)
+    if any(value for name, value in vars(report).items() if name != "skipped"):
         log.info("cycle at %s: %s", now.isoformat(), report)
     return report

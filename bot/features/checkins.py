@@ -49,6 +49,8 @@ HOURS = Option(
     label="Hours spent",
 )
 SKIP_REASON = Option("reason", "Why (optional, e.g. holiday)", max_length=200)
+# The button of the question after three missed weeks (bot/sprint_nudges.py).
+PAUSE_ACTION = "checkin.pause"
 
 
 def prompt_message(sprint: Sprint, week: NewWeek | CheckinWeek) -> Message:
@@ -293,6 +295,12 @@ async def skip_button(ctx: Context, args: list[str]) -> Response:
     return await skip(ctx, Args({}))
 
 
+async def pause_button(ctx: Context, args: list[str]) -> Response:
+    """The "Pause check-ins" button."""
+    await _button_sprint(ctx, args)
+    return await pause(ctx, Args({}))
+
+
 def register(registry: Registry) -> None:
     """Declare the check-in commands and buttons."""
     registry.add_group(Group("checkin", "Weekly accountability check-ins", default="submit"))
@@ -318,3 +326,4 @@ def register(registry: Registry) -> None:
     registry.add(Command(("checkin", "resume"), "Resume check-in prompts", resume))
     registry.action("checkin.open", open_form)
     registry.action("checkin.skip", skip_button)
+    registry.action(PAUSE_ACTION, pause_button)

@@ -66,6 +66,27 @@ class SummaryRow:
 
 
 @dataclass(frozen=True)
+class DueNudge:
+    """A sprint nudge whose time has come (bot/sprint_nudges.py), with what it is about."""
+
+    sprint: Sprint
+    member: Member
+    community: Community
+    # The sprint's last week (an ending and its reminder) or the third missed week in a row.
+    week: CheckinWeek
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class NudgeDecision:
+    """A decided nudge: its message and, for a sprint's ending, when to remind."""
+
+    due: DueNudge
+    message: NewOutbox
+    remind_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class DueOutbox:
     """A queued message ready to send, with where its community lives."""
 
@@ -232,6 +253,30 @@ class Store(Protocol):
         self, community_id: int, community_week: date, summary: NewOutbox, now: datetime
     ) -> bool:
         """Queue a week's summary once."""
+        ...
+
+    async def due_sprint_endings(self, now: datetime, limit: int = 1000) -> list[DueNudge]:
+        """Active sprints whose last check-in week has closed, not yet told so."""
+        ...
+
+    async def record_sprint_endings(self, decided: Sequence[NudgeDecision], now: datetime) -> int:
+        """Record sprint endings with their DMs, each once; returns how many were new."""
+        ...
+
+    async def due_ending_reminders(self, now: datetime, limit: int = 1000) -> list[DueNudge]:
+        """Sprint endings whose one reminder is due (still active, not extended)."""
+        ...
+
+    async def record_ending_reminders(self, decided: Sequence[NudgeDecision], now: datetime) -> int:
+        """Record ending reminders with their DMs, each once; returns how many were new."""
+        ...
+
+    async def due_pause_offers(self, now: datetime, limit: int = 1000) -> list[DueNudge]:
+        """Sprints whose third missed week in a row has closed, not yet asked to pause."""
+        ...
+
+    async def record_pause_offers(self, decided: Sequence[NudgeDecision], now: datetime) -> int:
+        """Record pause questions with their DMs, once per sprint; returns how many were new."""
         ...
 
     async def enqueue(self, items: Sequence[NewOutbox], now: datetime) -> list[int]:

@@ -30,11 +30,14 @@ from bot.models import (
     SprintStatus,
     WeekStatus,
 )
+from bot.storage import sqlite_nudges as nudges
 from bot.storage.base import (
     ActiveSprintExists,
+    DueNudge,
     DueOutbox,
     DuePrompt,
     DueReminder,
+    NudgeDecision,
     SummaryRow,
     WeekOpening,
 )
@@ -790,6 +793,100 @@ class SqliteStore:
             )
             return True
 
+    # --- sprint nudges (their SQL is in sqlite_nudges) ------------------------------------
+
+    async def _due_nudges(
+        self, candidates: nudges.Candidates, now: datetime, limit: int
+    ) -> list[DueNudge]:
+        sql, params = candidates
+        async with self._read() as db:
+            rows = list(
+                await (
+                    await db.execute(
+                        f"SELECT w.*, c.due_at, s.member_id FROM ({sql}) c"
+                        " JOIN checkin_weeks w ON w.sprint_id = c.sprint_id AND w.week = c.week"
+                        " JOIN sprints s ON s.id = c.sprint_id"
+                        " WHERE c.due_at <= ? ORDER BY c.due_at, c.sprint_id LIMIT ?",
+                        (*params, _ts(now), limit),
+                    )
+                ).fetchall()
+            )
+            members = await self._members(db, [int(r["member_id"]) for r in rows])
+            sprints = await self._sprints(db, [int(r["sprint_id"]) for r in rows])
+            communities = await self._communities(db) if rows else {}
+        out = []
+        for row in rows:
+            member = members[int(row["member_id"])]
+            out.append(
+                DueNudge(
+                    sprints[int(row["sprint_id"])],
+                    member,
+                    communities[member.community_id],
+                    _week(row),
+                    _dt(row["due_at"]),
+                )
+            )
+        return out
+
+    async def due_sprint_endings(self, now: datetime, limit: int = 1000) -> list[DueNudge]:
+        """Active sprints whose last check-in week has closed, not yet told so."""
+        return await self._due_nudges(nudges.endings(now), now, limit)
+
+    async def record_sprint_endings(self, decided: Sequence[NudgeDecision], now: datetime) -> int:
+        """Record each sprint ending with its DM, if the sprint still ended there."""
+        recorded = 0
+        async with self._tx() as db:
+            for item in decided:
+                sprint_id, week = item.due.sprint.id, item.due.week.week
+                remind_at = _ts(item.remind_at or now)
+                cursor = await db.execute(
+                    nudges.RECORD_ENDING, (_ts(now), remind_at, sprint_id, week)
+                )
+                if cursor.rowcount != 1:
+                    continue
+                recorded += 1
+                outbox_id = await self._enqueue(db, item.message, now)
+                await db.execute(nudges.LINK_ENDING, (outbox_id, sprint_id, week))
+        return recorded
+
+    async def due_ending_reminders(self, now: datetime, limit: int = 1000) -> list[DueNudge]:
+        """Sprint endings whose one reminder is due (still active, not extended)."""
+        return await self._due_nudges(nudges.ending_reminders(now), now, limit)
+
+    async def record_ending_reminders(self, decided: Sequence[NudgeDecision], now: datetime) -> int:
+        """Record each ending's reminder with its DM, if the sprint is still waiting."""
+        recorded = 0
+        async with self._tx() as db:
+            for item in decided:
+                cursor = await db.execute(
+                    nudges.RECORD_ENDING_REMINDER,
+                    (_ts(now), item.due.sprint.id, item.due.week.week),
+                )
+                if cursor.rowcount == 1:
+                    recorded += 1
+                    await self._enqueue(db, item.message, now)
+        return recorded
+
+    async def due_pause_offers(self, now: datetime, limit: int = 1000) -> list[DueNudge]:
+        """Sprints whose third missed week in a row has closed, not yet asked to pause."""
+        return await self._due_nudges(nudges.pause_offers(now), now, limit)
+
+    async def record_pause_offers(self, decided: Sequence[NudgeDecision], now: datetime) -> int:
+        """Record each pause question with its DM, once per sprint, if still unanswered."""
+        recorded = 0
+        async with self._tx() as db:
+            for item in decided:
+                sprint_id, week = item.due.sprint.id, item.due.week.week
+                cursor = await db.execute(
+                    nudges.RECORD_PAUSE_OFFER, (week, _ts(now), sprint_id, week)
+                )
+                if cursor.rowcount != 1:
+                    continue
+                recorded += 1
+                outbox_id = await self._enqueue(db, item.message, now)
+                await db.execute(nudges.LINK_PAUSE_OFFER, (outbox_id, sprint_id))
+        return recorded
+
     # --- outbox -----------------------------------------------------------------------
 
     async def _enqueue(self, db: aiosqlite.Connection, item: NewOutbox, now: datetime) -> int:
@@ -899,12 +996,18 @@ class SqliteStore:
         return {str(r[0]): int(r[1]) for r in rows}
 
     async def next_due_at(self, platforms: Sequence[str], now: datetime) -> datetime | None:
-        """The earliest moment anything is due: a prompt, a reminder, a summary or a send.
+        """The earliest moment anything is due: a prompt, a reminder, a summary, a nudge, a send.
 
         Uses the same conditions as the due_* queries, so nothing that will never be acted on
         (a reminder for a closed week) can hold the schedule in the past.
         """
         marks = ",".join("?" for _ in platforms) or "''"
+        # Each sprint nudge's earliest moment, from the very query its due_* method reads.
+        nudge_due, nudge_params = "", []
+        for job in nudges.JOBS:
+            sql, params = job(now)
+            nudge_due += f" UNION ALL SELECT MIN(due_at) FROM ({sql})"
+            nudge_params += params
         row = await self._one(
             "SELECT MIN(t) FROM ("
             " SELECT MIN(next_prompt_at) AS t FROM sprints WHERE status = 'active'"
@@ -919,8 +1022,9 @@ class SqliteStore:
             " UNION ALL SELECT MIN(o.not_before) FROM outbox o JOIN communities c"
             "  ON c.id = o.community_id WHERE o.status IN ('pending', 'sending')"
             f"  AND c.platform IN ({marks})"
+            f"{nudge_due}"
             ")",
-            [_ts(now), _ts(now - SUMMARY_HORIZON), *platforms],
+            [_ts(now), _ts(now - SUMMARY_HORIZON), *platforms, *nudge_params],
         )
         return None if row is None or row[0] is None else _dt(row[0])
 
