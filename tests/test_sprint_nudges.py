@@ -111,10 +111,15 @@ async def test_completing_from_the_wrap_up_dm_stops_the_reminder(harness: Harnes
 @pytest.mark.asyncio
 async def test_no_wrap_up_dm_for_a_sprint_completed_before_its_end(harness: Harness) -> None:
     await new_yorker_with_a_three_week_sprint(harness)
+    await harness.run("ben", "/profile timezone:America/New_York")
+    await harness.run("ben", SPRINT + " weeks:3")
     await check_in_every_week(harness, NY_FIRST, 3)
     await harness.run("ana", "/sprint complete link:https://example.org/workshop")
     await harness.advance(timedelta(weeks=4))
     assert nudges(harness.transport.dms("ana"), WRAP_UP) == []
+    assert [s.at for s in nudges(harness.transport.dms("ben"), WRAP_UP)] == [
+        NY_FIRST + timedelta(weeks=3)
+    ]
 
 
 @pytest.mark.asyncio
@@ -266,6 +271,11 @@ async def test_weeks_missed_while_the_bot_was_down_do_not_count(tmp_path: Path) 
         await at_week(second, 7)  # prompted for weeks 4, 5, 6 and missed them all
         [question] = nudges(second.transport.dms("ana"), PAUSE)
         assert question.at == UTC_FIRST + timedelta(weeks=6)
+    async with await Harness.open(db, clock) as third:
+        await at_week(third, 10)  # still missing every week, after a restart: asked once
+        assert nudges(third.transport.dms("ana"), PAUSE) == []
+        prompts = [s for s in third.transport.dms("ana") if s.message.title.startswith("Weekly")]
+        assert len(prompts) == 3  # weeks 8 to 10: the weekly prompts go on
 
 
 @pytest.mark.asyncio

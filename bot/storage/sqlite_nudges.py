@@ -56,10 +56,12 @@ def pause_offers(now: datetime) -> Candidates:
     that ends with the sprint's last week (the ending DM covers that).
     """
     return (
+        # CROSS JOIN keeps SQLite on active sprints first rather than on every week ever.
         "SELECT s.id AS sprint_id, w3.week, w3.closes_at AS due_at FROM sprints s"
+        " CROSS JOIN checkin_weeks w3 ON w3.sprint_id = s.id AND w3.status = 'open'"
+        # The open week or the last closed one: earlier weeks are followed by a closed one.
+        " AND w3.week >= s.next_week - 2 AND w3.week < s.weeks"
         " JOIN members m ON m.id = s.member_id AND m.paused = 0"
-        " JOIN checkin_weeks w3 ON w3.sprint_id = s.id AND w3.status = 'open'"
-        " AND w3.week < s.weeks"
         " JOIN checkin_weeks w2 ON w2.sprint_id = s.id AND w2.week = w3.week - 1"
         " AND w2.status = 'open'"
         " JOIN checkin_weeks w1 ON w1.sprint_id = s.id AND w1.week = w3.week - 2"
