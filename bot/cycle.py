@@ -192,6 +192,7 @@ async def run_cycle(store: Store, now: datetime) -> CycleReport:
     report.endings = await decide_endings(store, now)
     report.ending_reminders = await decide_ending_reminders(store, now)
     report.pause_offers = await decide_pause_offers(store, now)
-    if any(value for name, value in vars(report).items() if name != "skipped"):
+    nudged = report.endings + report.ending_reminders + report.pause_offers
+    if report.prompts or report.reminders or report.summaries or report.missed or nudged:
         log.info("cycle at %s: %s", now.isoformat(), report)
     return report

@@ -68,7 +68,7 @@ async def test_wrap_up_dm_when_the_last_week_closes_at_local_time_and_one_remind
     [wrap_up] = nudges(harness.transport.dms("ana"), WRAP_UP)
     assert wrap_up.at == ends
     assert "/sprint complete link:<url>" in wrap_up.text
-    assert "workshop: A 45-minute workshop on binaural monitoring" in wrap_up.text
+    assert "Deliverable · Workshop: A 45-minute workshop on binaural monitoring" in wrap_up.text
     assert [b.label for b in wrap_up.message.buttons] == [
         "Complete with a link",
         "Extend 2 weeks",
@@ -291,3 +291,18 @@ async def test_misses_up_to_the_last_week_get_the_wrap_up_not_the_pause_question
     await harness.core.press(harness.actor("ana"), action(nudges(dms, WRAP_UP)[0], "Extend"))
     await harness.advance(timedelta(days=1))
     assert nudges(harness.transport.dms("ana"), PAUSE) == []
+
+
+@pytest.mark.asyncio
+async def test_wrap_up_buttons_refuse_forged_ids_and_too_long_sprints(harness: Harness) -> None:
+    await harness.run("ana", SPRINT + " weeks:25")
+    ana = await harness.store.find_member(1, "ana")
+    assert ana is not None
+    sprint = await harness.store.active_sprint(ana.id)
+    assert sprint is not None
+    for forged in ("sprint.extend:99999999999999999999:25", "sprint.finish:x", "sprint.stop"):
+        refused = await harness.core.press(harness.actor("ana"), forged)
+        assert "someone else's sprint" in reply_text(refused), forged
+    too_long = await harness.core.press(harness.actor("ana"), f"sprint.extend:{sprint.id}:25")
+    assert "at most 26 weeks" in reply_text(too_long)
+    assert await harness.store.active_sprint(ana.id) == sprint

@@ -13,7 +13,7 @@ from bot.commands.registry import Registry
 from bot.context import Context
 from bot.errors import UserError
 from bot.features.checkins import PAUSE_ACTION
-from bot.features.sprints import WEEKS, deliverable_phrase, edit
+from bot.features.sprints import WEEKS, edit, kind_label
 from bot.forms import form_for
 from bot.messages import Button, ButtonStyle, Field, Message, Response, Timestamp, Tone, text
 from bot.models import Sprint, SprintStatus
@@ -39,7 +39,11 @@ def _buttons(sprint: Sprint) -> tuple[Button, ...]:
 
 def _fields(sprint: Sprint) -> tuple[Field, ...]:
     return (
-        Field("Deliverable", text(deliverable_phrase(sprint)), inline=False),
+        Field(
+            f"Deliverable · {kind_label(sprint.deliverable_kind)}",
+            text(sprint.deliverable),
+            inline=False,
+        ),
         Field(
             "Published it?",
             text("Complete the sprint with its link: /sprint complete link:<url>"),
@@ -53,7 +57,11 @@ def _fields(sprint: Sprint) -> tuple[Field, ...]:
             ),
             inline=False,
         ),
-        Field("Stopping here?", text("/sprint abandon; it stays in your /journey."), inline=False),
+        Field(
+            "Stopping here?",
+            text("Stop it with /sprint abandon; it stays in your /journey."),
+            inline=False,
+        ),
     )
 
 

@@ -838,9 +838,9 @@ class SqliteStore:
         async with self._tx() as db:
             for item in decided:
                 sprint_id, week = item.due.sprint.id, item.due.week.week
-                remind_at = _ts(item.remind_at or now)
+                assert item.remind_at is not None
                 cursor = await db.execute(
-                    nudges.RECORD_ENDING, (_ts(now), remind_at, sprint_id, week)
+                    nudges.RECORD_ENDING, (_ts(now), _ts(item.remind_at), sprint_id, week)
                 )
                 if cursor.rowcount != 1:
                     continue
