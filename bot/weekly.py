@@ -32,6 +32,12 @@ def next_slot(after: datetime, weekday: int, at: time, zone: ZoneInfo) -> dateti
     raise AssertionError("a weekly rule always has a slot within four weeks")
 
 
+def slot_at_or_after(moment: datetime, weekday: int, at: time, zone: ZoneInfo) -> datetime:
+    """The first weekly slot at ``moment`` or later, in UTC (a slot itself maps to itself)."""
+    # Datetimes count whole microseconds: strictly after one microsecond earlier is at or after.
+    return next_slot(moment - timedelta(microseconds=1), weekday, at, zone)
+
+
 def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     """The UTC moment a local day begins."""
     return local_wall_to_utc(day, time(0, 0), zone)

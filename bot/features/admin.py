@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 
 from bot.commands.args import Args
 from bot.commands.registry import (
@@ -20,7 +19,7 @@ from bot.context import Context
 from bot.errors import UserError
 from bot.messages import ChannelLink, Field, Message, Response, Tone, text
 from bot.models import WEEKDAYS, ChannelPurpose, Community
-from bot.weekly import next_slot
+from bot.reschedule import plan_move, retry_on_change
 
 PURPOSE_LABELS = {
     ChannelPurpose.CHECKINS: "check-ins (weekly summaries)",
@@ -57,7 +56,11 @@ async def settings_card(ctx: Context, community: Community, title: str) -> Messa
 
 
 async def schedule(ctx: Context, args: Args) -> Response:
-    """Set the check-in day, time, reminder delay and default time zone."""
+    """Set the check-in day, time, reminder delay and default time zone.
+
+    Running sprints follow the new slot by the rules of ``bot.reschedule``: a first check-in
+    stays at least three days after the sprint's start, and an open week is never shortened.
+    """
     old = ctx.community
     if not args.values:
         return Response(await settings_card(ctx, old, "Community settings"))
@@ -70,26 +73,29 @@ async def schedule(ctx: Context, args: Args) -> Response:
         reminder_hours=args.integer("reminder-hours", old.reminder_hours) or 0,
         default_timezone=args.text("timezone", old.default_timezone) or old.default_timezone,
     )
-    moves: list[tuple[int, datetime | None]] = []
-    for sprint, member in await ctx.store.active_sprints_in(old.id):
-        if sprint.next_prompt_at is None:
-            continue
-        weeks = await ctx.store.weeks(sprint.id)
-        after = max(ctx.now, weeks[-1].opens_at) if weeks else max(ctx.now, sprint.created_at)
-        moves.append(
-            (
-                sprint.id,
-                next_slot(
-                    after, updated.checkin_weekday, updated.checkin_time, member.zone(updated)
-                ),
-            )
-        )
-    await ctx.store.update_schedule(updated, moves)
+
+    async def save() -> int:
+        # One snapshot, one decision per sprint, one guarded write for them all.
+        sprints = await ctx.store.active_sprints_in(old.id)
+        weeks = await ctx.store.streak_weeks([sprint.id for sprint, _ in sprints])
+        moves = [
+            move
+            for sprint, member in sprints
+            if (move := plan_move(sprint, weeks[sprint.id], ctx.now, updated, member.zone(updated)))
+        ]
+        await ctx.store.update_schedule(updated, moves)
+        return sum(1 for move in moves if move.moves)
+
+    moved = await retry_on_change(
+        save,
+        "Check-ins were going out while I moved the sprints, so nothing was saved. "
+        "Please run /admin schedule again.",
+    )
     card = await settings_card(ctx, updated, "Check-in schedule saved")
     return Response(
         replace(
             card,
-            body=text(f"{len(moves)} active sprint(s) moved to the new schedule."),
+            body=text(f"{moved} active sprint(s) moved to the new schedule."),
             tone=Tone.SUCCESS,
         )
     )

@@ -11,7 +11,8 @@ from bot.context import Context
 from bot.errors import OptionError
 from bot.messages import Field, Message, Response, Timestamp, Tone, text
 from bot.models import Member
-from bot.weekly import next_slot
+from bot.reschedule import plan_move, retry_on_change
+from bot.storage.base import SprintMove
 
 MAX_SKILLS = 12
 MAX_SKILL_LENGTH = 40
@@ -78,26 +79,33 @@ async def profile(ctx: Context, args: Args) -> Response:
             else bool(args.boolean("share-blockers"))
         ),
     )
-    moved = await _moved_prompt(ctx, updated) if updated.timezone != member.timezone else None
-    await ctx.store.update_member(updated, next_prompt=moved)
-    body = text("Your next check-in prompt: ", Timestamp(moved[1]), ".") if moved else text()
+
+    async def save() -> datetime | None:
+        move = await _moved_prompt(ctx, updated) if updated.timezone != member.timezone else None
+        await ctx.store.update_member(updated, move=move)
+        return move.next_prompt_at if move else None
+
+    moved = await retry_on_change(
+        save, "Your sprint moved on to a new week while I saved that; please send it again."
+    )
+    body = text("Your next check-in prompt: ", Timestamp(moved), ".") if moved else text()
     card = profile_card(
         updated, updated.timezone or ctx.community.default_timezone, "Profile saved"
     )
     return Response(replace(card, body=body, tone=Tone.SUCCESS))
 
 
-async def _moved_prompt(ctx: Context, member: Member) -> tuple[int, datetime] | None:
-    """A new zone moves the member's next prompt to the check-in time in that zone."""
+async def _moved_prompt(ctx: Context, member: Member) -> SprintMove | None:
+    """A new zone moves the member's sprint to the check-in slot in that zone.
+
+    By the rules of ``bot.reschedule``: a first check-in stays at least three days after the
+    sprint's start, and an open week is never shortened.
+    """
     sprint = await ctx.store.active_sprint(member.id)
-    if sprint is None or sprint.next_prompt_at is None:
+    if sprint is None:
         return None
-    zone = member.zone(ctx.community)
     weeks = await ctx.store.weeks(sprint.id)
-    after = max(ctx.now, weeks[-1].opens_at) if weeks else ctx.now
-    return sprint.id, next_slot(
-        after, ctx.community.checkin_weekday, ctx.community.checkin_time, zone
-    )
+    return plan_move(sprint, weeks, ctx.now, ctx.community, member.zone(ctx.community))
 
 
 def register(registry: Registry) -> None:

@@ -28,8 +28,8 @@ from bot.models import (
     SprintStatus,
 )
 from bot.progress import final_checkin, first_prompt_at, progress
-from bot.storage.base import ActiveSprintExists
-from bot.weekly import next_slot
+from bot.storage.base import ActiveSprintExists, ScheduleChanged
+from bot.weekly import slot_at_or_after
 
 GOAL = Option(
     "goal",
@@ -95,6 +95,8 @@ WHICH = Option(
 )
 
 NO_ACTIVE = "You have no active sprint. Start one with /sprint start."
+# An edit decides again from a fresh read this often when weeks keep opening under it.
+EDIT_ATTEMPTS = 3
 
 
 def kind_label(kind: str) -> str:
@@ -268,6 +270,23 @@ async def edit(ctx: Context, args: Args) -> Response:
     sprint = await active_or_fail(ctx)
     if not args.values:
         raise UserError("Tell me what to change, e.g. /sprint edit weeks:10.", usage=EDIT.usage())
+    for _ in range(EDIT_ATTEMPTS):
+        updated = await _edited(ctx, args, sprint)
+        try:
+            # Written only if no week opened (and nothing else moved it) since it was read.
+            await ctx.store.update_sprint(updated, read=sprint)
+            break
+        except ScheduleChanged:
+            sprint = await active_or_fail(ctx)
+    else:
+        raise UserError("Your sprint moved on to a new week while I saved that; please try again.")
+    weeks = await ctx.store.weeks(sprint.id)
+    card = _status_card(ctx, ctx.member, updated, weeks, ctx.now)
+    return Response(replace(card, title=f"Sprint updated: {updated.goal}", tone=Tone.SUCCESS))
+
+
+async def _edited(ctx: Context, args: Args, sprint: Sprint) -> Sprint:
+    """The sprint as the edit leaves it, decided from the sprint as read."""
     new_weeks = args.integer("weeks", sprint.weeks) or sprint.weeks
     opened = sprint.next_week - 1
     if new_weeks < opened:
@@ -278,13 +297,14 @@ async def edit(ctx: Context, args: Args) -> Response:
     if new_weeks < sprint.next_week:
         next_at = None
     elif next_at is None:
-        # Lengthened after its last week: continue from the last week's slot.
+        # Lengthened after its last week: the next opens at the first slot once the last week
+        # has closed, so an open last week keeps all of its time.
         weeks = await ctx.store.weeks(sprint.id)
-        after = weeks[-1].opens_at if weeks else ctx.now
-        next_at = next_slot(
-            max(after, ctx.now), ctx.community.checkin_weekday, ctx.community.checkin_time, ctx.zone
+        after = max([ctx.now] + [w.closes_at for w in weeks])
+        next_at = slot_at_or_after(
+            after, ctx.community.checkin_weekday, ctx.community.checkin_time, ctx.zone
         )
-    updated = replace(
+    return replace(
         sprint,
         goal=args.text("goal", sprint.goal),
         skill=args.text("skill", sprint.skill),
@@ -293,10 +313,6 @@ async def edit(ctx: Context, args: Args) -> Response:
         weeks=new_weeks,
         next_prompt_at=next_at,
     )
-    await ctx.store.update_sprint(updated)
-    weeks = await ctx.store.weeks(sprint.id)
-    card = _status_card(ctx, ctx.member, updated, weeks, ctx.now)
-    return Response(replace(card, title=f"Sprint updated: {updated.goal}", tone=Tone.SUCCESS))
 
 
 async def complete(ctx: Context, args: Args) -> Response:

@@ -25,6 +25,13 @@ class ActiveSprintExists(Exception):
     """The member already has an active sprint."""
 
 
+class ScheduleChanged(Exception):
+    """A sprint moved on after it was read (a week opened, another change landed).
+
+    Raised by a guarded write before anything is written: read again, decide again.
+    """
+
+
 @dataclass(frozen=True)
 class DuePrompt:
     """A sprint whose next check-in slot has come, with its member and community."""
@@ -44,6 +51,38 @@ class WeekOpening:
     week: NewWeek | None
     prompt: NewOutbox | None
     next_prompt_at: datetime | None
+
+
+@dataclass(frozen=True)
+class WeekTimes:
+    """A recorded week's new window, moved with its sprint's schedule (guarded like it)."""
+
+    week: CheckinWeek
+    opens_at: datetime
+    closes_at: datetime
+    community_week: date
+
+
+@dataclass(frozen=True)
+class SprintMove:
+    """A sprint's next prompt moved to a new slot, decided from ``sprint`` as it was read.
+
+    The write happens only if the sprint still is as read (same week counter, length and
+    next prompt); otherwise it raises ScheduleChanged and writes nothing.
+    """
+
+    sprint: Sprint
+    next_prompt_at: datetime | None
+    # When it was decided: the time its messages are queued at.
+    at: datetime
+    weeks: tuple[WeekTimes, ...] = ()
+    # Edits of prompts whose "open until" changed.
+    outbox: tuple[NewOutbox, ...] = ()
+
+    @property
+    def moves(self) -> bool:
+        """Whether anything changes at all."""
+        return self.next_prompt_at != self.sprint.next_prompt_at or bool(self.weeks)
 
 
 @dataclass(frozen=True)
@@ -118,10 +157,8 @@ class Store(Protocol):
         """A member by platform id or display name."""
         ...
 
-    async def update_member(
-        self, member: Member, *, next_prompt: tuple[int, datetime] | None = None
-    ) -> None:
-        """Save a member's profile and flags, and optionally move a sprint's next prompt."""
+    async def update_member(self, member: Member, *, move: SprintMove | None = None) -> None:
+        """Save a member's profile and flags, and optionally move their sprint (guarded)."""
         ...
 
     async def set_dm_note_sent(self, member_id: int, sent: bool) -> None:
@@ -136,10 +173,8 @@ class Store(Protocol):
         """Skills known in a community."""
         ...
 
-    async def update_schedule(
-        self, community: Community, next_prompts: Sequence[tuple[int, datetime | None]]
-    ) -> None:
-        """Save check-in settings with re-derived prompt times."""
+    async def update_schedule(self, community: Community, moves: Sequence[SprintMove]) -> None:
+        """Save check-in settings with the sprints they move, all or nothing (guarded)."""
         ...
 
     async def set_channel(self, community_id: int, purpose: ChannelPurpose, ref: str) -> None:
@@ -170,8 +205,8 @@ class Store(Protocol):
         """Active sprints of a community."""
         ...
 
-    async def update_sprint(self, sprint: Sprint) -> None:
-        """Save an edited sprint."""
+    async def update_sprint(self, sprint: Sprint, *, read: Sprint) -> None:
+        """Save an edited sprint if it is still as ``read``; else raise ScheduleChanged."""
         ...
 
     async def end_sprint(

@@ -38,6 +38,8 @@ from bot.storage.base import (
     DuePrompt,
     DueReminder,
     NudgeDecision,
+    ScheduleChanged,
+    SprintMove,
     SummaryRow,
     WeekOpening,
 )
@@ -62,6 +64,17 @@ def _dt(value: str) -> datetime:
 
 def _opt_dt(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
+
+
+# A write that moves a sprint's schedule applies only to the sprint as it was read: a week
+# opened, an edit or a schedule change in between makes it touch no row.
+AS_READ = (
+    " WHERE id = ? AND status = 'active' AND next_week = ? AND weeks = ? AND next_prompt_at IS ?"
+)
+
+
+def _as_read(sprint: Sprint) -> tuple[int, int, int, str | None]:
+    return sprint.id, sprint.next_week, sprint.weeks, _opt_ts(sprint.next_prompt_at)
 
 
 def migrations() -> list[tuple[int, str]]:
@@ -292,10 +305,11 @@ class SqliteStore:
         )
         return None if row is None else await self.get_member(int(row["id"]))
 
-    async def update_member(
-        self, member: Member, *, next_prompt: tuple[int, datetime] | None = None
-    ) -> None:
-        """Save a member's profile, flags and skills (and a moved prompt) in one transaction."""
+    async def update_member(self, member: Member, *, move: SprintMove | None = None) -> None:
+        """Save a member's profile, flags and skills (and their moved sprint) in one transaction.
+
+        Raises ScheduleChanged, saving nothing, if the sprint changed since the move was decided.
+        """
         async with self._tx() as db:
             await db.execute(
                 "UPDATE members SET display_name = ?, timezone = ?, current_role = ?, heading = ?,"
@@ -316,11 +330,8 @@ class SqliteStore:
                 "INSERT OR IGNORE INTO member_skills (member_id, skill) VALUES (?, ?)",
                 [(member.id, s) for s in member.skills],
             )
-            if next_prompt is not None:
-                await db.execute(
-                    "UPDATE sprints SET next_prompt_at = ? WHERE id = ? AND status = 'active'",
-                    (_ts(next_prompt[1]), next_prompt[0]),
-                )
+            if move is not None:
+                await self._move(db, move)
 
     async def set_dm_note_sent(self, member_id: int, sent: bool) -> None:
         """Record whether the member was told their DMs are closed (only that column)."""
@@ -346,10 +357,11 @@ class SqliteStore:
         )
         return [str(r["skill"]) for r in rows]
 
-    async def update_schedule(
-        self, community: Community, next_prompts: Sequence[tuple[int, datetime | None]]
-    ) -> None:
-        """Save a community's check-in settings and its sprints' re-derived prompt times."""
+    async def update_schedule(self, community: Community, moves: Sequence[SprintMove]) -> None:
+        """Save a community's check-in settings and the sprints they move, in one transaction.
+
+        Raises ScheduleChanged, saving nothing, if any sprint changed since its move was decided.
+        """
         async with self._tx() as db:
             await db.execute(
                 "UPDATE communities SET checkin_weekday = ?, checkin_time = ?, reminder_hours = ?,"
@@ -362,10 +374,35 @@ class SqliteStore:
                     community.id,
                 ),
             )
-            await db.executemany(
-                "UPDATE sprints SET next_prompt_at = ? WHERE id = ?",
-                [(_opt_ts(at), sprint_id) for sprint_id, at in next_prompts],
+            for move in moves:
+                await self._move(db, move)
+
+    async def _move(self, db: aiosqlite.Connection, move: SprintMove) -> None:
+        cursor = await db.execute(
+            "UPDATE sprints SET next_prompt_at = ?" + AS_READ,
+            (_opt_ts(move.next_prompt_at), *_as_read(move.sprint)),
+        )
+        if cursor.rowcount != 1:
+            raise ScheduleChanged(move.sprint.id)
+        for w in move.weeks:
+            cursor = await db.execute(
+                "UPDATE checkin_weeks SET opens_at = ?, closes_at = ?, community_week = ?"
+                " WHERE id = ? AND sprint_id = ? AND status = ? AND opens_at = ? AND closes_at = ?",
+                (
+                    _ts(w.opens_at),
+                    _ts(w.closes_at),
+                    w.community_week.isoformat(),
+                    w.week.id,
+                    move.sprint.id,
+                    w.week.status.value,
+                    _ts(w.week.opens_at),
+                    _ts(w.week.closes_at),
+                ),
             )
+            if cursor.rowcount != 1:
+                raise ScheduleChanged(move.sprint.id)
+        for item in move.outbox:
+            await self._enqueue(db, item, move.at)
 
     async def set_channel(self, community_id: int, purpose: ChannelPurpose, ref: str) -> None:
         """Map a channel purpose to a real channel."""
@@ -443,25 +480,29 @@ class SqliteStore:
         return [_sprint(r) for r in rows]
 
     async def active_sprints_in(self, community_id: int) -> list[tuple[Sprint, Member]]:
-        """Active sprints of a community with their members."""
-        rows = await self._all(
-            "SELECT s.id AS sid, s.member_id FROM sprints s JOIN members m ON m.id = s.member_id"
-            " WHERE m.community_id = ? AND s.status = 'active'",
-            (community_id,),
-        )
-        out = []
-        for row in rows:
-            sprint = await self.get_sprint(int(row["sid"]))
-            assert sprint is not None
-            out.append((sprint, await self.get_member(int(row["member_id"]))))
-        return out
+        """Active sprints of a community with their members, as of one moment."""
+        async with self._read() as db:
+            rows = list(
+                await (
+                    await db.execute(
+                        "SELECT s.* FROM sprints s JOIN members m ON m.id = s.member_id"
+                        " WHERE m.community_id = ? AND s.status = 'active' ORDER BY s.id",
+                        (community_id,),
+                    )
+                ).fetchall()
+            )
+            members = await self._members(db, [int(r["member_id"]) for r in rows])
+        return [(_sprint(r), members[int(r["member_id"])]) for r in rows]
 
-    async def update_sprint(self, sprint: Sprint) -> None:
-        """Save an edited sprint (goal, skill, deliverable, length, next prompt)."""
+    async def update_sprint(self, sprint: Sprint, *, read: Sprint) -> None:
+        """Save an edited sprint (goal, skill, deliverable, length, next prompt).
+
+        Only if it is still as ``read``; otherwise raises ScheduleChanged and writes nothing.
+        """
         async with self._tx() as db:
-            await db.execute(
+            cursor = await db.execute(
                 "UPDATE sprints SET goal = ?, skill = ?, deliverable_kind = ?, deliverable = ?,"
-                " weeks = ?, next_prompt_at = ? WHERE id = ?",
+                " weeks = ?, next_prompt_at = ?" + AS_READ,
                 (
                     sprint.goal,
                     sprint.skill,
@@ -469,9 +510,11 @@ class SqliteStore:
                     sprint.deliverable,
                     sprint.weeks,
                     _opt_ts(sprint.next_prompt_at),
-                    sprint.id,
+                    *_as_read(read),
                 ),
             )
+            if cursor.rowcount != 1:
+                raise ScheduleChanged(sprint.id)
 
     async def end_sprint(
         self,
@@ -541,16 +584,16 @@ class SqliteStore:
     async def open_weeks(self, openings: Sequence[WeekOpening], now: datetime) -> int:
         """Advance sprints past one week slot each: record the week, queue its prompt, move on.
 
-        One transaction for the batch; each sprint is guarded by its week counter, so a week
-        is decided once even if two ticks race. Returns how many sprints moved.
+        One transaction for the batch; each sprint is guarded by what its decision read (week
+        counter, length, prompt time), so a week is decided once even if two ticks race, and
+        never from a schedule an edit or a move changed meanwhile. Returns how many moved.
         """
         moved = 0
         async with self._tx() as db:
             for item in openings:
                 cursor = await db.execute(
-                    "UPDATE sprints SET next_week = next_week + 1, next_prompt_at = ?"
-                    " WHERE id = ? AND next_week = ? AND status = 'active'",
-                    (_opt_ts(item.next_prompt_at), item.sprint.id, item.sprint.next_week),
+                    "UPDATE sprints SET next_week = next_week + 1, next_prompt_at = ?" + AS_READ,
+                    (_opt_ts(item.next_prompt_at), *_as_read(item.sprint)),
                 )
                 if cursor.rowcount != 1:
                     continue
