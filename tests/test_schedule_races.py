@@ -201,7 +201,10 @@ async def test_an_edit_that_keeps_losing_the_race_says_so_and_writes_nothing(
     store.after("active_sprint", another_edit)
     refused = reply_text(await h.run("ana", '/sprint edit goal:"Something else"'))
     store.steps.clear()
-    assert "Your sprint moved on to a new week while I saved that; please try again." in refused
+    assert (
+        "Your sprint changed while I was saving (a check-in week may have just opened). "
+        "Nothing was changed; please try again." in refused
+    )
     sprint = await store.get_sprint(1)
     assert sprint is not None
     assert sprint.goal == "Binaural podcast pilot"

@@ -86,7 +86,9 @@ async def profile(ctx: Context, args: Args) -> Response:
         return move.next_prompt_at if move else None
 
     moved = await retry_on_change(
-        save, "Your sprint moved on to a new week while I saved that; please send it again."
+        save,
+        "Your sprint changed while I was saving (a check-in week may have just opened). "
+        "Nothing was changed; please try again.",
     )
     body = text("Your next check-in prompt: ", Timestamp(moved), ".") if moved else text()
     card = profile_card(

@@ -279,7 +279,10 @@ async def edit(ctx: Context, args: Args) -> Response:
         except ScheduleChanged:
             sprint = await active_or_fail(ctx)
     else:
-        raise UserError("Your sprint moved on to a new week while I saved that; please try again.")
+        raise UserError(
+            "Your sprint changed while I was saving (a check-in week may have just opened). "
+            "Nothing was changed; please try again."
+        )
     weeks = await ctx.store.weeks(sprint.id)
     card = _status_card(ctx, ctx.member, updated, weeks, ctx.now)
     return Response(replace(card, title=f"Sprint updated: {updated.goal}", tone=Tone.SUCCESS))
