@@ -7,7 +7,7 @@ asyncio scheduler may switch tasks in production.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,7 +17,7 @@ import pytest
 import pytest_asyncio
 
 from bot.clock import FakeClock
-from bot.models import Sprint
+from bot.models import CheckinWeek, Sprint
 from bot.storage.base import DuePrompt
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import START
@@ -55,6 +55,11 @@ class InterleavingStore(SqliteStore):
         sprints = await super().active_sprints_in(community_id)
         await self._step("active_sprints_in")
         return sprints
+
+    async def streak_weeks(self, sprint_ids: Sequence[int]) -> dict[int, list[CheckinWeek]]:
+        weeks = await super().streak_weeks(sprint_ids)
+        await self._step("streak_weeks")
+        return weeks
 
     async def due_prompts(self, now: datetime, limit: int = 1000) -> list[DuePrompt]:
         due = await super().due_prompts(now, limit)
@@ -208,3 +213,25 @@ async def test_an_edit_that_keeps_losing_the_race_says_so_and_writes_nothing(
     sprint = await store.get_sprint(1)
     assert sprint is not None
     assert sprint.goal == "Binaural podcast pilot"
+
+
+@pytest.mark.asyncio
+async def test_a_checkin_racing_a_schedule_change_keeps_the_prompt_marked_done(
+    race: tuple[Harness, InterleavingStore],
+) -> None:
+    h, store = race
+    await h.run("ana", SPRINT)
+    await h.advance_to(FIRST + timedelta(hours=1))
+    # The admin has read week 1 as unanswered when Ana checks in.
+    checkin = "/checkin progress:Recorded the pilot confidence:4"
+    store.after("streak_weeks", lambda: h.core.run_line(h.actor("ana"), checkin))
+    await h.run("boss", "/admin schedule day:wednesday", admin=True)
+    weeks = await store.weeks(1)
+    assert [(w.status.value, w.closes_at) for w in weeks] == [
+        ("done", datetime(2026, 12, 16, 10, 0, tzinfo=UTC))
+    ]
+    # No edit turns the answered prompt back into an unanswered one; the latest shows the close.
+    edits = h.transport.edits()
+    assert edits
+    assert all(e.message.title == "Weekly check-in · week 1 of 12 · done ✓" for e in edits)
+    assert "until 2026-12-16 10:00 UTC" in edits[-1].text

@@ -84,7 +84,7 @@ async def schedule(ctx: Context, args: Args) -> Response:
             if (move := plan_move(sprint, weeks[sprint.id], ctx.now, updated, member.zone(updated)))
         ]
         await ctx.store.update_schedule(updated, moves)
-        return sum(1 for move in moves if move.moves)
+        return sum(1 for move in moves if move.changes)
 
     moved = await retry_on_change(
         save,

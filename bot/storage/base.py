@@ -80,8 +80,8 @@ class SprintMove:
     outbox: tuple[NewOutbox, ...] = ()
 
     @property
-    def moves(self) -> bool:
-        """Whether anything changes at all."""
+    def changes(self) -> bool:
+        """Whether it changes anything at all (an unchanged slot leaves the sprint as it was)."""
         return self.next_prompt_at != self.sprint.next_prompt_at or bool(self.weeks)
 
 
@@ -231,7 +231,7 @@ class Store(Protocol):
         ...
 
     async def open_weeks(self, openings: Sequence[WeekOpening], now: datetime) -> int:
-        """Advance sprints past a week slot, each once; returns how many moved."""
+        """Advance sprints past a week slot, each once and only as read; returns how many moved."""
         ...
 
     async def save_checkin(
