@@ -1,0 +1,1 @@
+"""Clinics: recurring community sessions with a host, RSVPs and calendar files."""
