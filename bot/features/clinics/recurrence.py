@@ -57,7 +57,7 @@ def plan(rule: Rule, start: date | None, at: time, zone: str, *, option: str = "
     """The schedule for a rule read from a member; refuse one with no session in its first year."""
     try:
         ZoneInfo(zone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: "America" is a folder
         raise OptionError("timezone", f"'{zone[:60]}' is not a time zone I know.") from None
     if rule.on is not None and start is not None and start != rule.on:
         raise OptionError(

@@ -145,6 +145,8 @@ def _check_parts(parts: dict[str, str], option: str) -> None:
     unknown = sorted(parts.keys() - _PARTS)
     if unknown:
         raise _rrule_error(option, f"{unknown[0][:20]} isn't an RFC 5545 rule part")
+    if "BYSETPOS" in parts and not {n for n in parts if n.startswith("BY")} - {"BYSETPOS"}:
+        raise _rrule_error(option, "BYSETPOS picks among the days of another BY part, e.g. BYDAY")
     if "COUNT" in parts and "UNTIL" in parts:
         raise _rrule_error(option, "give COUNT or UNTIL, not both")
     for name, allowed in _ONLY_WITH.items():
