@@ -14,6 +14,7 @@ from bot.delivery import Dispatcher, Transport
 from bot.engine import Engine
 from bot.health import heartbeat_path
 from bot.scheduler import Scheduler
+from bot.status import Status
 from bot.storage.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
@@ -32,9 +33,18 @@ class PlatformAdapter(Protocol):
         """Disconnect cleanly."""
         ...
 
+    def report_to(self, status: Status) -> None:
+        """Report the connection's ups and downs into ``status`` (read by the health check)."""
+        ...
 
-def build_adapters(settings: Settings, core: Crossfade) -> list[PlatformAdapter]:
-    """The adapters the settings ask for; each platform's library is imported only if used."""
+
+def build_adapters(
+    settings: Settings, core: Crossfade, status: Status | None = None
+) -> list[PlatformAdapter]:
+    """The adapters the settings ask for; each platform's library is imported only if used.
+
+    Each reports its connection into ``status`` (the record the health check reads).
+    """
     adapters: list[PlatformAdapter] = []
     if settings.wants_slack:
         from adapters.slack.adapter import SlackAdapter
@@ -44,6 +54,9 @@ def build_adapters(settings: Settings, core: Crossfade) -> list[PlatformAdapter]
         from adapters.discord.adapter import DiscordAdapter
 
         adapters.append(DiscordAdapter.from_settings(settings, core))
+    if status is not None:
+        for adapter in adapters:
+            adapter.report_to(status)
     return adapters
 
 
@@ -53,10 +66,11 @@ async def run_platforms(settings: Settings) -> None:
     clock = SystemClock()
     holder: list[Scheduler] = []
     core = Crossfade(store, clock, on_queued=lambda: holder[0].poke() if holder else None)
-    adapters = build_adapters(settings, core)
+    status = Status(clock)
+    adapters = build_adapters(settings, core, status)
     dispatcher = Dispatcher(store, clock, {a.transport.platform: a.transport for a in adapters})
     scheduler = Scheduler(
-        Engine(store, clock, dispatcher), heartbeat=heartbeat_path(settings.db_path)
+        Engine(store, clock, dispatcher), heartbeat=heartbeat_path(settings.db_path), status=status
     )
     holder.append(scheduler)
     stop = asyncio.Event()

@@ -12,6 +12,7 @@ from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.engine import Engine
+from bot.status import Status
 
 log = logging.getLogger(__name__)
 
@@ -25,11 +26,14 @@ class Scheduler:
         *,
         safety_interval: timedelta = timedelta(minutes=5),
         heartbeat: Path | None = None,
+        status: Status | None = None,
     ):
         self.engine = engine
         self.safety_interval = safety_interval
-        # Touched every minute while the loop is alive, for the container healthcheck.
+        # The status record, rewritten every minute while the loop is alive, for the
+        # container healthcheck; it says when the last tick completed, not only that we run.
         self.heartbeat = heartbeat
+        self.status = status or Status(engine.clock)
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._running = False
         self._again = False
@@ -57,7 +61,10 @@ class Scheduler:
 
     def _beat(self) -> None:
         assert self.heartbeat is not None
-        self.heartbeat.touch()
+        try:
+            self.status.write(self.heartbeat)
+        except OSError as exc:
+            log.warning("could not write the heartbeat %s: %s", self.heartbeat, exc)
 
     async def tick(self) -> None:
         """Run the engine; a request arriving meanwhile makes the running tick go round again."""
@@ -65,6 +72,7 @@ class Scheduler:
             self._again = True
             return
         self._running = True
+        self.status.tick_started()
         try:
             again = True
             while again:
@@ -74,10 +82,12 @@ class Scheduler:
                 except Exception:
                     log.exception("scheduled tick failed; retrying at the next interval")
                     return
+                self.status.tick_finished()
                 again = self._again
             due = await self.engine.next_due_at()
         finally:
             self._running = False
+            self.status.tick_ended()
         if due is not None and self._scheduler.running:
             # The engine's clock may run ahead of the wall clock (console fast-forward).
             delay = max(timedelta(), due - self.engine.clock.now())

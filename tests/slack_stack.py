@@ -118,7 +118,7 @@ class SlackStack:
 
     # ------------------------------------------------------------------ requests
 
-    async def post(self, body: str, headers: Mapping[str, str]) -> Reply:
+    async def post(self, body: str | bytes, headers: Mapping[str, str]) -> Reply:
         """POST a raw request to the adapter's Request URL."""
         assert self._http is not None
         async with self._http.post(self.adapter.url, data=body, headers=dict(headers)) as resp:

@@ -19,6 +19,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord.commands import build_commands, sync_if_changed
+from adapters.discord.connection import LABEL, Gateway
 from adapters.discord.custom_ids import ButtonId, StepId, open_step_id, parse
 from adapters.discord.embeds import ButtonSpec, Rendered, clip, render
 from adapters.discord.modals import (
@@ -42,6 +43,7 @@ from bot.forms import form_for
 from bot.messages import Form, Message, Response, Tone, text
 from bot.models import Actor
 from bot.notices import COMMAND_CHANGED, OOPS, OUTSIDE_COMMUNITY, STALE_FORM, notice
+from bot.status import Backoff, Status
 
 log = logging.getLogger(__name__)
 
@@ -95,8 +97,17 @@ class CrossfadeClient(discord.Client):
         await self.adapter.on_interaction(interaction)
 
     async def on_ready(self) -> None:
-        """Log where the bot is."""
+        """Log where the bot is; it is online."""
         log.info("connected to Discord as %s in %d server(s)", self.user, len(self.guilds))
+        self.adapter.gateway.connected()
+
+    async def on_resumed(self) -> None:
+        """Back online after a reconnect."""
+        self.adapter.gateway.connected()
+
+    async def on_disconnect(self) -> None:
+        """Offline until discord.py reconnects."""
+        self.adapter.gateway.disconnected()
 
 
 class DiscordAdapter:
@@ -112,13 +123,19 @@ class DiscordAdapter:
         ready_timeout: float = 60.0,
         guild_ready_timeout: float = 2.0,
         requests_per_second: float = 45.0,
+        reconnect: Backoff | None = None,
     ) -> None:
         self.core = core
-        self._token = token
         self.guild_id = guild_id
         self.defer_after = defer_after
-        self.ready_timeout = ready_timeout
         self.client = CrossfadeClient(self, guild_ready_timeout=guild_ready_timeout)
+        self.gateway = Gateway(
+            self.client,
+            token,
+            link=Status(core.clock).link(LABEL),
+            backoff=reconnect or Backoff(),
+            ready_timeout=ready_timeout,
+        )
         self.tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(self.client)
         self.tree.error(self._on_tree_error)
         # With a server configured, commands live there (instant updates); else globally.
@@ -130,7 +147,6 @@ class DiscordAdapter:
         )
         self.transport: Transport = self.discord_transport
         self.drafts = Drafts()
-        self._runner: asyncio.Task[None] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, core: Crossfade) -> DiscordAdapter:
@@ -141,26 +157,13 @@ class DiscordAdapter:
 
     # -- lifecycle --------------------------------------------------------------------------
 
+    def report_to(self, status: Status) -> None:
+        """Report the gateway connection into ``status`` (read by the health check)."""
+        self.gateway.link = status.link(LABEL)
+
     async def start(self) -> None:
         """Log in, connect, and sync the slash commands if they changed."""
-        try:
-            await self.client.login(self._token)
-        except discord.LoginFailure:
-            await self.client.close()
-            raise StartupError(
-                "Discord rejected DISCORD_TOKEN: copy the bot token again from the Developer "
-                "Portal (Bot page, Reset Token)."
-            ) from None
-        ready = asyncio.ensure_future(self.client.wait_until_ready())
-        self._runner = asyncio.create_task(self.client.connect())
-        done, _ = await asyncio.wait(
-            {ready, self._runner}, timeout=self.ready_timeout, return_when=asyncio.FIRST_COMPLETED
-        )
-        if ready not in done:
-            ready.cancel()
-            problem = self._runner.exception() if self._runner in done else None
-            await self.stop()
-            raise StartupError(f"Could not connect to Discord's gateway: {problem or 'timed out'}")
+        await self.gateway.open()
         try:
             await sync_if_changed(self.tree, self._scope)
         except discord.Forbidden:
@@ -172,13 +175,7 @@ class DiscordAdapter:
 
     async def stop(self) -> None:
         """Disconnect cleanly."""
-        await self.client.close()
-        if self._runner is not None:
-            try:
-                await asyncio.wait_for(self._runner, timeout=10)
-            except Exception:
-                log.debug("gateway task ended with an error while stopping", exc_info=True)
-            self._runner = None
+        await self.gateway.close()
 
     # -- who and where ----------------------------------------------------------------------
 

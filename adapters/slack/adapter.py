@@ -11,14 +11,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -27,6 +26,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import ACTION_PREFIX, home_view
+from adapters.slack.http import SignedRequests
 from adapters.slack.modals import CALLBACK_ID, field_errors, submitted_values
 from adapters.slack.people import NameUnknown, People
 from adapters.slack.replies import Replies
@@ -39,14 +39,18 @@ from adapters.slack.requests import (
     load_meta,
     view_origin,
 )
+from adapters.slack.socket_link import LABEL, SocketLink
 from adapters.slack.transport import SlackTransport
 from bot.app import Crossfade
+from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import Transport
 from bot.errors import StartupError
 from bot.messages import Response
 from bot.models import Actor
 from bot.notices import OOPS, STALE_FORM, notice
+from bot.replay import SeenInProcess, SeenOnce
+from bot.status import Backoff, Status
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +83,9 @@ class SlackAdapter:
         port: int = 3000,
         api_url: str = SLACK_API,
         max_per_second: float | None = None,
+        request_clock: Clock | None = None,
+        seen: SeenOnce | None = None,
+        reconnect: Backoff | None = None,
     ) -> None:
         self.core = core
         self.client = AsyncWebClient(
@@ -93,15 +100,30 @@ class SlackAdapter:
         self.transport: Transport = SlackTransport(self.client, max_per_second=max_per_second)
         self.people = People(self.client)
         self.replies = Replies(self.client)
-        self.app = AsyncApp(client=self.client, signing_secret=signing_secret or "")
+        # Signatures are checked by SignedRequests before bolt parses a body (bolt's own
+        # check came after parsing, and logged refused bodies).
+        self.app = AsyncApp(
+            client=self.client,
+            signing_secret=signing_secret or "",
+            request_verification_enabled=False,
+        )
         self.host = host
         self.port = port
         self._app_token = app_token
+        self._signing_secret = signing_secret or ""
+        # Real time, as Slack's: signatures are only accepted for 5 minutes around it.
+        self._request_clock = request_clock or SystemClock()
+        self.seen = seen or SeenInProcess(self._request_clock)
+        self.reconnect = reconnect or Backoff()
+        # The workspace the bot token belongs to (auth.test); requests from others are refused.
+        self.team_id = ""
+        self._link = Status(core.clock).link(LABEL)
         self.form_check_seconds = FORM_CHECK_SECONDS
         # Form checks that ran past their budget, kept until they finish.
         self._late_checks: set[asyncio.Task[Mapping[str, str]]] = set()
-        self._socket: AsyncSocketModeHandler | None = None
+        self._socket: SocketLink | None = None
         self._runner: web.AppRunner | None = None
+        self.app.middleware(self._only_our_workspace)
         self.app.command(re.compile(r"^/"))(self._on_command)
         self.app.action(re.compile(f"^{re.escape(ACTION_PREFIX)}"))(self._on_button)
         self.app.view(CALLBACK_ID)(self._on_form)
@@ -126,6 +148,11 @@ class SlackAdapter:
 
     # ------------------------------------------------------------------ lifecycle
 
+    def report_to(self, status: Status) -> None:
+        """Report the Socket Mode connection into ``status`` (HTTP mode has none to report)."""
+        if self._app_token:
+            self._link = status.link(LABEL)
+
     async def start(self) -> None:
         """Check the token, then connect over Socket Mode or start serving HTTP."""
         try:
@@ -137,16 +164,23 @@ class SlackAdapter:
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise StartupError(f"Can't reach Slack: {exc}") from None
         self.people.team_name = str(auth.get("team") or "")
+        self.team_id = str(auth.get("team_id") or "")
         if self._app_token:
-            self._socket = AsyncSocketModeHandler(
-                self.app, app_token=self._app_token, web_client=self.client
+            self._socket = SocketLink(
+                self.app,
+                self._app_token,
+                self.client,
+                link=self._link,
+                backoff=self.reconnect,
             )
-            # bolt leaves connect_async unannotated.
-            await self._socket.connect_async()  # type: ignore[no-untyped-call]
+            await self._socket.open()
             log.info("Slack: connected to %s over Socket Mode", self.people.team_name)
             return
+        gate = SignedRequests(
+            self.app, self._signing_secret, clock=self._request_clock, seen=self.seen
+        )
         web_app = web.Application()
-        web_app.router.add_post(EVENTS_PATH, self._on_http)
+        web_app.router.add_post(EVENTS_PATH, gate.handle)
         self._runner = web.AppRunner(web_app)
         await self._runner.setup()
         await web.TCPSite(self._runner, self.host, self.port).start()
@@ -155,8 +189,7 @@ class SlackAdapter:
     async def stop(self) -> None:
         """Disconnect and stop serving."""
         if self._socket is not None:
-            # bolt leaves close_async unannotated.
-            await self._socket.close_async()  # type: ignore[no-untyped-call]
+            await self._socket.close()
             self._socket = None
         if self._runner is not None:
             await self._runner.cleanup()
@@ -170,10 +203,19 @@ class SlackAdapter:
             port = int(self._runner.addresses[0][1])
         return f"http://{self.host}:{port}{EVENTS_PATH}"
 
-    async def _on_http(self, request: web.Request) -> web.Response:
-        # bolt verifies the signature and timestamp (401 otherwise) before any listener runs.
-        response = await self.app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
+    async def _only_our_workspace(
+        self,
+        context: AsyncBoltContext,
+        request: AsyncBoltRequest,
+        next_: Callable[[], Awaitable[None]],
+    ) -> BoltResponse | None:
+        """Single-workspace mode: a request from another workspace is refused before any work."""
+        if self.team_id and context.team_id == self.team_id:
+            await next_()
+            return None
+        log.warning("refused a Slack request from another workspace (%s)", context.team_id)
+        # Over Socket Mode the envelope is still acknowledged, so Slack doesn't resend it.
+        return BoltResponse(status=200 if request.mode == "socket_mode" else 403, body="")
 
     # ------------------------------------------------------------------ listeners
 
