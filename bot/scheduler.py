@@ -48,8 +48,8 @@ class Scheduler:
             coalesce=True,
         )
         if self.heartbeat is not None:
-            self._beat()
-            self._scheduler.add_job(self._beat, IntervalTrigger(minutes=1), id="heartbeat")
+            self.beat()
+            self._scheduler.add_job(self.beat, IntervalTrigger(minutes=1), id="heartbeat")
         self._scheduler.start()
         self.poke()
 
@@ -59,7 +59,8 @@ class Scheduler:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    def _beat(self) -> None:
+    def beat(self) -> None:
+        """Write the status record (the heartbeat job does, every minute)."""
         assert self.heartbeat is not None
         try:
             self.status.write(self.heartbeat)

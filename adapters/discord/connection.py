@@ -1,10 +1,9 @@
 """Keeping the Discord gateway connected, and saying so when it isn't.
 
-discord.py's ``Client.connect`` reconnects by itself after network errors, but its loop ends for
-good on anything else: an unexpected payload (a KeyError inside a parser) or a close code it
-won't retry. The task then dies unheard while the bot looks alive. Here that is logged as an
-error, the connection is opened again with backoff, and every up and down is reported to the
-status record the health check reads.
+discord.py's ``Client.connect`` reconnects by itself after network errors, but its loop ends on
+anything else, such as an unexpected payload (a KeyError inside a parser); the task then dies
+unheard while the bot looks alive. Here that is logged as an error and the connection opened
+again with backoff. Every up and down is reported to the status record the health check reads.
 """
 
 from __future__ import annotations
@@ -66,6 +65,7 @@ class Gateway:
             problem = self._connection.exception() if self._connection in done else None
             await self.close()
             raise StartupError(f"Could not connect to Discord's gateway: {problem or 'timed out'}")
+        self.connected()
         self._keeper = asyncio.create_task(self._keep_connected())
 
     async def close(self) -> None:
@@ -82,6 +82,11 @@ class Gateway:
             except Exception:
                 log.debug("gateway task ended with an error while stopping", exc_info=True)
             self._connection = None
+
+    async def given_up(self) -> None:
+        """Wait until the connection is no longer kept: closed, or closed by Discord for good."""
+        if self._keeper is not None:
+            await asyncio.shield(self._keeper)
 
     def connected(self) -> None:
         """READY or RESUMED: the bot is online."""
@@ -103,6 +108,15 @@ class Gateway:
                 return
             reason = _why_it_ended(connection)
             self.link.down(reason)
+            if self.client.is_closed():
+                # discord.py closes the client on the close codes Discord says never to retry
+                # (a rejected token, intents, sharding): only a fix and a restart help.
+                log.error(
+                    "Discord: the gateway closed the connection for good (%s); fix the bot's "
+                    "token or settings in the Developer Portal, then restart Crossfade",
+                    reason,
+                )
+                return
             delay = self.backoff.next_delay()
             log.error(
                 "Discord: the gateway connection stopped (%s); reconnecting in %.0f s",
@@ -113,14 +127,11 @@ class Gateway:
             self._connection = asyncio.create_task(self._reconnect())
 
     async def _reconnect(self) -> None:
-        """A fresh connection: the dead one closed first, logged in again if the client closed."""
+        """A fresh connection, the dead one closed first (discord.py's loop has ended)."""
         ws = self.client.ws
         if ws is not None:
             # Its heartbeat thread would otherwise keep the dead session looking alive.
             await ws.close(code=4000)
-        if self.client.is_closed() and not self._closing:
-            self.client.clear()
-            await self.client.login(self._token)
         if not self._closing:
             await self.client.connect()
 

@@ -90,10 +90,12 @@ class SocketLink:
             try:
                 await asyncio.wait_for(client.connect_to_new_endpoint(), self.attempt_seconds)
             except Exception as exc:
+                # slack_sdk's messages run over several lines; the first one says it.
+                said = (str(exc).splitlines() or [""])[0]
                 log.warning(
                     "Slack: reconnecting Socket Mode failed (%s: %s); trying again with backoff",
                     type(exc).__name__,
-                    exc,
+                    said,
                 )
             self._wake.set()  # look again at once: connected now, or the next attempt
 

@@ -433,6 +433,10 @@ class DiscordFake:
         self.nonce_window = 300.0
         self.nonce_hits = 0  # message creates answered with an earlier message (deduplicated)
         self._nonces: dict[str, tuple[int, float]] = {}
+        # Connection faults: refuse new gateway websockets (503), and answer the next
+        # ``broken_readies`` IDENTIFYs with a READY lacking its session_id (an unexpected payload).
+        self.refuse_gateway = False
+        self.broken_readies = 0
 
         self._channels: dict[int, JSON] = {}
         self._channel_guild: dict[int, int | None] = {}
@@ -869,6 +873,8 @@ class DiscordFake:
             await self._record_frame(GatewayFrame(session.number, "send", 0, event, data))
 
     async def _handle_gateway(self, request: web.Request) -> web.StreamResponse:
+        if self.refuse_gateway:
+            return web.Response(status=503, text="gateway unavailable (refuse_gateway)")
         # permessage-deflate off: Discord compresses in the payload (zlib-stream), not the socket.
         ws = web.WebSocketResponse(compress=False, max_msg_size=0)
         await ws.prepare(request)
@@ -946,6 +952,9 @@ class DiscordFake:
         }
         if "shard" in data:
             ready["shard"] = data["shard"]
+        if self.broken_readies > 0:
+            self.broken_readies -= 1
+            ready.pop("session_id")
         await self._send_dispatch(session, "READY", ready)
         for guild_id in self.guilds:
             guild = self.guild_create_payload(guild_id, session.intents)

@@ -548,6 +548,11 @@ class SlackFake:
         message = {"type": "disconnect", "reason": reason, "debug_info": {"host": "slack-fake"}}
         await conn.ws.send_str(json.dumps(message))
 
+    async def drop_socket(self, code: int = WSCloseCode.INTERNAL_ERROR) -> None:
+        """Close the live Socket Mode connection from Slack's side, with no ``disconnect``."""
+        conn = self._live_socket()
+        await conn.ws.close(code=code, message=b"slack-fake dropped the connection")
+
     # ---------------------------------------------------------------- internals: waiting
 
     async def _notify(self) -> None:
