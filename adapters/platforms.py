@@ -34,7 +34,7 @@ class PlatformAdapter(Protocol):
         ...
 
     def report_to(self, status: Status) -> None:
-        """Report the connection's ups and downs into ``status`` (read by the health check)."""
+        """Report the connection's ups and downs into ``status`` (before ``start``)."""
         ...
 
 
