@@ -14,7 +14,7 @@ from bot.commands.textline import parse_line
 from bot.commands.values import parse_args, parse_value, timezone_matches
 from bot.context import Context
 from bot.errors import OptionError, UserError
-from bot.features import admin, checkins, help, profile, sprint_wrapup, sprints
+from bot.features import admin, checkins, endings, help, journey, profile, sprint_wrapup, sprints
 from bot.forms import FORM_PREFIX, form_for
 from bot.messages import Message, Response, Tone, text
 from bot.models import Actor, Member
@@ -30,6 +30,8 @@ def build_registry() -> Registry:
     """Every command and button of Crossfade, declared once."""
     registry = Registry()
     sprints.register(registry)
+    endings.register(registry)
+    journey.register(registry)
     checkins.register(registry)
     sprint_wrapup.register(registry)
     profile.register(registry)
@@ -98,8 +100,8 @@ class Crossfade:
                 if command.precheck is not None:
                     await command.precheck(ctx)
                 if not raw:
-                    # A bare command is a request for its form.
-                    return Response(form=form_for(command, raw))
+                    # A bare command is a request for its form, filled with what is saved.
+                    return Response(form=form_for(command, await self._prefill(ctx, command)))
                 notice = error_response(
                     f"/{command.name} needs {', '.join(missing)}: fill in the form.",
                     command.usage(),
@@ -126,6 +128,9 @@ class Crossfade:
 
         return await parse_args(command, raw, today=ctx.today, find_member=find)
 
+    async def _prefill(self, ctx: Context, command: Command) -> Mapping[str, object]:
+        return await command.prefill(ctx) if command.prefill is not None else {}
+
     async def _handle(self, ctx: Context, command: Command, args: Args) -> Response:
         response = await command.handler(ctx, args)
         self._on_queued()
@@ -146,7 +151,7 @@ class Crossfade:
                     raise UserError(notices.STALE_BUTTON)
                 if command.precheck is not None:
                     await command.precheck(ctx)
-                return Response(form=form_for(command, {}))
+                return Response(form=form_for(command, await self._prefill(ctx, command)))
             handler = self.registry.actions.get(name)
             if handler is None:
                 raise UserError(notices.STALE_BUTTON)
@@ -248,9 +253,9 @@ class Crossfade:
             return [Choice(prefix + s, prefix + s) for s in seen[:MAX_SUGGESTIONS]]
         own = await self.store.member_sprints(ctx.member.id)
         return [
-            Choice(str(s.id), f"#{s.id} {s.goal}"[:100])
+            Choice(str(s.number), f"#{s.number} {s.goal}"[:100])
             for s in reversed(own)
-            if typed.strip().lower() in f"{s.id} {s.goal}".lower()
+            if typed.strip().lower() in f"{s.number} {s.goal}".lower()
         ][:MAX_SUGGESTIONS]
 
     async def home(self, actor: Actor) -> Message:

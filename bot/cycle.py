@@ -159,7 +159,9 @@ async def summary_message(store: Store, community_id: int, week_of: date, now: d
         fields.append(Field("Skipped", tuple(skipped)))
     if missed:
         fields.append(Field("Missed", tuple(missed)))
-    fields.append(Field("Blocked", tuple(blocked) or text("nobody, nice"), inline=False))
+    if checked:
+        # Nobody checked in: nobody said what blocks them, so nothing to report either way.
+        fields.append(Field("Blocked", tuple(blocked) or text("nobody, nice"), inline=False))
     return Message(
         title=f"Weekly check-ins · week of {week_of:%a %d %b %Y}",
         body=text(f"{checked} of {len(rows)} checked in."),

@@ -37,7 +37,7 @@ def field_for(opt: Option, value: object = None) -> FormField:
         placeholder=opt.placeholder,
         value="" if value is None else str(value),
         choices=choices,
-        hint=_hint(opt),
+        hint=f"{_hint(opt)}; none clears it" if opt.clearable and value else _hint(opt),
     )
 
 

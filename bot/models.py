@@ -96,6 +96,20 @@ class Sprint:
     ended_at: datetime | None = None
     outcome_url: str | None = None
     abandon_reason: str | None = None
+    # The member's own sequence (#1, #2, …), given by storage when the sprint is created.
+    number: int = 0
+
+
+@dataclass(frozen=True)
+class EndRequest:
+    """A request to complete or abandon a sprint, waiting for the member to confirm it."""
+
+    id: int
+    sprint_id: int
+    status: SprintStatus
+    created_at: datetime
+    outcome_url: str | None = None
+    reason: str | None = None
 
 
 class WeekStatus(enum.Enum):

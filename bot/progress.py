@@ -52,8 +52,12 @@ class Progress:
     latest_confidence: int | None
     open_week: CheckinWeek | None
     final_checkin_at: datetime | None
+    # When the last check-in week closes: the sprint's end.
+    ends_at: datetime | None
     days_left: int | None
     finished: bool
+    # The start date is still ahead (in the member's zone).
+    before_start: bool
 
 
 def final_checkin(sprint: Sprint, weeks: list[CheckinWeek], zone: ZoneInfo) -> datetime | None:
@@ -67,6 +71,21 @@ def final_checkin(sprint: Sprint, weeks: list[CheckinWeek], zone: ZoneInfo) -> d
     return last.opens_at if last else None
 
 
+def sprint_end(sprint: Sprint, weeks: list[CheckinWeek], zone: ZoneInfo) -> datetime | None:
+    """When the sprint's last check-in week closes, in UTC."""
+    last = next((w for w in reversed(weeks) if w.week == sprint.weeks), None)
+    if last is not None:
+        return last.closes_at
+    final = final_checkin(sprint, weeks, zone)
+    if final is None:
+        return None
+    # A week runs from one check-in slot to the same slot a week later.
+    local = final.astimezone(zone)
+    return local_wall_to_utc(
+        local.date() + timedelta(days=7), local.time().replace(tzinfo=None), zone
+    )
+
+
 def progress(sprint: Sprint, weeks: list[CheckinWeek], now: datetime, zone: ZoneInfo) -> Progress:
     """Work out a sprint's progress at ``now``."""
     opened = [w for w in weeks if w.opens_at <= now]
@@ -78,9 +97,11 @@ def progress(sprint: Sprint, weeks: list[CheckinWeek], now: datetime, zone: Zone
     answered = [w for w in opened if w.confidence is not None and w.status is WeekStatus.DONE]
     latest = answered[-1].confidence if answered else None
     final = final_checkin(sprint, weeks, zone)
+    ends = sprint_end(sprint, weeks, zone)
+    today = now.astimezone(zone).date()
     days_left = None
-    if final is not None:
-        days_left = max(0, (final.astimezone(zone).date() - now.astimezone(zone).date()).days)
+    if ends is not None:
+        days_left = max(0, (ends.astimezone(zone).date() - today).days)
     finished = sprint.next_prompt_at is None and open_week is None
     # The week being checked in for while its window is open, else the one being worked on.
     current = open_week.week if open_week else min(sprint.weeks, len(opened) + 1)
@@ -93,6 +114,8 @@ def progress(sprint: Sprint, weeks: list[CheckinWeek], now: datetime, zone: Zone
         latest_confidence=latest,
         open_week=open_week,
         final_checkin_at=final,
+        ends_at=ends,
         days_left=days_left,
         finished=finished,
+        before_start=today < sprint.start_date,
     )

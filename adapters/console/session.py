@@ -25,7 +25,7 @@ _DURATION = re.compile(r"(\d+)\s*(w|d|h|m)")
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
 
 CONSOLE_HELP = (
-    "Console: /as <name> [admin] switch member · /channel <name> switch channel · "
+    "Console: /as <name> [admin|member] switch member · /channel <name> switch channel · "
     "/advance 7d fast-forward (w, d, h, m) · /press <n> press a button · /whoami · /quit"
 )
 
@@ -57,6 +57,8 @@ class ConsoleSession:
         self.write = write
         self.member = "host"
         self.admin = True
+        # Who is an admin here, as a platform would remember its roles: /as keeps them.
+        self._admins = {"host"}
         self.channel = "general"
         # The current member's zone, for channel posts printed between commands.
         self.zone = "UTC"
@@ -202,13 +204,30 @@ class ConsoleSession:
 
     async def _as(self, rest: str) -> None:
         words = rest.split()
-        if not words or not re.fullmatch(r"[A-Za-z][\w.-]{0,31}", words[0]):
-            self.write("Usage: /as <name> [admin] \u2014 a name of letters, digits, . _ or -")
+        role_word = words[1].lower() if len(words) == 2 else None
+        if (
+            not words
+            or len(words) > 2
+            or not re.fullmatch(r"[A-Za-z][\w.-]{0,31}", words[0])
+            or role_word not in (None, "admin", "member")
+        ):
+            self.write(
+                "Usage: /as <name> [admin|member] \u2014 a name of letters, digits, . _ or -; "
+                "a member keeps their role unless you name one"
+            )
             return
+        key = words[0].lower()
+        was_admin = key in self._admins
+        if role_word == "admin":
+            self._admins.add(key)
+        elif role_word == "member":
+            self._admins.discard(key)
         self.member = words[0]
-        self.admin = len(words) > 1 and words[1].lower() == "admin"
+        self.admin = key in self._admins
         await self.core.store.ensure_member(self.actor(), self.clock.now())
         role = " (admin)" if self.admin else ""
+        if was_admin != self.admin:
+            role = " (now an admin)" if self.admin else " (no longer an admin)"
         self.write(f"You are now {self.member}{role}, in #{self.channel}.")
 
     async def _channel(self, rest: str) -> None:

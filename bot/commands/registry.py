@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -67,6 +67,8 @@ class Option:
     label: str = ""
     placeholder: str = ""
     not_past: bool = False
+    # Text that may be emptied again: the value "none" (or "-") clears it.
+    clearable: bool = False
 
     @property
     def title(self) -> str:
@@ -77,6 +79,8 @@ class Option:
 Handler = Callable[["Context", "Args"], Awaitable["Response"]]
 # Runs before a form is shown, so nobody fills in a form that can't be accepted.
 Precheck = Callable[["Context"], Awaitable[None]]
+# The values a command's form starts with (what is saved already, when editing).
+Prefill = Callable[["Context"], Awaitable[Mapping[str, object]]]
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class Command:
     # When some required options are missing, open a form rather than fail.
     form_when_incomplete: bool = True
     precheck: Precheck | None = None
+    prefill: Prefill | None = None
 
     @property
     def name(self) -> str:

@@ -21,6 +21,8 @@ MemberLookup = Callable[[str], Awaitable[Member | None]]
 
 # SQLite's integers are 64-bit; nothing we count comes near this.
 MAX_INT = 2**53
+# A clearable text given as one of these is emptied (a blocker resolved, skills removed).
+CLEAR_WORDS = ("none", "-")
 _TRUE = {"yes", "y", "true", "on", "1"}
 _FALSE = {"no", "n", "false", "off", "0"}
 # <@U123>, <@U123|name>, <@!123>, @name or a bare name/id.
@@ -153,6 +155,8 @@ async def parse_value(opt: Option, raw: object, today: date, find_member: Member
     text = str(raw)
     if opt.type is OptionType.TEXT:
         value = text.strip()
+        if opt.clearable and value.lower() in CLEAR_WORDS:
+            return ""
         if opt.max_length is not None and len(value) > opt.max_length:
             raise OptionError(
                 opt.name,

@@ -20,6 +20,7 @@ from bot.errors import UserError
 from bot.messages import ChannelLink, Field, Message, Response, Tone, text
 from bot.models import WEEKDAYS, ChannelPurpose, Community
 from bot.reschedule import plan_move, retry_on_change
+from bot.wording import plural
 
 PURPOSE_LABELS = {
     ChannelPurpose.CHECKINS: "check-ins (weekly summaries)",
@@ -95,7 +96,7 @@ async def schedule(ctx: Context, args: Args) -> Response:
     return Response(
         replace(
             card,
-            body=text(f"{moved} active sprint(s) moved to the new schedule."),
+            body=text(f"{plural(moved, 'active sprint')} moved to the new schedule."),
             tone=Tone.SUCCESS,
         )
     )

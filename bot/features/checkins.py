@@ -26,10 +26,11 @@ PROGRESS = Option(
 )
 BLOCKERS = Option(
     "blockers",
-    "What is blocking you (leave empty if nothing)",
+    "What is blocking you (leave empty if nothing; none clears it)",
     max_length=1000,
     paragraph=True,
     label="What is blocking you?",
+    clearable=True,
 )
 CONFIDENCE = Option(
     "confidence",
@@ -207,7 +208,7 @@ async def skip(ctx: Context, args: Args) -> Response:
     if sprint.next_prompt_at is None:
         raise UserError("Your sprint has no check-in weeks left to skip.")
     if any(w.week == sprint.next_week for w in weeks):
-        raise UserError(f"Week {sprint.next_week} is already skipped.")
+        raise UserError(f"Week {sprint.next_week} is already skipped. /checkin unskip undoes it.")
     opens = sprint.next_prompt_at
     closes = week_close(opens, ctx.community, ctx.zone)
     await ctx.store.add_week(
@@ -225,7 +226,38 @@ async def skip(ctx: Context, args: Args) -> Response:
     return Response(
         Message(
             title=f"Week {sprint.next_week} will be skipped",
-            body=text("No prompt on ", Timestamp(opens), ". Your streak is safe."),
+            body=text(
+                "No prompt on ",
+                Timestamp(opens),
+                ". Your streak is safe. Changed your mind? /checkin unskip",
+            ),
+        )
+    )
+
+
+async def unskip(ctx: Context, args: Args) -> Response:
+    """Undo skipping a week ahead: its prompt comes after all."""
+    sprint = await active_or_fail(ctx)
+    weeks = await ctx.store.weeks(sprint.id)
+    ahead = next(
+        (w for w in weeks if w.week == sprint.next_week and w.status is WeekStatus.SKIPPED), None
+    )
+    if ahead is None:
+        open_week = progress(sprint, weeks, ctx.now, ctx.zone).open_week
+        if open_week is not None and open_week.status is WeekStatus.SKIPPED:
+            raise UserError(
+                f"Week {open_week.week} is skipped but still open: check in with /checkin "
+                "and it counts as done."
+            )
+        raise UserError("No coming week is skipped. /checkin skip skips one.")
+    if not await ctx.store.unskip_week(ahead):
+        raise UserError(f"Week {ahead.week} has already begun; check in with /checkin.")
+    opens = sprint.next_prompt_at or ahead.opens_at
+    return Response(
+        Message(
+            title=f"Week {ahead.week} is back on",
+            body=text("I'll ask for your check-in on ", Timestamp(opens), "."),
+            tone=Tone.SUCCESS,
         )
     )
 
@@ -277,16 +309,25 @@ async def open_form(ctx: Context, args: list[str]) -> Response:
         )
     command = ctx.registry.get("checkin.submit")
     assert command is not None
-    prefill: dict[str, object] = {}
-    if week.status is WeekStatus.DONE:
-        prefill = {
-            "progress": week.progress,
-            "blockers": week.blockers,
-            "confidence": week.confidence,
-            "hours": week.hours,
-        }
-    form = form_for(command, prefill)
+    form = form_for(command, _answers(week))
     return Response(form=replace(form, title=f"Check-in · week {week.week}"))
+
+
+def _answers(week: CheckinWeek) -> dict[str, object]:
+    """A week's saved answers, to start an edit from; nothing for an unanswered week."""
+    if week.status is not WeekStatus.DONE:
+        return {}
+    return {
+        "progress": week.progress,
+        "blockers": week.blockers,
+        "confidence": week.confidence,
+        "hours": week.hours,
+    }
+
+
+async def saved_answers(ctx: Context) -> dict[str, object]:
+    """A bare /checkin after checking in opens the form filled with what was saved."""
+    return _answers(await _open_week(ctx, await active_or_fail(ctx)))
 
 
 async def skip_button(ctx: Context, args: list[str]) -> Response:
@@ -312,14 +353,22 @@ def register(registry: Registry) -> None:
             options=(PROGRESS, BLOCKERS, CONFIDENCE, HOURS),
             form_title="Weekly check-in",
             precheck=can_check_in,
+            prefill=saved_answers,
         )
     )
     registry.add(
         Command(
             ("checkin", "skip"),
-            "Skip a week (holidays) without breaking your streak",
+            "Skip a week (holidays) without breaking your streak; /checkin unskip undoes it",
             skip,
             options=(SKIP_REASON,),
+        )
+    )
+    registry.add(
+        Command(
+            ("checkin", "unskip"),
+            "Undo skipping next week: its check-in prompt comes after all",
+            unskip,
         )
     )
     registry.add(Command(("checkin", "pause"), "Pause check-in prompts", pause))

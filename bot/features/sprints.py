@@ -1,4 +1,4 @@
-"""Learning sprints: start, status, edit, complete, abandon, and a member's journey."""
+"""Learning sprints: start, status and edit (ending one: bot.features.endings)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,17 @@ from bot.commands.registry import (
 )
 from bot.context import Context
 from bot.errors import UserError
-from bot.messages import Button, Field, Message, Response, Text, Timestamp, Tone, text
+from bot.messages import (
+    Button,
+    ButtonStyle,
+    Field,
+    Message,
+    Response,
+    Text,
+    Timestamp,
+    Tone,
+    text,
+)
 from bot.models import (
     DELIVERABLE_KINDS,
     ChannelPurpose,
@@ -26,10 +36,12 @@ from bot.models import (
     Member,
     Sprint,
     SprintStatus,
+    WeekStatus,
 )
 from bot.progress import final_checkin, first_prompt_at, progress
 from bot.storage.base import ActiveSprintExists, ScheduleChanged
 from bot.weekly import slot_at_or_after
+from bot.wording import article, plural
 
 GOAL = Option(
     "goal",
@@ -77,15 +89,6 @@ WEEKS = Option(
     max_value=26,
     placeholder="12",
 )
-LINK = Option(
-    "link",
-    "Link to the published deliverable",
-    OptionType.URL,
-    required=True,
-    label="Link to your deliverable",
-)
-REASON = Option("reason", "Why you're stopping (optional, only you see it)", max_length=300)
-WHO = Option("member", "Whose journey (default: yours)", OptionType.MEMBER)
 WHICH = Option(
     "sprint",
     "Which of your sprints (default: the active one)",
@@ -157,7 +160,8 @@ async def start(ctx: Context, args: Args) -> Response:
         title="A new sprint begins",
         body=text(
             ctx.member.display_name,
-            f" started a {draft.weeks}-week sprint: \u201c{draft.goal}\u201d ({draft.skill}). "
+            f" started {article(draft.weeks)} {draft.weeks}-week sprint: "
+            f"\u201c{draft.goal}\u201d ({draft.skill}). "
             f"Public deliverable: {deliverable_phrase(draft)}",
         ),
         tone=Tone.INFO,
@@ -173,7 +177,7 @@ async def start(ctx: Context, args: Args) -> Response:
         Message(
             title=f"Sprint started: {sprint.goal}",
             body=text(
-                f"{sprint.weeks} weeks building {sprint.skill}, ending in a public "
+                f"{plural(sprint.weeks, 'week')} building {sprint.skill}, ending in a public "
                 f"deliverable. I'll ask for a check-in every week at the community's "
                 "check-in time."
             ),
@@ -199,18 +203,29 @@ def _status_card(
 ) -> Message:
     zone = member.zone(ctx.community)
     p = progress(sprint, weeks, now, zone)
-    fields: list[Field] = [
-        Field("Week", text(f"{p.current_week} of {sprint.weeks}")),
-        Field("Check-ins", text(f"{p.done} done · {p.skipped} skipped · {p.missed} missed")),
-        Field("Streak", text(f"{p.streak} week{'s' if p.streak != 1 else ''}")),
-        Field(
-            "Latest confidence",
-            text(f"{p.latest_confidence}/5" if p.latest_confidence else "none yet"),
-        ),
-    ]
-    if sprint.status is SprintStatus.ACTIVE:
-        if p.days_left is not None:
-            fields.append(Field("Days left", text(str(p.days_left))))
+    active = sprint.status is SprintStatus.ACTIVE
+    fields: list[Field] = []
+    if active and p.before_start:
+        days = (sprint.start_date - now.astimezone(zone).date()).days
+        fields += [
+            Field("Starts", text(f"{sprint.start_date:%a %d %b %Y}, in {plural(days, 'day')}")),
+            Field("Length", text(plural(sprint.weeks, "week"))),
+        ]
+    else:
+        fields += [
+            Field("Week", text(f"{p.current_week} of {sprint.weeks}")),
+            Field("Check-ins", text(f"{p.done} done · {p.skipped} skipped · {p.missed} missed")),
+            Field("Streak", text(plural(p.streak, "week"))),
+            Field(
+                "Latest confidence",
+                text(f"{p.latest_confidence}/5" if p.latest_confidence else "none yet"),
+            ),
+        ]
+    if active:
+        if p.days_left is not None and not p.before_start and not p.finished:
+            # The sprint ends when its last week closes; "0" would read as over.
+            left = str(p.days_left) if p.days_left else "last day"
+            fields.append(Field("Days left", text(left)))
         if p.open_week is not None:
             state = {
                 "done": "done, editable",
@@ -235,15 +250,19 @@ def _status_card(
         )
     )
     footer: Text = ()
-    if sprint.status is SprintStatus.ACTIVE and p.finished:
+    if active and p.finished:
         footer = text("Your last check-in is behind you: wrap up with /sprint complete link:<url>.")
     elif sprint.status is SprintStatus.COMPLETED:
         footer = text("Completed ", Timestamp(sprint.ended_at, "date") if sprint.ended_at else "")
     elif sprint.status is SprintStatus.ABANDONED:
         footer = text("Stopped ", Timestamp(sprint.ended_at, "date") if sprint.ended_at else "")
     buttons: tuple[Button, ...] = ()
-    if sprint.status is SprintStatus.ACTIVE and p.open_week is not None:
-        buttons = (Button("Check in", f"checkin.open:{sprint.id}"),)
+    if active and p.open_week is not None:
+        action = f"checkin.open:{sprint.id}"
+        if p.open_week.status is WeekStatus.DONE:
+            buttons = (Button("Edit check-in", action, ButtonStyle.SECONDARY),)
+        else:
+            buttons = (Button("Check in", action),)
     return Message(
         title=f"{sprint.goal} · {sprint.skill}",
         fields=tuple(fields),
@@ -256,8 +275,8 @@ async def status(ctx: Context, args: Args) -> Response:
     """Show a sprint's progress."""
     which = args.integer("sprint")
     if which is not None:
-        sprint = await ctx.store.get_sprint(which)
-        if sprint is None or sprint.member_id != ctx.member.id:
+        sprint = await ctx.store.member_sprint(ctx.member.id, which)
+        if sprint is None:
             raise UserError(f"You have no sprint number {which}. See your sprints with /journey.")
     else:
         sprint = await active_or_fail(ctx)
@@ -315,99 +334,6 @@ async def _edited(ctx: Context, args: Args, sprint: Sprint) -> Sprint:
         deliverable=args.text("deliverable-note", sprint.deliverable),
         weeks=new_weeks,
         next_prompt_at=next_at,
-    )
-
-
-async def complete(ctx: Context, args: Args) -> Response:
-    """Mark the sprint done with a link to the published deliverable."""
-    sprint = await active_or_fail(ctx)
-    link = args.text("link")
-    celebration = Message(
-        title="Sprint complete",
-        body=text(
-            ctx.member.display_name,
-            f" finished \u201c{sprint.goal}\u201d and published their deliverable "
-            f"({deliverable_phrase(sprint)}): {link}",
-        ),
-        tone=Tone.SUCCESS,
-    )
-    await ctx.store.end_sprint(
-        sprint,
-        SprintStatus.COMPLETED,
-        ctx.now,
-        outcome_url=link,
-        outbox=[ctx.outbox(Destination.channel(ChannelPurpose.ANNOUNCEMENTS), celebration)],
-    )
-    weeks = await ctx.store.weeks(sprint.id)
-    p = progress(sprint, weeks, ctx.now, ctx.zone)
-    return Response(
-        Message(
-            title=f"Congratulations: \u201c{sprint.goal}\u201d is complete",
-            body=text(
-                f"{p.done} check-ins, a final streak of {p.streak}. "
-                "I've shared your deliverable in the announcements channel. "
-                "Ready for the next micro-step? /sprint start"
-            ),
-            fields=(Field("Deliverable", text(link), inline=False),),
-            tone=Tone.SUCCESS,
-        )
-    )
-
-
-async def abandon(ctx: Context, args: Args) -> Response:
-    """Stop the active sprint."""
-    sprint = await active_or_fail(ctx)
-    await ctx.store.end_sprint(
-        sprint, SprintStatus.ABANDONED, ctx.now, reason=args.optional_text("reason")
-    )
-    return Response(
-        Message(
-            title=f"Sprint stopped: {sprint.goal}",
-            body=text(
-                "No more check-in prompts for it. It stays in your /journey. "
-                "Small steps still count; start a new sprint whenever you're ready."
-            ),
-        )
-    )
-
-
-async def journey(ctx: Context, args: Args) -> Response:
-    """A member's path: every sprint with dates, outcome and deliverable."""
-    member = args.member("member") or ctx.member
-    sprints = await ctx.store.member_sprints(member.id)
-    heading = ""
-    if member.current_role or member.heading:
-        heading = f"{member.current_role or '…'} \u2192 {member.heading or '…'}"
-    fields = []
-    for sprint in sprints:
-        outcome = {
-            SprintStatus.ACTIVE: "in progress",
-            SprintStatus.COMPLETED: "completed",
-            SprintStatus.ABANDONED: "stopped",
-        }[sprint.status]
-        value: list[str | Timestamp] = [
-            f"{sprint.start_date.strftime('%b %Y')} \u2192 ",
-        ]
-        if sprint.ended_at is not None:
-            value.append(Timestamp(sprint.ended_at, "date"))
-        else:
-            value.append("now")
-        value.append(f" · {outcome}\n{kind_label(sprint.deliverable_kind)}: {sprint.deliverable}")
-        if sprint.outcome_url:
-            value.append(f"\n{sprint.outcome_url}")
-        fields.append(Field(f"#{sprint.id} {sprint.goal} ({sprint.skill})", tuple(value), False))
-    if not sprints:
-        who = "You haven't" if member.id == ctx.member.id else f"{member.display_name} hasn't"
-        body = text(f"{who} started a sprint yet. Every path starts with /sprint start.")
-    else:
-        done = sum(1 for s in sprints if s.status is SprintStatus.COMPLETED)
-        body = text(f"{len(sprints)} sprint{'s' if len(sprints) != 1 else ''}, {done} completed.")
-    return Response(
-        Message(
-            title=f"{member.display_name}'s journey",
-            body=text(heading + "\n" if heading else "", *body),
-            fields=tuple(fields),
-        )
     )
 
 
@@ -471,21 +397,3 @@ def register(registry: Registry) -> None:
         Command(("sprint", "status"), "Where your sprint stands", status, options=(WHICH,))
     )
     registry.add(EDIT)
-    registry.add(
-        Command(
-            ("sprint", "complete"),
-            "Finish your sprint with a link to the published deliverable",
-            complete,
-            options=(LINK,),
-            form_title="Complete your sprint",
-            precheck=has_active_sprint,
-        )
-    )
-    registry.add(
-        Command(("sprint", "abandon"), "Stop your active sprint", abandon, options=(REASON,))
-    )
-    registry.add(
-        Command(
-            ("journey",), "Every sprint on a member's path over the years", journey, options=(WHO,)
-        )
-    )

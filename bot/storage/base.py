@@ -12,6 +12,7 @@ from bot.models import (
     ChannelPurpose,
     CheckinWeek,
     Community,
+    EndRequest,
     Member,
     NewOutbox,
     NewWeek,
@@ -186,7 +187,7 @@ class Store(Protocol):
         ...
 
     async def create_sprint(self, sprint: Sprint, outbox: Sequence[NewOutbox] = ()) -> Sprint:
-        """Insert an active sprint."""
+        """Insert an active sprint, numbered next in its member's sequence."""
         ...
 
     async def get_sprint(self, sprint_id: int) -> Sprint | None:
@@ -199,6 +200,10 @@ class Store(Protocol):
 
     async def member_sprints(self, member_id: int) -> list[Sprint]:
         """All of a member's sprints."""
+        ...
+
+    async def member_sprint(self, member_id: int, number: int) -> Sprint | None:
+        """A member's sprint by its number in their sequence (#1, #2, …)."""
         ...
 
     async def active_sprints_in(self, community_id: int) -> list[tuple[Sprint, Member]]:
@@ -218,8 +223,28 @@ class Store(Protocol):
         outcome_url: str | None = None,
         reason: str | None = None,
         outbox: Sequence[NewOutbox] = (),
-    ) -> None:
-        """Complete or abandon a sprint."""
+    ) -> bool:
+        """Complete or abandon a sprint, once: False (nothing queued) if it had already ended."""
+        ...
+
+    async def request_end(
+        self,
+        sprint: Sprint,
+        status: SprintStatus,
+        now: datetime,
+        *,
+        outcome_url: str | None = None,
+        reason: str | None = None,
+    ) -> EndRequest:
+        """Keep a request to end a sprint until the member confirms it."""
+        ...
+
+    async def get_end_request(self, request_id: int) -> EndRequest | None:
+        """A pending request to end a sprint."""
+        ...
+
+    async def drop_end_request(self, request_id: int) -> None:
+        """Forget a cancelled request to end a sprint."""
         ...
 
     async def weeks(self, sprint_id: int) -> list[CheckinWeek]:
@@ -252,6 +277,10 @@ class Store(Protocol):
         self, week: CheckinWeek, reason: str, outbox: Sequence[NewOutbox], now: datetime
     ) -> None:
         """Mark an open week skipped."""
+        ...
+
+    async def unskip_week(self, week: CheckinWeek) -> bool:
+        """Undo skipping a week ahead; False if that week's slot has already come."""
         ...
 
     async def due_prompts(self, now: datetime, limit: int = 1000) -> list[DuePrompt]:

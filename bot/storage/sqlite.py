@@ -21,6 +21,7 @@ from bot.models import (
     Community,
     Destination,
     DestinationKind,
+    EndRequest,
     Member,
     NewOutbox,
     NewWeek,
@@ -433,10 +434,12 @@ class SqliteStore:
         """Insert a new active sprint with its announcements; raises ActiveSprintExists."""
         try:
             async with self._tx() as db:
+                # Numbered within the member's own sequence, in this transaction.
                 cursor = await db.execute(
                     "INSERT INTO sprints (member_id, goal, skill, deliverable_kind, deliverable,"
-                    " start_date, weeks, status, created_at, next_week, next_prompt_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
+                    " start_date, weeks, status, created_at, next_week, next_prompt_at, number)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?,"
+                    " (SELECT COALESCE(MAX(number), 0) + 1 FROM sprints WHERE member_id = ?))",
                     (
                         sprint.member_id,
                         sprint.goal,
@@ -448,6 +451,7 @@ class SqliteStore:
                         _ts(sprint.created_at),
                         sprint.next_week,
                         _opt_ts(sprint.next_prompt_at),
+                        sprint.member_id,
                     ),
                 )
                 new_id = cursor.lastrowid
@@ -478,6 +482,13 @@ class SqliteStore:
             "SELECT * FROM sprints WHERE member_id = ? ORDER BY start_date, id", (member_id,)
         )
         return [_sprint(r) for r in rows]
+
+    async def member_sprint(self, member_id: int, number: int) -> Sprint | None:
+        """A member's sprint by its number in their own sequence."""
+        row = await self._one(
+            "SELECT * FROM sprints WHERE member_id = ? AND number = ?", (member_id, number)
+        )
+        return None if row is None else _sprint(row)
 
     async def active_sprints_in(self, community_id: int) -> list[tuple[Sprint, Member]]:
         """Active sprints of a community with their members, as of one moment."""
@@ -525,14 +536,21 @@ class SqliteStore:
         outcome_url: str | None = None,
         reason: str | None = None,
         outbox: Sequence[NewOutbox] = (),
-    ) -> None:
-        """Complete or abandon a sprint and queue its announcements in one transaction."""
+    ) -> bool:
+        """Complete or abandon a sprint and queue its announcements in one transaction, once.
+
+        False, with nothing queued, when the sprint had already ended (a second press of a
+        confirmation button).
+        """
         async with self._tx() as db:
-            await db.execute(
+            cursor = await db.execute(
                 "UPDATE sprints SET status = ?, ended_at = ?, outcome_url = ?, abandon_reason = ?,"
                 " next_prompt_at = NULL WHERE id = ? AND status = 'active'",
                 (status.value, _ts(at), outcome_url, reason, sprint.id),
             )
+            if cursor.rowcount != 1:
+                return False
+            await db.execute("DELETE FROM sprint_end_requests WHERE sprint_id = ?", (sprint.id,))
             # A week still open when the sprint ends is closed as skipped: no reminder for it.
             await db.execute(
                 "UPDATE checkin_weeks SET status = 'skipped', skip_reason = 'sprint ended',"
@@ -541,6 +559,45 @@ class SqliteStore:
             )
             for item in outbox:
                 await self._enqueue(db, item, at)
+        return True
+
+    async def request_end(
+        self,
+        sprint: Sprint,
+        status: SprintStatus,
+        now: datetime,
+        *,
+        outcome_url: str | None = None,
+        reason: str | None = None,
+    ) -> EndRequest:
+        """Keep a request to end a sprint until the member confirms or cancels it."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "INSERT INTO sprint_end_requests (sprint_id, status, outcome_url, reason,"
+                " created_at) VALUES (?, ?, ?, ?, ?)",
+                (sprint.id, status.value, outcome_url, reason, _ts(now)),
+            )
+        assert cursor.lastrowid is not None
+        return EndRequest(cursor.lastrowid, sprint.id, status, now, outcome_url, reason)
+
+    async def get_end_request(self, request_id: int) -> EndRequest | None:
+        """A pending request to end a sprint, by id."""
+        row = await self._one("SELECT * FROM sprint_end_requests WHERE id = ?", (request_id,))
+        if row is None:
+            return None
+        return EndRequest(
+            id=int(row["id"]),
+            sprint_id=int(row["sprint_id"]),
+            status=SprintStatus(row["status"]),
+            created_at=_dt(row["created_at"]),
+            outcome_url=row["outcome_url"],
+            reason=row["reason"],
+        )
+
+    async def drop_end_request(self, request_id: int) -> None:
+        """Forget a cancelled request to end a sprint."""
+        async with self._tx() as db:
+            await db.execute("DELETE FROM sprint_end_requests WHERE id = ?", (request_id,))
 
     # --- check-in weeks -------------------------------------------------------------
 
@@ -640,6 +697,17 @@ class SqliteStore:
             )
             for item in outbox:
                 await self._enqueue(db, item, now)
+
+    async def unskip_week(self, week: CheckinWeek) -> bool:
+        """Forget a week skipped ahead, unless its slot has come (the sprint moved past it)."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "DELETE FROM checkin_weeks WHERE id = ? AND status = 'skipped' AND EXISTS ("
+                " SELECT 1 FROM sprints s WHERE s.id = checkin_weeks.sprint_id"
+                " AND s.status = 'active' AND s.next_week = checkin_weeks.week)",
+                (week.id,),
+            )
+            return cursor.rowcount == 1
 
     async def due_prompts(self, now: datetime, limit: int = 1000) -> list[DuePrompt]:
         """Active sprints whose next week slot has come, with member and community, in one read."""
@@ -1121,6 +1189,7 @@ def _sprint(row: aiosqlite.Row) -> Sprint:
         ended_at=_opt_dt(row["ended_at"]),
         outcome_url=row["outcome_url"],
         abandon_reason=row["abandon_reason"],
+        number=int(row["number"]),
     )
 
 
