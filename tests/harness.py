@@ -130,6 +130,19 @@ class Harness:
         await self.engine.tick()
         return response
 
+    async def press(self, name: str, action: str) -> Response:
+        """Press a button as a member, then deliver whatever it queued."""
+        response = await self.core.press(self.actor(name), action)
+        await self.engine.tick()
+        return response
+
+    async def confirmed(self, name: str, line: str) -> Response:
+        """Run a command that asks for a confirmation first, and press its first button."""
+        asked = await self.run(name, line)
+        assert asked.message is not None
+        assert asked.message.buttons, reply_text(asked)
+        return await self.press(name, asked.message.buttons[0].action)
+
     async def setup_channels(self) -> None:
         """An admin maps the check-ins and announcements channels."""
         await self.run("admin", "/admin channel purpose:checkins", admin=True, channel="check-ins")

@@ -26,7 +26,8 @@ async def test_start_status_edit_complete_and_announcements(harness: Harness) ->
 
     status = reply_text(await harness.run("ana", "/sprint status"))
     assert "Week: 1 of 10" in status
-    assert "Days left: 70" in status  # final check-in Mon 8 Feb 2027
+    # Until the last week closes (its check-in opens Mon 8 Feb 2027, closes Mon 15 Feb): issue 7.
+    assert "Days left: 77" in status
     assert "Next check-in: 2026-12-07 10:00 UTC" in status
     assert "Deliverable · Sample calibration: A free calibration profile" in status
 
@@ -34,7 +35,10 @@ async def test_start_status_edit_complete_and_announcements(harness: Harness) ->
     assert "Sprint updated" in edited
     assert "Week: 1 of 12" in edited
 
-    done = reply_text(await harness.run("ana", "/sprint complete link:https://example.org/pack"))
+    await harness.advance(timedelta(days=7, hours=3))  # week 1 is open
+    await harness.run("ana", "/checkin progress:Measured confidence:3")
+    line = "/sprint complete link:https://example.org/pack"
+    done = reply_text(await harness.confirmed("ana", line))
     assert "is complete" in done
     celebration = harness.transport.channel("announcements")[-1].text
     assert "finished “Spatial mixing consultant starter kit”" in celebration
@@ -45,7 +49,7 @@ async def test_start_status_edit_complete_and_announcements(harness: Harness) ->
 @pytest.mark.asyncio
 async def test_no_prompts_after_abandoning(harness: Harness) -> None:
     await harness.run("ana", SPRINT)
-    stopped = reply_text(await harness.run("ana", "/sprint abandon reason:moving house"))
+    stopped = reply_text(await harness.confirmed("ana", "/sprint abandon reason:moving house"))
     assert "Sprint stopped" in stopped
     await harness.advance(timedelta(weeks=3))
     assert harness.transport.dms("ana") == []
@@ -67,7 +71,7 @@ async def test_journey_over_the_years(harness: Harness) -> None:
     )
     await harness.run("ana", SPRINT + " weeks:4")
     await harness.advance(timedelta(weeks=5))
-    await harness.run("ana", "/sprint complete link:https://example.org/one")
+    await harness.confirmed("ana", "/sprint complete link:https://example.org/one")
     await harness.advance_to(datetime(2027, 9, 6, 9, 0, tzinfo=UTC))
     await harness.run(
         "ana",
@@ -75,7 +79,7 @@ async def test_journey_over_the_years(harness: Harness) -> None:
         'deliverable-note:"A two-hour online workshop"',
     )
     await harness.advance(timedelta(weeks=2))
-    await harness.run("ana", "/sprint abandon")
+    await harness.confirmed("ana", "/sprint abandon")
     await harness.advance_to(datetime(2028, 1, 10, 9, 0, tzinfo=UTC))
     await harness.run(
         "ana",
@@ -91,10 +95,11 @@ async def test_journey_over_the_years(harness: Harness) -> None:
     second = next(i for i, line in enumerate(lines) if "Teach a short course" in line)
     third = next(i for i, line in enumerate(lines) if "Low-latency streaming" in line)
     assert first < second < third
-    # Each sprint: start month → end date, and its outcome.
-    assert "Nov 2026 → 2027-01-04 08:00 UTC · completed" in journey
-    assert "Sep 2027 → 2027-09-20 09:00 UTC · stopped" in journey
-    assert "Jan 2028 → now · in progress" in journey
+    # Each sprint: start date → end date in one format (issue 7), and its outcome.
+    assert "#1 Spatial mixing consultant starter kit" in journey
+    assert "30 Nov 2026 → 4 Jan 2027 · completed" in journey
+    assert "6 Sep 2027 → 20 Sep 2027 · stopped" in journey
+    assert "10 Jan 2028 → now · in progress" in journey
     assert "https://example.org/one" in journey
 
 
