@@ -96,9 +96,12 @@ async def test_completing_from_the_wrap_up_dm_stops_the_reminder(harness: Harnes
     opened = await harness.core.press(harness.actor("ana"), action(wrap_up, "Complete"))
     assert opened.form is not None
     assert [f.name for f in opened.form.fields] == ["link"]
-    done = await harness.core.submit_form(
+    asked = await harness.core.submit_form(
         harness.actor("ana"), opened.form.form_id, {"link": "https://example.org/workshop"}
     )
+    # Completing is confirmed with a button (issue 7).
+    assert asked.message is not None
+    done = await harness.press("ana", asked.message.buttons[0].action)
     assert "is complete" in reply_text(done)
     await harness.advance(timedelta(weeks=3))
     assert nudges(harness.transport.dms("ana"), REMINDER) == []
@@ -114,7 +117,7 @@ async def test_no_wrap_up_dm_for_a_sprint_completed_before_its_end(harness: Harn
     await harness.run("ben", "/profile timezone:America/New_York")
     await harness.run("ben", SPRINT + " weeks:3")
     await check_in_every_week(harness, NY_FIRST, 3)
-    await harness.run("ana", "/sprint complete link:https://example.org/workshop")
+    await harness.confirmed("ana", "/sprint complete link:https://example.org/workshop")
     await harness.advance(timedelta(weeks=4))
     assert nudges(harness.transport.dms("ana"), WRAP_UP) == []
     assert [s.at for s in nudges(harness.transport.dms("ben"), WRAP_UP)] == [
@@ -163,9 +166,12 @@ async def test_abandon_button_asks_for_the_reason_form_first(harness: Harness) -
     assert [f.name for f in opened.form.fields] == ["reason"]
     # Pressing alone ended nothing; submitting the form does.
     assert "Dolby Atmos podcast pilot" in reply_text(await harness.run("ana", "/sprint status"))
-    stopped = await harness.core.submit_form(
+    asked = await harness.core.submit_form(
         harness.actor("ana"), opened.form.form_id, {"reason": "new job"}
     )
+    # Stopping is confirmed with a button (issue 7).
+    assert asked.message is not None
+    stopped = await harness.press("ana", asked.message.buttons[0].action)
     assert "Sprint stopped" in reply_text(stopped)
     await harness.advance(timedelta(weeks=2))
     assert nudges(harness.transport.dms("ana"), REMINDER) == []
