@@ -93,7 +93,7 @@ async def test_a_new_schedule_never_shortens_an_open_week_across_the_us_clock_ch
         await h.advance_to(datetime(2026, 3, 3, 12, 0, tzinfo=UTC))
         assert prompt_times(h, "ana") == [week1]
         saved = reply_text(await h.run("boss", "/admin schedule day:wednesday", admin=True))
-        assert "1 active sprint(s) moved" in saved
+        assert "1 active sprint moved" in saved
         # Week 1 would have closed Monday 9 Mar 10:00 EDT; it stays open until the first
         # Wednesday 10:00 after that, 11 Mar (EDT, so 14:00 UTC), when week 2 opens.
         week2 = datetime(2026, 3, 11, 14, 0, tzinfo=UTC)
@@ -128,7 +128,7 @@ async def test_a_reminder_change_moves_nothing(tmp_path: Path) -> None:
         before = [await h.store.get_sprint(n) for n in (1, 2)]
         weeks = await h.store.weeks(1)
         saved = reply_text(await h.run("boss", "/admin schedule reminder-hours:0", admin=True))
-        assert "0 active sprint(s) moved" in saved
+        assert "0 active sprints moved" in saved
         assert [await h.store.get_sprint(n) for n in (1, 2)] == before
         assert await h.store.weeks(1) == weeks
         assert h.transport.edits() == []

@@ -178,7 +178,7 @@ async def test_a_schedule_change_racing_the_weekly_prompt_keeps_the_open_week(
     # The admin read the sprint before its week opened; the tick opens it before the write.
     store.after("active_sprints_in", h.engine.tick)
     saved = reply_text(await h.run("boss", "/admin schedule day:wednesday", admin=True))
-    assert "1 active sprint(s) moved" in saved
+    assert "1 active sprint moved" in saved
     weeks = await store.weeks(1)
     # Week 1 keeps its whole week and more: it stays open until the first Wednesday after.
     assert [(w.week, w.opens_at, w.closes_at) for w in weeks] == [
