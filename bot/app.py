@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime
 
 from bot import notices
@@ -11,7 +12,7 @@ from bot.clock import Clock
 from bot.commands.args import Args
 from bot.commands.registry import Choice, Command, Permission, Registry, Suggest
 from bot.commands.textline import parse_line
-from bot.commands.values import parse_args, parse_value, timezone_matches
+from bot.commands.values import MAX_INT, parse_args, parse_value, timezone_matches
 from bot.context import Context
 from bot.errors import OptionError, UserError
 from bot.features import admin, checkins, endings, help, journey, profile, sprint_wrapup, sprints
@@ -96,6 +97,9 @@ class Crossfade:
                 for o in command.options
                 if o.required and (raw.get(o.name) is None or str(raw.get(o.name)).strip() == "")
             ]
+            if not raw and forms and command.prefill is not None:
+                # A bare edit command opens its form showing the current values.
+                return await self._form(ctx, command)
             if missing and forms and command.form_when_incomplete:
                 if command.precheck is not None:
                     await command.precheck(ctx)
@@ -131,6 +135,11 @@ class Crossfade:
     async def _prefill(self, ctx: Context, command: Command) -> Mapping[str, object]:
         return await command.prefill(ctx) if command.prefill is not None else {}
 
+    async def _form(self, ctx: Context, command: Command) -> Response:
+        if command.precheck is not None:
+            await command.precheck(ctx)
+        return Response(form=form_for(command, await self._prefill(ctx, command)))
+
     async def _handle(self, ctx: Context, command: Command, args: Args) -> Response:
         response = await command.handler(ctx, args)
         self._on_queued()
@@ -144,14 +153,15 @@ class Crossfade:
         """Handle a button press; ``action_id`` is what the core put on the button."""
         name, *args = action_id.split(":")
         try:
+            if any(a.isdigit() and not (a.isascii() and int(a) <= MAX_INT) for a in args):
+                # An id no row can have (a forged or mangled button): SQLite's integers end here.
+                raise UserError(notices.STALE_BUTTON)
             ctx = await self._context(actor)
             if name == "form" and args:
                 command = self.registry.get(args[0])
                 if command is None:
                     raise UserError(notices.STALE_BUTTON)
-                if command.precheck is not None:
-                    await command.precheck(ctx)
-                return Response(form=form_for(command, await self._prefill(ctx, command)))
+                return await self._form(ctx, command)
             handler = self.registry.actions.get(name)
             if handler is None:
                 raise UserError(notices.STALE_BUTTON)
@@ -201,9 +211,12 @@ class Crossfade:
             raw = {k: v for k, v in values.items() if v is not None and str(v).strip() != ""}
             try:
                 args = await self._parse(ctx, command, raw)
+                # A handler's rule about one field (a start date too far ahead) goes beside it.
+                return await self._handle(ctx, command, replace(args, from_form=True))
             except OptionError as exc:
+                if command.option(exc.option) is None:
+                    raise
                 return Response(field_errors={exc.option: exc.message})
-            return await self._handle(ctx, command, args)
         except UserError as exc:
             return error_response(exc.message)
         except Exception:
@@ -238,7 +251,8 @@ class Crossfade:
         if opt is None or opt.suggest is None:
             return []
         if opt.suggest is Suggest.TIMEZONE:
-            return [Choice(z, z) for z in timezone_matches(typed, MAX_SUGGESTIONS)]
+            found = timezone_matches(typed, MAX_SUGGESTIONS, when=self.clock.now())
+            return [Choice(z, z) for z in found]
         ctx = await self._context(actor)
         if opt.suggest is Suggest.SKILL:
             # Skills lists are comma-separated: complete the last item.

@@ -16,11 +16,20 @@ def form_id(command: Command) -> str:
 
 
 def _hint(opt: Option) -> str:
-    if opt.type is OptionType.INTEGER and opt.min_value is not None:
+    if opt.type in (OptionType.INTEGER, OptionType.NUMBER) and opt.min_value is not None:
         return f"{opt.min_value}–{opt.max_value}" if opt.max_value is not None else ""
     if opt.max_length:
         return f"up to {opt.max_length} characters"
     return ""
+
+
+def _shown(value: object) -> str:
+    """A prefilled value as it would be typed: 6 hours, not 6.0."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
 
 
 def field_for(opt: Option, value: object = None) -> FormField:
@@ -35,7 +44,7 @@ def field_for(opt: Option, value: object = None) -> FormField:
         style=FieldStyle.PARAGRAPH if opt.paragraph else FieldStyle.SHORT,
         max_length=opt.max_length,
         placeholder=opt.placeholder,
-        value="" if value is None else str(value),
+        value=_shown(value),
         choices=choices,
         hint=f"{_hint(opt)}; none clears it" if opt.clearable and value else _hint(opt),
     )

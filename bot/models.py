@@ -135,7 +135,7 @@ class CheckinWeek:
     progress: str = ""
     blockers: str = ""
     confidence: int | None = None
-    hours: int | None = None
+    hours: float | None = None
     submitted_at: datetime | None = None
     remind_at: datetime | None = None
     reminded_at: datetime | None = None

@@ -11,11 +11,17 @@ from bot.commands.registry import OptionType, Registry
 
 if TYPE_CHECKING:
     from prompt_toolkit.completion import Completer
+    from prompt_toolkit.input import Input
+    from prompt_toolkit.output import Output
 from bot.commands.values import timezone_matches
 
 
+class Interrupted(Exception):
+    """Ctrl-C at a prompt: it cancels a form being filled in, or drops a half-typed line."""
+
+
 class LineSource(Protocol):
-    """Reads one line of input; None means the input has ended."""
+    """Reads one line of input; None means the input has ended, Interrupted is Ctrl-C."""
 
     async def read(self, prompt: str) -> str | None:
         """Show a prompt and read a line."""
@@ -57,7 +63,14 @@ class StreamSource:
 class PromptSource:
     """An interactive terminal: tab completion of commands and options, and history."""
 
-    def __init__(self, registry: Registry, history: Path) -> None:
+    def __init__(
+        self,
+        registry: Registry,
+        history: Path,
+        *,
+        terminal_input: Input | None = None,
+        terminal_output: Output | None = None,
+    ) -> None:
         from prompt_toolkit import PromptSession
         from prompt_toolkit.history import FileHistory
 
@@ -66,6 +79,8 @@ class PromptSource:
             history=FileHistory(str(history)),
             completer=_completer(registry),
             complete_while_typing=False,
+            input=terminal_input,
+            output=terminal_output,
         )
 
     async def read(self, prompt: str) -> str | None:
@@ -75,7 +90,7 @@ class PromptSource:
         except EOFError:
             return None
         except KeyboardInterrupt:
-            return ""
+            raise Interrupted from None
 
 
 CONSOLE_COMMANDS = ("as", "advance", "press", "channel", "whoami", "quit")

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
-from adapters.console.lines import LineSource
+from adapters.console.lines import Interrupted, LineSource
 from adapters.console.render import render_message
 from bot.app import Crossfade
 from bot.clock import MovableClock
@@ -23,6 +23,8 @@ DEFAULT_CHANNELS = {
 }
 _DURATION = re.compile(r"(\d+)\s*(w|d|h|m)")
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
+# Far enough to see a whole sprint and its summaries; beyond, the calendar itself runs out.
+MAX_ADVANCE = timedelta(weeks=52)
 
 CONSOLE_HELP = (
     "Console: /as <name> [admin|member] switch member · /channel <name> switch channel · "
@@ -36,7 +38,10 @@ def parse_duration(raw: str) -> timedelta | None:
     parts = _DURATION.findall(cleaned)
     if not parts or "".join(n + u for n, u in parts) != cleaned:
         return None
-    return timedelta(**{_UNITS[u]: sum(int(n) for n, x in parts if x == u) for _, u in parts})
+    try:
+        return timedelta(**{_UNITS[u]: sum(int(n) for n, x in parts if x == u) for _, u in parts})
+    except (OverflowError, ValueError):
+        return timedelta.max  # more than any fast-forward; the caller says how far it may go
 
 
 class ConsoleSession:
@@ -63,6 +68,8 @@ class ConsoleSession:
         # The current member's zone, for channel posts printed between commands.
         self.zone = "UTC"
         self._buttons: dict[str, str] = {}
+        # A command typed at a form prompt: the form is cancelled and this runs next.
+        self._typed_in_form: str | None = None
 
     def actor(self) -> Actor:
         """The current member as the core sees them."""
@@ -108,7 +115,10 @@ class ConsoleSession:
         """Read and run lines until the input ends or /quit."""
         await self.setup()
         while True:
-            line = await self.source.read(await self.prompt())
+            try:
+                line = await self.source.read(await self.prompt())
+            except Interrupted:
+                continue  # Ctrl-C drops the line being typed, as in a shell
             if line is None or not await self.handle(line):
                 return
 
@@ -139,7 +149,8 @@ class ConsoleSession:
                 self.write(CONSOLE_HELP)
         # Deliver what the command queued (announcements, edits) right away.
         await self.engine.tick()
-        return True
+        typed, self._typed_in_form = self._typed_in_form, None
+        return await self.handle(typed) if typed else True
 
     async def show(self, response: Response) -> None:
         """Print a response, running any form it opens."""
@@ -160,19 +171,28 @@ class ConsoleSession:
                 await self.show(follow)
 
     async def _ask(self, form: Form, field: FormField) -> str | None:
+        """One field's answer; None cancels the form (Ctrl-C, /cancel or another command)."""
         notes = []
         if field.choices:
             notes.append(", ".join(v for v, _ in field.choices))
         elif field.hint:
             notes.append(field.hint)
-        if not field.required:
-            notes.append("optional, Enter skips")
         if field.value:
             notes.append(f"Enter keeps: {field.value}")
+        elif not field.required:
+            notes.append("optional, Enter skips")
         prompt = f"  {field.label}" + (f" ({'; '.join(notes)})" if notes else "") + ": "
         while True:
-            answer = await self.source.read(prompt)
-            if answer is None or answer.strip() == "/cancel":
+            try:
+                answer = await self.source.read(prompt)
+            except Interrupted:
+                return None
+            if answer is None:
+                return None
+            if answer.strip().startswith("/"):
+                # Not an answer: /cancel stops the form, any other command runs after it.
+                if answer.strip().lower() != "/cancel":
+                    self._typed_in_form = answer.strip()
                 return None
             value = answer.strip() or field.value
             problem = await self.core.check_field(self.actor(), form.form_id, field.name, value)
@@ -183,7 +203,8 @@ class ConsoleSession:
     async def fill(self, form: Form) -> Response | None:
         """Ask a form's fields one by one, then submit; None if cancelled."""
         self.write(
-            f"\u250c {form.title} \u2014 fill in each field (/cancel stops, nothing is saved)"
+            f"\u250c {form.title} \u2014 fill in each field "
+            "(/cancel or Ctrl-C stops, nothing is saved)"
         )
         values: dict[str, str] = {}
         fields = list(form.fields)
@@ -192,6 +213,8 @@ class ConsoleSession:
                 answer = await self._ask(form, field)
                 if answer is None:
                     self.write("\u2514 Cancelled; nothing was saved.")
+                    if self._typed_in_form:
+                        self.write(f"  (running {self._typed_in_form.split()[0]} now)")
                     return None
                 values[field.name] = answer
             response = await self.core.submit_form(self.actor(), form.form_id, values)
@@ -246,7 +269,15 @@ class ConsoleSession:
         number = rest.strip().strip("[]")
         found = self._buttons.get(number)
         if found is None:
-            self.write("Usage: /press <number> \u2014 the number shown in [brackets] on a button.")
+            if not number.isdecimal():
+                self.write(
+                    "Usage: /press <number> \u2014 the number shown in [brackets] on a button."
+                )
+            elif not self._buttons:
+                self.write(f"There is no button [{number}]: no message has shown a button yet.")
+            else:
+                shown = f"[1]\u2013[{len(self._buttons)}]" if len(self._buttons) > 1 else "[1]"
+                self.write(f"There is no button [{number}]. The buttons shown so far are {shown}.")
             return
         await self.show(await self.core.press(self.actor(), found))
 
@@ -258,6 +289,9 @@ class ConsoleSession:
         delta = parse_duration(rest)
         if delta is None or delta <= timedelta():
             self.write("Usage: /advance <duration>, e.g. /advance 7d, /advance 3h, /advance 1w2d")
+            return
+        if delta > MAX_ADVANCE:
+            self.write("That's too far: /advance goes at most 52 weeks at a time (/advance 52w).")
             return
         await self.advance(delta)
         zone = ZoneInfo(await self.zone_name())

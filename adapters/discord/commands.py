@@ -52,6 +52,10 @@ def _annotation(option: Option) -> Any:
         if option.min_value is None and option.max_value is None:
             return int
         return _RANGE[int, option.min_value, option.max_value]
+    if option.type is OptionType.NUMBER:
+        if option.min_value is None and option.max_value is None:
+            return float
+        return _RANGE[float, option.min_value, option.max_value]
     if option.type is OptionType.BOOLEAN:
         return bool
     if option.type is OptionType.MEMBER:

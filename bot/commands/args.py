@@ -14,6 +14,9 @@ class Args:
     """Option values after validation; absent optional options are simply missing."""
 
     values: Mapping[str, object]
+    # True when a whole form was submitted: an emptied field then means "clear it", whereas a
+    # typed command changes only the options it names.
+    from_form: bool = False
 
     def has(self, name: str) -> bool:
         """Whether the option was given."""
@@ -34,6 +37,12 @@ class Args:
         value = self.values.get(name, default)
         assert value is None or isinstance(value, int)
         return value
+
+    def number(self, name: str, default: float | None = None) -> float | None:
+        """A decimal option (whole numbers from a platform count too)."""
+        value = self.values.get(name, default)
+        assert value is None or isinstance(value, int | float)
+        return None if value is None else float(value)
 
     def boolean(self, name: str) -> bool | None:
         """A yes/no option."""

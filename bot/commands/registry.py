@@ -18,6 +18,8 @@ class OptionType(enum.Enum):
 
     TEXT = "text"
     INTEGER = "integer"
+    # A decimal such as hours spent (5.5); ``step`` says which fractions are allowed.
+    NUMBER = "number"
     CHOICE = "choice"
     DATE = "date"
     TIME = "time"
@@ -33,6 +35,14 @@ class Suggest(enum.Enum):
     TIMEZONE = "timezone"
     SKILL = "skill"
     OWN_SPRINT = "own_sprint"
+
+
+class Direction(enum.Enum):
+    """Which way a date option looks: "Jan 5" is the next one for a start, the last for a past."""
+
+    ANY = "any"
+    FUTURE = "future"
+    PAST = "past"
 
 
 class Permission(enum.Enum):
@@ -66,9 +76,12 @@ class Option:
     paragraph: bool = False
     label: str = ""
     placeholder: str = ""
-    not_past: bool = False
     # Text that may be emptied again: the value "none" (or "-") clears it.
     clearable: bool = False
+    # Dates: FUTURE takes the next such date and refuses the past; PAST the reverse.
+    direction: Direction = Direction.ANY
+    # Numbers: the allowed fractions, e.g. (0.1, 0.25) for one decimal or quarter hours.
+    steps: tuple[float, ...] = (1.0,)
 
     @property
     def title(self) -> str:
@@ -97,6 +110,12 @@ class Command:
     form_when_incomplete: bool = True
     precheck: Precheck | None = None
     prefill: Prefill | None = None
+    # The one option that takes words typed without a name (``/help checkin``); others refuse.
+    positional: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.positional is not None and self.option(self.positional) is None:
+            raise ValueError(f"/{self.name}: positional option {self.positional!r} not declared")
 
     @property
     def name(self) -> str:
@@ -126,6 +145,7 @@ def _placeholder(opt: Option) -> str:
         return "|".join(c.value for c in opt.choices)
     return {
         OptionType.INTEGER: "number",
+        OptionType.NUMBER: "number",
         OptionType.DATE: "YYYY-MM-DD",
         OptionType.TIME: "HH:MM",
         OptionType.TIMEZONE: "Area/City",

@@ -34,8 +34,8 @@ def split_words(line: str) -> list[str]:
 def parse_line(registry: Registry, line: str) -> ParsedLine:
     """Parse ``/sprint start goal:"Learn Atmos" weeks:10`` into a command and its raw values.
 
-    Options may be ``name:value``, ``name=value`` or ``--name value``; words without a
-    name fill the options in declared order, and extra words join the last text option.
+    Options may be ``name:value``, ``name=value`` or ``--name value``; unquoted words after
+    a text option continue it. Words without a name go to the command's positional option.
     """
     words = split_words(line.strip().lstrip("/"))
     if not words:
@@ -91,16 +91,27 @@ def _put(command: Command, raw: dict[str, object], name: str, value: str) -> Non
 
 
 def _fill_positional(command: Command, raw: dict[str, object], words: list[str]) -> None:
+    """Words typed without an option name go to the command's positional option, if any.
+
+    Guessing which option they meant renamed sprints (``/sprint edit workshop``), so a command
+    without a positional option refuses them.
+    """
     if not words:
         return
-    free = [o for o in command.options if o.name not in raw]
-    if not free:
-        raise UserError(f"I don't know what '{words[0]}' is for.", usage=command.usage())
-    for opt, word in zip(free, words, strict=False):
-        raw[opt.name] = word
-    extra = words[len(free) :]
-    if extra:
-        last = free[-1]
-        if last.type is not OptionType.TEXT:
-            raise UserError(f"I don't know what '{extra[0]}' is for.", usage=command.usage())
-        raw[last.name] = " ".join([str(raw[last.name]), *extra])
+    option = command.option(command.positional) if command.positional else None
+    if option is None or option.name in raw:
+        raise UserError(_unnamed(command, words), usage=command.usage())
+    if len(words) > 1 and option.type is not OptionType.TEXT:
+        raise UserError(f"I don't know what '{words[1]}' is for.", usage=command.usage())
+    raw[option.name] = " ".join(words)
+
+
+def _unnamed(command: Command, words: list[str]) -> str:
+    if not command.options:
+        return f"I don't know what '{words[0]}' is for. /{command.name} takes no options."
+    typed = " ".join(words)
+    example = f'"{typed}"' if " " in typed else typed
+    return (
+        f"I don't know what '{words[0]}' is for. Put the option's name before it, "
+        f"e.g. {command.options[0].name}:{example}."
+    )

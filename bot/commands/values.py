@@ -4,18 +4,29 @@ from __future__ import annotations
 
 import difflib
 import re
-import zoneinfo
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import date, datetime, time, timedelta
-from functools import cache
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal, InvalidOperation
 from urllib.parse import urlparse
 
 from dateutil import parser as dateparser
 
 from bot.commands.args import Args
-from bot.commands.registry import Command, Option, OptionType
+from bot.commands.registry import Command, Direction, Option, OptionType
+from bot.commands.zones import all_timezones, parse_timezone, timezone_matches
 from bot.errors import OptionError, UserError
 from bot.models import Member
+
+__all__ = [
+    "MAX_INT",
+    "all_timezones",
+    "parse_args",
+    "parse_date",
+    "parse_time",
+    "parse_timezone",
+    "parse_value",
+    "timezone_matches",
+]
 
 MemberLookup = Callable[[str], Awaitable[Member | None]]
 
@@ -29,63 +40,92 @@ _FALSE = {"no", "n", "false", "off", "0"}
 _MENTION = re.compile(r"^<@!?([A-Za-z0-9]+)(?:\|[^>]*)?>$")
 
 
-@cache
-def all_timezones() -> tuple[str, ...]:
-    """Every IANA zone name this machine knows, sorted."""
-    return tuple(sorted(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC"))
-
-
-def timezone_matches(typed: str, limit: int = 5) -> list[str]:
-    """Zones matching a partly typed name: prefix and substring first, then close spellings."""
-    needle = typed.strip().lower().replace(" ", "_")
-    if not needle:
-        return list(all_timezones()[:limit])
-    zones = all_timezones()
-    starts = [z for z in zones if z.lower().startswith(needle)]
-    city = [z for z in zones if z.lower().split("/")[-1].startswith(needle) and z not in starts]
-    inside = [z for z in zones if needle in z.lower() and z not in starts and z not in city]
-    found = (starts + city + inside)[:limit]
-    if not found:
-        # Misspellings: "lodnon" or "Europe/Lodnon".
-        by_name = {z.split("/")[-1].lower(): z for z in zones} | {z.lower(): z for z in zones}
-        close = difflib.get_close_matches(needle, list(by_name), n=limit, cutoff=0.7)
-        found += [by_name[c] for c in close if by_name[c] not in found]
-    return found[:limit]
-
-
-def parse_timezone(option: str, raw: str) -> str:
-    """Validate an IANA zone name, offering matches when it was typed partly."""
-    typed = raw.strip()
-    exact = {z.lower(): z for z in all_timezones()}
-    if typed.lower() in exact:
-        return exact[typed.lower()]
-    matches = timezone_matches(typed, 3)
-    if len(matches) == 1 and typed and "/" not in typed:
-        # "kolkata" or "adelaide" can only mean one zone; take it.
-        return matches[0]
-    hint = f" Did you mean {', '.join(matches)}?" if matches else ""
-    raise OptionError(
-        option, f"'{typed}' is not a time zone I know.{hint} Use an IANA name like Europe/London."
+_WEEKDAYS = {
+    name: number
+    for number, names in enumerate(
+        (
+            ("monday", "mon"),
+            ("tuesday", "tue", "tues"),
+            ("wednesday", "wed"),
+            ("thursday", "thu", "thur", "thurs"),
+            ("friday", "fri"),
+            ("saturday", "sat"),
+            ("sunday", "sun"),
+        )
     )
+    for name in names
+}
+_RELATIVE = re.compile(r"^(?:(next|last|this)\s+)?([a-z]+)$")
+_IN = re.compile(r"^in\s+(\d{1,3})\s+(day|week)s?$")
+# Two defaults far apart: a part of the date that differs between them was not typed.
+_DEFAULTS = (datetime(2000, 1, 1), datetime(2004, 12, 28))
+DATE_FORMS = "YYYY-MM-DD (e.g. 2026-12-01), a date like 5 Jan, or today, tomorrow, next monday"
 
 
-def parse_date(option: str, raw: str, today: date) -> date:
-    """Read a date: ``today``, ``tomorrow``, ``2026-12-01`` or a written date."""
-    typed = raw.strip().lower()
-    if typed == "today":
-        return today
-    if typed == "tomorrow":
-        return today + timedelta(days=1)
+def _weekday(typed: str, today: date, direction: Direction) -> date | None:
+    match = _RELATIVE.match(typed)
+    if match is None or match.group(2) not in _WEEKDAYS:
+        return None
+    which, target = match.group(1), _WEEKDAYS[match.group(2)]
+    ahead = (target - today.weekday()) % 7
+    behind = (today.weekday() - target) % 7
+    if which == "next":
+        return today + timedelta(days=ahead or 7)
+    if which == "last":
+        return today - timedelta(days=behind or 7)
+    if direction is Direction.PAST:
+        return today - timedelta(days=behind)
+    return today + timedelta(days=ahead)
+
+
+def _roll(found: datetime, typed_year: bool, today: date, direction: Direction) -> date:
+    """A date typed without its year is the next one for the future, the last for the past."""
+    if typed_year:
+        return found.date()
+    step = -1 if direction is Direction.PAST else 1
+    year = today.year
+    for _ in range(9):  # 29 February comes round within eight years
+        try:
+            day = date(year, found.month, found.day)
+        except ValueError:
+            year += step
+            continue
+        if direction is Direction.FUTURE and day < today:
+            year += 1
+        elif direction is Direction.PAST and day > today:
+            year -= 1
+        else:
+            return day
+    raise ValueError("no such date")
+
+
+def parse_date(option: str, raw: str, today: date, direction: Direction = Direction.ANY) -> date:
+    """Read a date: ``2026-12-01``, ``5 Jan``, ``yesterday``, ``next monday``, ``in 3 days``."""
+    typed = " ".join(raw.strip().lower().split())
+    named = {"today": 0, "tomorrow": 1, "yesterday": -1}
+    if typed in named:
+        return today + timedelta(days=named[typed])
+    within = _IN.match(typed)
+    if within:
+        count = int(within.group(1))
+        return today + timedelta(days=count * (7 if within.group(2) == "week" else 1))
+    weekday = _weekday(typed, today, direction)
+    if weekday is not None:
+        return weekday
     try:
         return date.fromisoformat(typed)
     except ValueError:
         pass
     try:
-        default = datetime(today.year, today.month, today.day)
-        return dateparser.parse(raw, default=default).date()
+        if len(typed) > 40:
+            raise ValueError("longer than any date")
+        first, second = (dateparser.parse(typed, default=d) for d in _DEFAULTS)
+        if (first.month, first.day) != (second.month, second.day):
+            raise OptionError(option, f"'{raw.strip()}' needs a day and a month. Use {DATE_FORMS}.")
+        return _roll(first, first.year == second.year, today, direction)
     except (ValueError, OverflowError):
         raise OptionError(
-            option, f"I couldn't read '{raw.strip()}' as a date. Use YYYY-MM-DD, e.g. 2026-12-01."
+            option, f"I couldn't read '{raw.strip()}' as a date. Use {DATE_FORMS}."
         ) from None
 
 
@@ -140,18 +180,63 @@ def _parse_choice(opt: Option, raw: str) -> str:
     raise OptionError(opt.name, f"{opt.title} must be one of: {allowed}.")
 
 
+# Characters a browser never shows unencoded in a link: spaces, quotes, angle brackets.
+_NOT_IN_LINKS = re.compile(r'[\s<>"{}|\\^`]')
+
+
 def _parse_url(opt: Option, raw: str) -> str:
-    value = raw.strip().strip("<>")
-    parsed = urlparse(value)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc or " " in value:
-        raise OptionError(opt.name, f"{opt.title} must be a web link starting with https://.")
+    value = raw.strip()
+    if value.startswith("<") and value.endswith(">"):
+        # Slack sends links as <https://…> or <https://…|label>.
+        value = value[1:-1].split("|", 1)[0]
+    problem = f"{opt.title} must be a web link starting with https://, as your browser shows it."
+    if _NOT_IN_LINKS.search(value) or any(ord(c) < 32 for c in value):
+        raise OptionError(opt.name, problem)
+    try:
+        parsed = urlparse(value)
+        host = parsed.hostname
+        parsed.port  # noqa: B018 -- raises for a port that isn't a number
+    except ValueError:
+        raise OptionError(opt.name, problem) from None
+    if parsed.scheme not in ("http", "https") or not host:
+        raise OptionError(opt.name, problem)
     return value
+
+
+def _parse_number(opt: Option, raw: object) -> float:
+    """A decimal within the option's range, in one of its steps (e.g. 5.5 or 1.75 hours)."""
+    typed = str(raw).strip()
+    if re.fullmatch(r"\d+,\d+", typed):
+        typed = typed.replace(",", ".")  # "5,5" as many write it
+    try:
+        value = Decimal(typed)
+    except InvalidOperation:
+        value = Decimal("NaN")
+    if isinstance(raw, bool) or not value.is_finite():
+        raise OptionError(opt.name, f"{opt.title} must be a number, not '{str(raw).strip()}'.")
+    low, high = opt.min_value, opt.max_value
+    if (low is not None and value < low) or (high is not None and value > high):
+        if high is None:
+            raise OptionError(opt.name, f"{opt.title} must be {low} or more.")
+        raise OptionError(opt.name, f"{opt.title} must be between {low} and {high}.")
+    if not any((value / Decimal(str(step))) % 1 == 0 for step in opt.steps):
+        allowed = " or ".join(_step_words(step) for step in opt.steps)
+        raise OptionError(opt.name, f"{opt.title} can be given in {allowed}, not {typed}.")
+    return float(value)
+
+
+def _step_words(step: float) -> str:
+    return {1.0: "whole numbers", 0.5: "halves", 0.25: "quarters", 0.1: "tenths (one decimal)"}.get(
+        step, f"steps of {step:g}"
+    )
 
 
 async def parse_value(opt: Option, raw: object, today: date, find_member: MemberLookup) -> object:
     """Check one raw value against its option; raises OptionError naming what to fix."""
     if opt.type is OptionType.INTEGER:
         return _parse_int(opt, raw)
+    if opt.type is OptionType.NUMBER:
+        return _parse_number(opt, raw)
     text = str(raw)
     if opt.type is OptionType.TEXT:
         value = text.strip()
@@ -166,16 +251,21 @@ async def parse_value(opt: Option, raw: object, today: date, find_member: Member
     if opt.type is OptionType.CHOICE:
         return _parse_choice(opt, text)
     if opt.type is OptionType.DATE:
-        day = parse_date(opt.name, text, today)
-        if opt.not_past and day < today:
+        day = parse_date(opt.name, text, today, opt.direction)
+        if opt.direction is Direction.FUTURE and day < today:
             raise OptionError(
                 opt.name, f"{opt.title} {day.isoformat()} is in the past; pick today or later."
+            )
+        if opt.direction is Direction.PAST and day > today:
+            raise OptionError(
+                opt.name, f"{opt.title} {day.isoformat()} is in the future; pick today or earlier."
             )
         return day
     if opt.type is OptionType.TIME:
         return parse_time(opt.name, text)
     if opt.type is OptionType.TIMEZONE:
-        return parse_timezone(opt.name, text)
+        # Offsets are matched against the zones' offsets on this day.
+        return parse_timezone(opt.name, text, datetime.combine(today, time(12), UTC))
     if opt.type is OptionType.BOOLEAN:
         if isinstance(raw, bool):
             return raw

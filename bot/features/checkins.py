@@ -44,9 +44,10 @@ CONFIDENCE = Option(
 HOURS = Option(
     "hours",
     "Hours spent this week (optional)",
-    OptionType.INTEGER,
+    OptionType.NUMBER,
     min_value=0,
     max_value=168,
+    steps=(0.1, 0.25),
     label="Hours spent",
 )
 SKIP_REASON = Option("reason", "Why (optional, e.g. holiday)", max_length=200)
@@ -154,13 +155,15 @@ async def submit(ctx: Context, args: Args) -> Response:
     sprint = await active_or_fail(ctx)
     week = await _open_week(ctx, sprint)
     first_time = week.status is not WeekStatus.DONE
+    # A typed edit changes only what it names; a submitted form gives every field.
+    keep = not first_time and not args.from_form
     saved_preview = replace(week, submitted_at=ctx.now)
     saved = await ctx.store.save_checkin(
         week,
-        progress=args.text("progress"),
-        blockers=args.text("blockers"),
-        confidence=args.integer("confidence") or 1,
-        hours=args.integer("hours"),
+        progress=args.text("progress", week.progress if keep else ""),
+        blockers=args.text("blockers", week.blockers if keep else ""),
+        confidence=args.integer("confidence", week.confidence if keep else None) or 1,
+        hours=args.number("hours", week.hours if keep else None),
         now=ctx.now,
         outbox=_edit_of(ctx, saved_preview, answered_prompt(sprint, saved_preview))
         if first_time
@@ -181,7 +184,7 @@ async def submit(ctx: Context, args: Args) -> Response:
                 Field("Moved forward", text(saved.progress), inline=False),
                 Field("Blocking", text(saved.blockers or "nothing"), inline=False),
                 Field("Confidence", text(f"{saved.confidence}/5")),
-                Field("Hours", text("" if saved.hours is None else str(saved.hours))),
+                Field("Hours", text("" if saved.hours is None else f"{saved.hours:g}")),
             ),
             tone=Tone.SUCCESS,
         )

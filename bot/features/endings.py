@@ -219,6 +219,7 @@ def register(registry: Registry) -> None:
             complete,
             options=(LINK,),
             form_title="Complete your sprint",
+            positional="link",
             precheck=has_active_sprint,
         )
     )

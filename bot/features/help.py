@@ -9,6 +9,13 @@ from bot.errors import UserError
 from bot.messages import Field, Message, Response, text
 
 
+def _described(option: Option) -> str:
+    """An option's description, marked optional once (some already say so)."""
+    if option.required or "optional" in option.description.lower():
+        return option.description
+    return f"{option.description} (optional)"
+
+
 async def help_command(ctx: Context, args: Args) -> Response:
     """List commands, or explain one."""
     wanted = args.optional_text("command")
@@ -21,10 +28,7 @@ async def help_command(ctx: Context, args: Args) -> Response:
         fields: list[Field] = []
         for command in matches:
             lines = [command.description, command.usage()]
-            lines += [
-                f"  {o.name}: {o.description}{'' if o.required else ' (optional)'}"
-                for o in command.options
-            ]
+            lines += [f"  {o.name}: {_described(o)}" for o in command.options]
             fields.append(Field(f"/{command.name}", text("\n".join(lines)), inline=False))
         return Response(Message(title=f"Help: /{name}", fields=tuple(fields)))
     listing = tuple(Field(f"/{c.name}", text(c.description), inline=False) for c in allowed)
@@ -49,5 +53,6 @@ def register(registry: Registry) -> None:
             "What Crossfade can do",
             help_command,
             options=(Option("command", "A command to explain", max_length=40),),
+            positional="command",
         )
     )

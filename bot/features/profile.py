@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.commands.args import Args
 from bot.commands.registry import Command, Option, OptionType, Registry, Suggest
+from bot.commands.zones import fixed_zone_note
 from bot.context import Context
 from bot.errors import OptionError
 from bot.messages import Field, Message, Response, Timestamp, Tone, text
@@ -91,6 +92,9 @@ async def profile(ctx: Context, args: Args) -> Response:
         "Nothing was changed; please try again.",
     )
     body = text("Your next check-in prompt: ", Timestamp(moved), ".") if moved else text()
+    note = fixed_zone_note(updated.timezone) if args.has("timezone") and updated.timezone else None
+    if note:
+        body = text(note, " ", *body) if body else text(note)
     card = profile_card(
         updated, updated.timezone or ctx.community.default_timezone, "Profile saved"
     )

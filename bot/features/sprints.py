@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
+
+from dateutil.relativedelta import relativedelta
 
 from bot.commands.args import Args
 from bot.commands.registry import (
     Choice,
     Command,
+    Direction,
     Group,
     Option,
     OptionType,
@@ -16,7 +20,7 @@ from bot.commands.registry import (
     Suggest,
 )
 from bot.context import Context
-from bot.errors import UserError
+from bot.errors import OptionError, UserError
 from bot.messages import (
     Button,
     ButtonStyle,
@@ -77,7 +81,7 @@ START = Option(
     "start",
     "Start date (default today)",
     OptionType.DATE,
-    not_past=True,
+    direction=Direction.FUTURE,
     label="Start date",
     placeholder="today",
 )
@@ -141,6 +145,11 @@ async def start(ctx: Context, args: Args) -> Response:
     """Start a sprint."""
     await no_active_sprint(ctx)
     start_day = args.day("start") or ctx.today
+    latest = ctx.today + relativedelta(years=1)
+    if start_day > latest:
+        raise OptionError(
+            "start", f"A sprint can start at most a year ahead, by {latest:%a %d %b %Y}."
+        )
     first = first_prompt_at(start_day, ctx.now, ctx.community, ctx.zone)
     draft = Sprint(
         id=0,
@@ -365,6 +374,18 @@ async def home_card(ctx: Context) -> Message:
     )
 
 
+async def current_values(ctx: Context) -> Mapping[str, object]:
+    """What the edit form opens with: the active sprint as it is."""
+    sprint = await active_or_fail(ctx)
+    return {
+        "goal": sprint.goal,
+        "skill": sprint.skill,
+        "deliverable": sprint.deliverable_kind,
+        "deliverable-note": sprint.deliverable,
+        "weeks": sprint.weeks,
+    }
+
+
 EDIT = Command(
     ("sprint", "edit"),
     "Change your active sprint's goal, skill, deliverable or length",
@@ -376,7 +397,9 @@ EDIT = Command(
         replace(DELIVERABLE, required=False),
         WEEKS,
     ),
+    form_title="Edit your sprint",
     form_when_incomplete=False,
+    prefill=current_values,
 )
 
 

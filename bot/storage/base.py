@@ -266,7 +266,7 @@ class Store(Protocol):
         progress: str,
         blockers: str,
         confidence: int,
-        hours: int | None,
+        hours: float | None,
         now: datetime,
         outbox: Sequence[NewOutbox] = (),
     ) -> CheckinWeek:

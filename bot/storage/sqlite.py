@@ -667,7 +667,7 @@ class SqliteStore:
         progress: str,
         blockers: str,
         confidence: int,
-        hours: int | None,
+        hours: float | None,
         now: datetime,
         outbox: Sequence[NewOutbox] = (),
     ) -> CheckinWeek:
@@ -1205,7 +1205,7 @@ def _week(row: aiosqlite.Row) -> CheckinWeek:
         progress=str(row["progress"]),
         blockers=str(row["blockers"]),
         confidence=row["confidence"],
-        hours=row["hours"],
+        hours=None if row["hours"] is None else float(row["hours"]),
         submitted_at=_opt_dt(row["submitted_at"]),
         remind_at=_opt_dt(row["remind_at"]),
         reminded_at=_opt_dt(row["reminded_at"]),
