@@ -12,7 +12,7 @@ from bot.clock import Clock
 from bot.commands.args import Args
 from bot.commands.registry import Choice, Command, Permission, Registry, Suggest
 from bot.commands.textline import parse_line
-from bot.commands.values import MAX_INT, parse_args, parse_value, timezone_matches
+from bot.commands.values import parse_args, parse_value, timezone_matches
 from bot.context import Context
 from bot.errors import OptionError, UserError
 from bot.features import admin, checkins, endings, help, journey, profile, sprint_wrapup, sprints
@@ -153,9 +153,6 @@ class Crossfade:
         """Handle a button press; ``action_id`` is what the core put on the button."""
         name, *args = action_id.split(":")
         try:
-            if any(a.isdigit() and not (a.isascii() and int(a) <= MAX_INT) for a in args):
-                # An id no row can have (a forged or mangled button): SQLite's integers end here.
-                raise UserError(notices.STALE_BUTTON)
             ctx = await self._context(actor)
             if name == "form" and args:
                 command = self.registry.get(args[0])
@@ -170,6 +167,10 @@ class Crossfade:
             return response
         except UserError as exc:
             return error_response(exc.message, exc.usage)
+        except OverflowError:
+            # A number no row can have reached the database (a forged or mangled button).
+            log.warning("button %s carries a number out of range", name)
+            return error_response(notices.STALE_BUTTON)
         except Exception:
             return self._crash(f"button {name}")
 

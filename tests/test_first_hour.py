@@ -8,12 +8,15 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import Crossfade, build_registry
 from bot.clock import FakeClock
 from bot.commands.registry import Direction
 from bot.commands.values import parse_date
 from bot.commands.zones import parse_timezone
+from bot.context import Context
 from bot.errors import OptionError
-from bot.messages import Tone
+from bot.messages import Response, Tone
+from bot.models import Actor
 from bot.storage.sqlite import SqliteStore, migrations
 from tests.harness import Harness, reply_text
 from tests.test_bad_input import snapshot
@@ -265,16 +268,48 @@ async def test_a_link_is_kept_whole(harness: Harness) -> None:
 
 @pytest.mark.asyncio
 @pytest.mark.parametrize(
-    "action", ["checkin.open:99999999999999999999", "checkin.open:1:99999999999999999999"]
+    ("action", "expected"),
+    [
+        ("checkin.open:99999999999999999999", "That button belongs to someone else's check-in."),
+        ("checkin.skip:99999999999999999999", "That button belongs to someone else's check-in."),
+        ("checkin.open:\u00b2", "That button belongs to someone else's check-in."),
+        ("checkin.open:1:99999999999999999999", "Your week 1 check-in opens at"),
+    ],
 )
-async def test_a_button_id_out_of_range_is_stale_not_a_crash(
-    harness: Harness, tmp_path: Path, action: str
+async def test_a_button_id_out_of_range_is_a_friendly_line(
+    harness: Harness, tmp_path: Path, action: str, expected: str
 ) -> None:
     await harness.run("ana", SPRINT)
     before = snapshot(tmp_path / "crossfade.db")
-    pressed = reply_text(await harness.core.press(harness.actor("ana"), action))
-    assert "That button is out of date" in pressed
+    pressed = await harness.core.press(harness.actor("ana"), action)
+    assert pressed.message is not None
+    assert pressed.message.tone is Tone.ERROR
+    assert expected in reply_text(pressed)
     assert snapshot(tmp_path / "crossfade.db") == before
+
+
+@pytest.mark.asyncio
+async def test_a_number_too_large_for_the_database_is_a_stale_button(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Any button handler that hands its number to storage unchecked still gets a friendly line.
+    registry = build_registry()
+
+    async def lookup(ctx: Context, args: list[str]) -> Response:
+        await ctx.store.get_sprint(int(args[0]))
+        return Response()
+
+    registry.action("test.lookup", lookup)
+    store = await SqliteStore.open(tmp_path / "ids.db")
+    try:
+        core = Crossfade(store, FakeClock(FIRST), registry=registry)
+        actor = Actor("test", "T1", "ana", "Ana", "Test community", False, "general")
+        pressed = await core.press(actor, "test.lookup:99999999999999999999")
+    finally:
+        await store.close()
+    assert "That button is out of date" in reply_text(pressed)
+    assert "Traceback" not in caplog.text
+    assert all(r.exc_info is None for r in caplog.records)
 
 
 @pytest.mark.asyncio

@@ -25,6 +25,7 @@ __all__ = [
     "parse_time",
     "parse_timezone",
     "parse_value",
+    "row_id",
     "timezone_matches",
 ]
 
@@ -142,6 +143,14 @@ def parse_time(option: str, raw: str) -> time:
         if 0 <= hour < 24 and 0 <= minute < 60:
             return time(hour, minute)
     raise OptionError(option, f"'{raw.strip()}' is not a time of day. Use HH:MM, e.g. 10:00.")
+
+
+def row_id(raw: str) -> int | None:
+    """A database id carried by a button, or None when no row can have it."""
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    value = int(raw)
+    return value if value <= MAX_INT else None
 
 
 def _parse_int(opt: Option, raw: object) -> int:

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from bot.commands.args import Args
 from bot.commands.registry import Command, Group, Option, OptionType, Registry
+from bot.commands.values import row_id
 from bot.context import Context
 from bot.errors import UserError
 from bot.features.sprints import active_or_fail
@@ -294,7 +295,8 @@ async def resume(ctx: Context, args: Args) -> Response:
 
 
 async def _button_sprint(ctx: Context, args: list[str]) -> Sprint:
-    sprint = await ctx.store.get_sprint(int(args[0])) if args and args[0].isdigit() else None
+    sprint_id = row_id(args[0]) if args else None
+    sprint = await ctx.store.get_sprint(sprint_id) if sprint_id is not None else None
     if sprint is None or sprint.member_id != ctx.member.id:
         raise UserError("That button belongs to someone else's check-in.")
     if sprint.status.value != "active":
