@@ -107,8 +107,9 @@ async def test_a_broken_link_in_a_form_is_asked_again(tmp_path: Path) -> None:
         ],
     )
     assert transcript.count("✗ Link to your deliverable must be a web link") == 2
-    assert "Congratulations" in transcript
-    assert "https://example.org/workshop" in transcript
+    # The third answer is taken: the form closes and the completion goes on with it.
+    assert "Cancelled" not in transcript
+    assert transcript.count("https://example.org/workshop") >= 2  # typed, then in the reply
 
 
 @pytest.mark.asyncio
