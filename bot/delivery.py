@@ -19,7 +19,9 @@ from bot.models import (
     Member,
     NewOutbox,
     OutboxItem,
+    OutboxStatus,
 )
+from bot.pacing import Pacer
 from bot.storage.base import DueOutbox, Store
 
 log = logging.getLogger(__name__)
@@ -56,7 +58,9 @@ class DeliveryError(Exception):
 
     ``retry_after`` is the platform's wait; ``permanent`` means don't retry; ``needs_admin``
     means an admin must fix something (invite the bot, pick another channel): the message
-    waits without using up its retries, and ``/admin channel`` releases it.
+    waits without using up its retries, and ``/admin channel`` releases it. ``ambiguous``
+    means the platform may have stored the message anyway (a 5xx, a reset connection, an
+    answer lost past the timeout): like a crash mid-send, the next try looks it up first.
     """
 
     def __init__(
@@ -66,12 +70,14 @@ class DeliveryError(Exception):
         retry_after: float | None = None,
         permanent: bool = False,
         needs_admin: bool = False,
+        ambiguous: bool = False,
     ):
         super().__init__(reason)
         self.reason = reason
         self.retry_after = retry_after
         self.permanent = permanent
         self.needs_admin = needs_admin
+        self.ambiguous = ambiguous
 
 
 class RecipientUnreachable(DeliveryError):
@@ -94,7 +100,7 @@ class Transport(Protocol):
         ...
 
     async def find_sent(self, target: Target, key: str) -> Receipt | None:
-        """After a crash mid-send: the message with this key if it did reach the platform."""
+        """After a crash or an ambiguous failure: the message with this key, if it got there."""
         ...
 
 
@@ -107,32 +113,6 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     recovered: int = 0
-
-
-class _Pacer:
-    """A token bucket so a burst of sends stays within the platform's rate."""
-
-    def __init__(self, rate: float, sleep: Callable[[float], Awaitable[None]]) -> None:
-        self.rate = rate
-        self.capacity = max(1.0, rate)
-        self.tokens = self.capacity
-        self._sleep = sleep
-        self._loop_time = asyncio.get_running_loop().time
-        self._last = self._loop_time()
-        self._lock = asyncio.Lock()
-
-    async def take(self) -> None:
-        if self.rate == float("inf"):
-            return
-        async with self._lock:
-            while True:
-                now = self._loop_time()
-                self.tokens = min(self.capacity, self.tokens + (now - self._last) * self.rate)
-                self._last = now
-                if self.tokens >= 1:
-                    self.tokens -= 1
-                    return
-                await self._sleep((1 - self.tokens) / self.rate)
 
 
 def backoff(attempts: int) -> timedelta:
@@ -157,7 +137,7 @@ class Dispatcher:
         self.transports = dict(transports)
         self.concurrency = concurrency
         self._sleep = sleep
-        self._pacers: dict[str, _Pacer] = {}
+        self._pacers: dict[str, Pacer] = {}
         self._pass_lock = asyncio.Lock()
 
     def platforms(self) -> list[str]:
@@ -172,25 +152,37 @@ class Dispatcher:
                 due = await self.store.due_outbox(self.clock.now(), self.platforms(), limit)
                 if not due:
                     return report
-                posts = [d for d in due if d.item.edit_of is None]
-                edits = [d for d in due if d.item.edit_of is not None]
+                posts = [[d] for d in due if d.item.edit_of is None]
+                # Edits of one message go in order, one at a time, so the newest one shows.
+                edits: dict[int, list[DueOutbox]] = {}
+                for d in sorted(due, key=lambda d: d.item.id):
+                    if d.item.edit_of is not None:
+                        edits.setdefault(d.item.edit_of, []).append(d)
                 await self._run_all(posts, report)
-                await self._run_all(edits, report)
+                await self._run_all(list(edits.values()), report)
                 if len(due) < limit:
                     return report
 
-    async def _run_all(self, due: list[DueOutbox], report: DeliveryReport) -> None:
+    async def _run_all(self, queues: list[list[DueOutbox]], report: DeliveryReport) -> None:
         gate = asyncio.Semaphore(self.concurrency)
 
-        async def one(entry: DueOutbox) -> None:
-            async with gate:
-                await self._deliver(entry, report)
+        async def one(queue: list[DueOutbox]) -> None:
+            for entry in queue:
+                async with gate:
+                    await self._deliver_one(entry, report)
 
-        await asyncio.gather(*(one(d) for d in due))
+        await asyncio.gather(*(one(q) for q in queues))
 
-    def _pacer(self, transport: Transport) -> _Pacer:
+    async def _deliver_one(self, entry: DueOutbox, report: DeliveryReport) -> None:
+        """Deliver one message; whatever goes wrong with it, the others still go."""
+        try:
+            await self._deliver(entry, report)
+        except Exception as exc:
+            await self._unexpected(entry.item, exc, report)
+
+    def _pacer(self, transport: Transport) -> Pacer:
         if transport.platform not in self._pacers:
-            self._pacers[transport.platform] = _Pacer(transport.max_per_second, self._sleep)
+            self._pacers[transport.platform] = Pacer(transport.max_per_second, self._sleep)
         return self._pacers[transport.platform]
 
     async def _target(self, entry: DueOutbox) -> tuple[Target | None, Member | None]:
@@ -216,6 +208,9 @@ class Dispatcher:
     async def _deliver(self, entry: DueOutbox, report: DeliveryReport) -> None:
         item = entry.item
         transport = self.transports[entry.platform]
+        # Found "sending": a crash or an ambiguous failure cut an earlier attempt short, so
+        # the platform may already have the post.
+        unsure = item.edit_of is None and item.status is OutboxStatus.SENDING
         target, member = await self._target(entry)
         if target is None:
             purpose = item.destination.purpose.value if item.destination.purpose else "?"
@@ -226,37 +221,41 @@ class Dispatcher:
                 entry.community_ext_id,
             )
             await self.store.reschedule_outbox(
-                item.id, self.clock.now() + NO_CHANNEL_RETRY, f"no {purpose} channel set"
+                item.id,
+                self.clock.now() + NO_CHANNEL_RETRY,
+                f"no {purpose} channel set",
+                unsure=unsure,
             )
             report.retried += 1
             return
         message = Message.from_dict(json.loads(item.payload))
+        if item.edit_of is not None:
+            await self._edit(item, transport, target, message, report)
+            return
         key = f"cf-{item.id}"
         try:
-            if item.edit_of is not None:
-                await self._edit(item, transport, target, message, report)
-                return
-            if item.status.value == "sending":
-                # A crash interrupted an earlier attempt: ask the platform before sending again.
+            if unsure:
                 found = await transport.find_sent(target, key)
                 if found is not None:
                     await self.store.mark_delivered(
                         item.id, found.channel_id, found.message_id, self.clock.now()
                     )
                     report.recovered += 1
-                    log.info("outbox %s was already delivered before a restart", item.id)
+                    log.info("outbox %s had reached the platform already", item.id)
                     return
-                log.warning("outbox %s: resending after an interrupted attempt", item.id)
-            await self.store.claim_outbox(item.id)
+                unsure = False  # looked: it isn't there
+                log.warning("outbox %s: not found on the platform; sending again", item.id)
+            if not await self.store.claim_outbox(item.id):
+                return
             await self._pacer(transport).take()
             receipt = await transport.send(target, message, key=key)
         except RecipientUnreachable as exc:
             assert member is not None
-            await self._unreachable(item, member, exc)
+            await self._unreachable(item, member, exc, unsure=unsure)
             report.retried += 1
             return
         except DeliveryError as exc:
-            await self._failed(item, exc, report)
+            await self._failed(item, exc, report, unsure=unsure or exc.ambiguous)
             return
         await self.store.mark_delivered(
             item.id, receipt.channel_id, receipt.message_id, self.clock.now()
@@ -278,7 +277,7 @@ class Dispatcher:
     ) -> None:
         assert item.edit_of is not None
         original = await self.store.get_outbox(item.edit_of)
-        if original is None or original.status.value == "failed":
+        if original is None or original.status is OutboxStatus.FAILED:
             await self.store.fail_outbox(item.id, "the message to edit was never delivered")
             report.failed += 1
             return
@@ -288,19 +287,33 @@ class Dispatcher:
                 item.id, max(original.not_before, self.clock.now()), "waiting for the post"
             )
             return
-        await self.store.claim_outbox(item.id)
-        await self._pacer(transport).take()
-        await transport.edit(target, Receipt(original.channel_ref, original.message_ref), message)
+        if not await self.store.claim_outbox(item.id):
+            return  # a newer edit of the same message superseded it
+        try:
+            await self._pacer(transport).take()
+            await transport.edit(
+                target, Receipt(original.channel_ref, original.message_ref), message
+            )
+        except DeliveryError as exc:
+            # An edit sent twice shows the same thing: no need to look first.
+            await self._failed(item, exc, report, unsure=False)
+            return
         await self.store.mark_delivered(
             item.id, original.channel_ref, original.message_ref, self.clock.now()
         )
         report.edited += 1
 
-    async def _failed(self, item: OutboxItem, exc: DeliveryError, report: DeliveryReport) -> None:
+    async def _failed(
+        self, item: OutboxItem, exc: DeliveryError, report: DeliveryReport, *, unsure: bool
+    ) -> None:
         if exc.needs_admin:
             log.warning("outbox %s waits for an admin: %s", item.id, exc.reason)
             await self.store.reschedule_outbox(
-                item.id, self.clock.now() + NO_CHANNEL_RETRY, exc.reason, count_attempt=False
+                item.id,
+                self.clock.now() + NO_CHANNEL_RETRY,
+                exc.reason,
+                count_attempt=False,
+                unsure=unsure,
             )
             report.retried += 1
             return
@@ -313,16 +326,43 @@ class Dispatcher:
         wait = (
             timedelta(seconds=exc.retry_after) if exc.retry_after is not None else backoff(attempts)
         )
-        log.info("outbox %s will retry in %s: %s", item.id, wait, exc.reason)
-        await self.store.reschedule_outbox(item.id, self.clock.now() + wait, exc.reason)
+        if unsure:
+            log.warning(
+                "outbox %s may have reached the platform (%s); looking before a retry in %s",
+                item.id,
+                exc.reason,
+                wait,
+            )
+        else:
+            log.info("outbox %s will retry in %s: %s", item.id, wait, exc.reason)
+        await self.store.reschedule_outbox(
+            item.id, self.clock.now() + wait, exc.reason, unsure=unsure
+        )
         report.retried += 1
 
+    async def _unexpected(self, item: OutboxItem, exc: Exception, report: DeliveryReport) -> None:
+        """A bug or a failure no transport classified: one log line, retry later, go on."""
+        reason = f"unexpected {type(exc).__name__}: {exc}"
+        log.error("outbox %s: %s", item.id, reason)
+        try:
+            now = await self.store.get_outbox(item.id)
+            if now is None or now.status in (OutboxStatus.DELIVERED, OutboxStatus.FAILED):
+                return
+            claimed = now.attempts > item.attempts
+            if not claimed:
+                await self.store.claim_outbox(item.id)  # so the try counts all the same
+            # Once claimed it may have got as far as the platform: a post is looked up first.
+            unsure = item.edit_of is None and (claimed or item.status is OutboxStatus.SENDING)
+            await self._failed(item, DeliveryError(reason), report, unsure=unsure)
+        except Exception as again:  # the database itself is failing; a later tick retries
+            log.error("outbox %s: could not reschedule it either: %s", item.id, again)
+
     async def _unreachable(
-        self, item: OutboxItem, member: Member, exc: RecipientUnreachable
+        self, item: OutboxItem, member: Member, exc: RecipientUnreachable, *, unsure: bool
     ) -> None:
         """Keep the message for later; once, ask the member in the check-ins channel to open DMs."""
         retry_at = self.clock.now() + UNREACHABLE_RETRY
-        await self.store.reschedule_outbox(item.id, retry_at, exc.reason)
+        await self.store.reschedule_outbox(item.id, retry_at, exc.reason, unsure=unsure)
         if member.dm_note_sent:
             return
         note = Message(

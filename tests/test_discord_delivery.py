@@ -117,8 +117,8 @@ async def test_429_loses_nothing_and_duplicates_nothing(
     assert fake.unhandled == []
 
 
-class Crash(Exception):
-    """The process dies between posting and recording the post."""
+class Crash(BaseException):
+    """The process dies between posting and recording the post (a kill, not an exception)."""
 
 
 @pytest.mark.asyncio

@@ -90,8 +90,11 @@ class Platform:
     posted: dict[str, Receipt] = field(default_factory=dict)
 
 
-class CrashAfterPosting(Exception):
-    """The process dies right after the platform accepted a message."""
+class CrashAfterPosting(BaseException):
+    """The process dies right after the platform accepted a message.
+
+    A BaseException, as a kill is: the dispatcher retries a row's ordinary exceptions itself.
+    """
 
 
 @dataclass

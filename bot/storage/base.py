@@ -344,7 +344,7 @@ class Store(Protocol):
         ...
 
     async def enqueue(self, items: Sequence[NewOutbox], now: datetime) -> list[int]:
-        """Queue messages."""
+        """Queue messages (an edit supersedes unsent edits of the same message)."""
         ...
 
     async def due_outbox(
@@ -357,8 +357,8 @@ class Store(Protocol):
         """A queued message by id."""
         ...
 
-    async def claim_outbox(self, outbox_id: int) -> None:
-        """Mark a message as being sent."""
+    async def claim_outbox(self, outbox_id: int) -> bool:
+        """Mark a queued message as being sent; False if it is no longer queued."""
         ...
 
     async def mark_delivered(
@@ -368,9 +368,15 @@ class Store(Protocol):
         ...
 
     async def reschedule_outbox(
-        self, outbox_id: int, not_before: datetime, error: str, *, count_attempt: bool = True
+        self,
+        outbox_id: int,
+        not_before: datetime,
+        error: str,
+        *,
+        count_attempt: bool = True,
+        unsure: bool = False,
     ) -> None:
-        """Retry a message later."""
+        """Retry a message later; ``unsure``: it may have reached the platform, look first."""
         ...
 
     async def fail_outbox(self, outbox_id: int, error: str) -> None:

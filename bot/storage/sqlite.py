@@ -1019,6 +1019,13 @@ class SqliteStore:
             ),
         )
         if cursor.rowcount == 1 and cursor.lastrowid is not None:
+            if item.edit_of is not None:
+                # An edit replaces the whole message: older edits not yet sent are pointless.
+                # Only older rows go, so a row id is never handed out again.
+                await db.execute(
+                    "DELETE FROM outbox WHERE edit_of = ? AND status = 'pending' AND id < ?",
+                    (item.edit_of, cursor.lastrowid),
+                )
             return cursor.lastrowid
         row = await (
             await db.execute("SELECT id FROM outbox WHERE dedupe_key = ?", (item.dedupe_key,))
@@ -1053,13 +1060,15 @@ class SqliteStore:
         row = await self._one("SELECT * FROM outbox WHERE id = ?", (outbox_id,))
         return None if row is None else _outbox(row)
 
-    async def claim_outbox(self, outbox_id: int) -> None:
-        """Mark a message as being sent (so a crash mid-send is visible at restart)."""
+    async def claim_outbox(self, outbox_id: int) -> bool:
+        """Mark a message as being sent (a crash mid-send shows at restart); False if not queued."""
         async with self._tx() as db:
-            await db.execute(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1 WHERE id = ?",
+            cursor = await db.execute(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
+                " WHERE id = ? AND status IN ('pending', 'sending')",
                 (outbox_id,),
             )
+            return cursor.rowcount == 1
 
     async def mark_delivered(
         self, outbox_id: int, channel_ref: str | None, message_ref: str | None, now: datetime
@@ -1073,14 +1082,27 @@ class SqliteStore:
             )
 
     async def reschedule_outbox(
-        self, outbox_id: int, not_before: datetime, error: str, *, count_attempt: bool = True
+        self,
+        outbox_id: int,
+        not_before: datetime,
+        error: str,
+        *,
+        count_attempt: bool = True,
+        unsure: bool = False,
     ) -> None:
         """Put a message back in the queue to retry later (optionally not counting this try)."""
+        # One that may have reached the platform stays 'sending': its next try looks first.
         async with self._tx() as db:
             await db.execute(
-                "UPDATE outbox SET status = 'pending', not_before = ?, last_error = ?,"
-                " attempts = attempts - ? WHERE id = ?",
-                (_ts(not_before), error[:500], 0 if count_attempt else 1, outbox_id),
+                "UPDATE outbox SET status = ?, not_before = ?, last_error = ?,"
+                " attempts = attempts - ? WHERE id = ? AND status IN ('pending', 'sending')",
+                (
+                    "sending" if unsure else "pending",
+                    _ts(not_before),
+                    error[:500],
+                    0 if count_attempt else 1,
+                    outbox_id,
+                ),
             )
 
     async def fail_outbox(self, outbox_id: int, error: str) -> None:
@@ -1095,8 +1117,8 @@ class SqliteStore:
         """Make every message waiting to retry due now (at start, after an admin's fix)."""
         async with self._tx() as db:
             cursor = await db.execute(
-                "UPDATE outbox SET not_before = ? WHERE status = 'pending' AND not_before > ?"
-                " AND last_error IS NOT NULL",
+                "UPDATE outbox SET not_before = ? WHERE status IN ('pending', 'sending')"
+                " AND not_before > ? AND last_error IS NOT NULL",
                 (_ts(now), _ts(now)),
             )
             return cursor.rowcount
