@@ -13,6 +13,15 @@ Discord's retry_after, so the core keeps the message and tries again: nothing is
 A channel the bot can't see or post in (Missing Access, Missing Permissions) or that no longer
 exists (Unknown Channel) needs an admin: those posts wait without using up their retries, and
 ``/admin channel`` releases them.
+
+A post that may have reached Discord without a clean answer (a 5xx, a reset connection, no
+answer within ``POST_TIMEOUT``) is an ambiguous DeliveryError: the outbox looks for it
+(``find_sent``) before trying again, since Discord honours a post's nonce only for a few
+minutes. discord.py itself retries a 500, 502, 504 or 524 up to four times within seconds,
+with the same nonce and ``enforce_nonce`` (discord/http.py), which Discord answers with the
+first message: those retries can't post twice. A post is never cancelled (a cancelled
+discord.py request can leave its global rate-limit lock shut): past the timeout it is left
+to finish on its own.
 """
 
 from __future__ import annotations
@@ -40,6 +49,9 @@ MISSING_PERMISSIONS = 50013
 INVALID_FORM_BODY = 50035
 # How far back crash recovery looks for a message it may have posted.
 RECOVERY_WINDOW = 50
+# How long a post may go unanswered before the outbox counts it as ambiguous (discord.py's
+# own retries included), well inside the minutes Discord remembers a nonce.
+POST_TIMEOUT = 30.0
 
 
 class RequestPacer:
@@ -101,8 +113,16 @@ def delivery_error(
                 "Messages, Embed Links and Read Message History there, then run /admin channel",
                 needs_admin=True,
             )
+        if status >= 500:
+            # Discord (or its proxy, with an HTML page) failed: it may have stored the post.
+            return DeliveryError(f"Discord error {status} on {where}", ambiguous=True)
         return DeliveryError(f"Discord error {status} on {where}: {exc.text}")
-    return DeliveryError(f"could not reach Discord for {where}: {type(exc).__name__}")
+    if isinstance(exc, _NEVER_SENT):
+        return DeliveryError(f"could not reach Discord for {where}: {type(exc).__name__}")
+    # A reset, a dropped connection, no answer in time: the request may have got there.
+    return DeliveryError(
+        f"no answer from Discord for {where}: {type(exc).__name__}", ambiguous=True
+    )
 
 
 def _is_channel(target: Target) -> bool:
@@ -110,6 +130,8 @@ def _is_channel(target: Target) -> bool:
 
 
 _FAILURES = (discord.HTTPException, discord.RateLimited, aiohttp.ClientError, TimeoutError, OSError)
+# Network failures before a request left: nothing can have reached Discord.
+_NEVER_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError, aiohttp.InvalidURL)
 
 
 class DiscordTransport:
@@ -117,11 +139,20 @@ class DiscordTransport:
 
     platform = "discord"
 
-    def __init__(self, client: discord.Client, *, requests_per_second: float = 45.0) -> None:
+    def __init__(
+        self,
+        client: discord.Client,
+        *,
+        requests_per_second: float = 45.0,
+        post_timeout: float = POST_TIMEOUT,
+    ) -> None:
         self.client = client
         # The core's Dispatcher doesn't pace this transport: ``pacer`` paces every request.
         self.max_per_second = float("inf")
         self.pacer = RequestPacer(requests_per_second)
+        self.post_timeout = post_timeout
+        # Posts still waiting for Discord's answer after their timeout (kept from the GC).
+        self._late: set[asyncio.Task[discord.Message]] = set()
         # DM channel ids by Discord user, for this process. The core passes the DM channel it
         # keeps per member (``target.channel_id``), which wins; this adds what the core can't
         # know: a channel learned from a click in a DM, and one person in several communities
@@ -165,14 +196,33 @@ class DiscordTransport:
         channel = self.client.get_partial_messageable(channel_id)
         view = rendered.view()
         kwargs: dict[str, Any] = {"view": view} if view is not None else {}
-        return await channel.send(
-            content=rendered.content,
-            embeds=rendered.embeds,
-            # Discord returns the earlier message for a repeated nonce instead of posting twice.
-            nonce=key,
-            allowed_mentions=rendered.allowed_mentions,
-            **kwargs,
+        posting = asyncio.ensure_future(
+            channel.send(
+                content=rendered.content,
+                embeds=rendered.embeds,
+                # Discord returns the earlier message for a repeated nonce, within minutes.
+                nonce=key,
+                allowed_mentions=rendered.allowed_mentions,
+                **kwargs,
+            )
         )
+        done, _ = await asyncio.wait({posting}, timeout=self.post_timeout)
+        if posting not in done:
+            self._late.add(posting)
+            posting.add_done_callback(self._answered_late)
+            raise TimeoutError(f"no answer within {self.post_timeout:g} s")
+        return posting.result()
+
+    def _answered_late(self, posting: asyncio.Task[discord.Message]) -> None:
+        """Note how a post given up on ended (the outbox looks for it before a retry)."""
+        self._late.discard(posting)
+        if posting.cancelled():
+            return
+        failure = posting.exception()
+        if failure is None:
+            log.info("Discord answered a post late; it was delivered")
+        else:
+            log.info("a post Discord didn't answer in time failed: %s", type(failure).__name__)
 
     async def send(self, target: Target, message: Message, *, key: str) -> Receipt:
         """Post a message; ``key`` goes out as the nonce and hidden in the footer."""

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import fallback_text, message_blocks
@@ -70,16 +72,58 @@ _ADMIN_FIX = {
 }
 
 
+# Slack may have stored the post before answering so (chat.postMessage errors: "It's possible
+# some aspect of the operation succeeded before the error was raised"): look before a retry.
+_MAYBE_POSTED = {"internal_error", "fatal_error", "service_unavailable"}
+# Network failures before the request left: retrying can't post twice. Any other (a reset,
+# a dropped connection, no answer within the timeout) may come after Slack stored it.
+_NEVER_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError, aiohttp.InvalidURL)
+# slack_sdk retry handlers that only repeat what Slack refused (a 429 stores nothing). Any
+# other retries a post behind the outbox's back, which may post it twice.
+_SAFE_RETRIES = (AsyncRateLimitErrorRetryHandler,)
+
+
+def _answer(exc: SlackApiError) -> tuple[int, dict[str, Any], Any]:
+    """Status, Slack's JSON answer ({} when the body wasn't JSON) and headers of a failure.
+
+    slack_sdk hands over its own response, whose data may be text or bytes for a body that
+    isn't JSON (a load balancer's HTML page), or aiohttp's response when JSON didn't parse.
+    """
+    response = exc.response
+    status = getattr(response, "status_code", None) or getattr(response, "status", 0)
+    data = getattr(response, "data", None)
+    return int(status or 0), data if isinstance(data, dict) else {}, response.headers
+
+
+def _retry_after(headers: Any) -> float | None:
+    """Slack's Retry-After in seconds, if it sent a usable one."""
+    try:
+        wait = headers.get("Retry-After") or headers.get("retry-after")
+        return float(wait) if wait else None
+    except (AttributeError, TypeError, ValueError):
+        return None
+
+
 def delivery_error(
     exc: SlackApiError | aiohttp.ClientError | TimeoutError, channel: str, *, dm: bool = False
 ) -> DeliveryError:
-    """What a failed Slack call means for the outbox: wait, retry later, or give up."""
+    """What a failed Slack call means for the outbox: wait, retry later, look first, or give up."""
     if not isinstance(exc, SlackApiError):
-        return DeliveryError(f"Slack unreachable: {type(exc).__name__}")
-    code = str(exc.response.get("error", "unknown_error"))
-    if exc.response.status_code == 429:
-        wait = exc.response.headers.get("Retry-After") or exc.response.headers.get("retry-after")
-        return DeliveryError("ratelimited", retry_after=float(wait) if wait else None)
+        if isinstance(exc, _NEVER_SENT):
+            return DeliveryError(f"Slack unreachable: {type(exc).__name__}")
+        return DeliveryError(f"no answer from Slack: {type(exc).__name__}", ambiguous=True)
+    status, body, headers = _answer(exc)
+    if status == 429:
+        return DeliveryError("ratelimited", retry_after=_retry_after(headers))
+    code = body.get("error")
+    if not isinstance(code, str):
+        # Not Slack's answer but a proxy's page: a 4xx refused the request, anything else
+        # (a 5xx above all) may have come after Slack stored the post.
+        return DeliveryError(
+            f"HTTP {status} without an answer from Slack", ambiguous=status >= 500 or status < 400
+        )
+    if status >= 500 or code in _MAYBE_POSTED:
+        return DeliveryError(f"{code} (HTTP {status})", ambiguous=True)
     if code in _UNREACHABLE or (dm and code in _NO_DM):
         return RecipientUnreachable(code)
     if code in _GONE:
@@ -115,7 +159,12 @@ class SlackTransport:
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self.client = client
+        # The adapter's client, minus retries that would repeat a post Slack may have stored:
+        # the outbox decides about those (it looks first).
+        self.client = copy.copy(client)
+        self.client.retry_handlers = [
+            h for h in client.retry_handlers if isinstance(h, _SAFE_RETRIES)
+        ]
         if max_per_second is not None:
             self.max_per_second = max_per_second
         self._channel_interval = channel_interval
@@ -212,15 +261,11 @@ class SlackTransport:
                 channel=channel, include_all_metadata=True, limit=HISTORY_PAGE
             )
         except SlackApiError as exc:
-            if exc.response.status_code != 429 and exc.response.get("error") in (
-                "not_in_channel",
-                "channel_not_found",
-                "missing_scope",
-            ):
+            status, body, _ = _answer(exc)
+            code = body.get("error")
+            if status != 429 and code in ("not_in_channel", "channel_not_found", "missing_scope"):
                 # History can't be read here: sending again risks a duplicate, never a loss.
-                log.warning(
-                    "can't check %s for an earlier post (%s)", channel, exc.response["error"]
-                )
+                log.warning("can't check %s for an earlier post (%s)", channel, code)
                 return None
             raise delivery_error(exc, channel) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:

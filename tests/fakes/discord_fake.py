@@ -18,12 +18,15 @@ can also serve a client written against the raw API.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import itertools
 import json
 import math
 import re
 import secrets
+import socket
+import struct
 import time
 import zlib
 from collections import Counter
@@ -117,6 +120,11 @@ CLOSE_ALREADY_AUTHENTICATED = 4005
 GLOBAL_RATE_LIMIT = 50
 GLOBAL_RATE_LIMIT_PER = 1.0
 RATE_LIMIT_MESSAGE = "You are being rate limited."
+# Faults a request can meet after (or instead of) being handled; see DiscordFake.inject_fault.
+FaultKind = Literal["server_error", "html", "reset", "lost"]
+# What a proxy in front of Discord answers with when Discord gave it nothing.
+HTML_ERROR_PAGE = "<html><head><title>503 Service Unavailable</title></head><body></body></html>"
+
 # discord.py treats a 429 *without* a Via header as a Cloudflare ban and raises instead of
 # retrying (HTTPClient.request); real Discord responses carry "Via: 1.1 google".
 VIA_HEADER = "1.1 google"
@@ -216,10 +224,13 @@ class RecordedRequest:
     headers: Mapping[str, str]
     json: Any  # JSON body, or multipart payload_json decoded; None when absent
     files: tuple[RecordedFile, ...]
-    status: int
+    status: int  # 0 when no answer was sent (a reset or lost response)
     response: Any
     response_headers: Mapping[str, str]
     at: float = field(default_factory=time.monotonic)  # when it was answered (monotonic clock)
+    # The injected fault this request met, if any; ``stored``: whether it was handled first.
+    fault: FaultKind | None = None
+    stored: bool = True
 
     @property
     def handled(self) -> bool:
@@ -306,6 +317,15 @@ class _Fault:
     retry_after: float = 0.0
     is_global: bool = False
     scope: str = "user"
+
+
+@dataclass
+class _DeliveryFault:
+    route: str
+    remaining: int
+    kind: FaultKind
+    stored: bool
+    status: int
 
 
 @dataclass
@@ -448,6 +468,8 @@ class DiscordFake:
                 self._channel_guild[channel.id] = guild.id
         self._changed = asyncio.Condition()
         self._faults: list[_Fault] = []
+        self._delivery_faults: list[_DeliveryFault] = []
+        self._closing = asyncio.Event()  # set at stop: held ("lost") requests give up
         self._enforce = False
         self._global_window = _Window(GLOBAL_RATE_LIMIT, GLOBAL_RATE_LIMIT_PER)
         self._rules: dict[str, RateLimitRule] = dict(DEFAULT_RATE_LIMIT_RULES)
@@ -477,6 +499,7 @@ class DiscordFake:
 
     async def stop(self) -> None:
         """Close gateway connections and stop the server."""
+        self._closing.set()
         for session in list(self.sessions):
             if not session.closed:
                 await session._close(1001, "Fake Discord stopping")
@@ -1296,6 +1319,83 @@ class DiscordFake:
             _Fault(route, count, status, discord_error(code, message or str(status)))
         )
 
+    def inject_fault(
+        self,
+        route: str,
+        kind: FaultKind,
+        *,
+        count: int = 1,
+        stored: bool = True,
+        status: int | None = None,
+    ) -> None:
+        """Answer the next ``count`` requests of ``route`` with a fault, by default after
+        handling them (a message is created, as Discord sometimes does before failing).
+
+        ``server_error``: HTTP ``status`` (503) with Discord's JSON error; ``html``: a proxy's
+        HTML page (503); ``reset``: the connection is reset with no answer; ``lost``: no
+        answer at all until the client gives up (or the fake stops).
+        """
+        default = 503 if kind in ("server_error", "html") else 0
+        self._delivery_faults.append(_DeliveryFault(route, count, kind, stored, status or default))
+
+    def _take_delivery_fault(self, call: _Call) -> _DeliveryFault | None:
+        for fault in self._delivery_faults:
+            if fault.remaining > 0 and fault.route in (call.route, f"{call.method} {call.path}"):
+                fault.remaining -= 1
+                return fault
+        return None
+
+    async def _faulty(
+        self,
+        request: web.Request,
+        call: _Call,
+        handler: Callable[[_Call], Any] | None,
+        fault: _DeliveryFault,
+    ) -> web.StreamResponse:
+        """Handle the request (if ``stored``), then answer it with ``fault`` instead."""
+        if fault.stored:
+            await self._respond(call, handler)
+        answer: Any = None
+        if fault.kind == "server_error":
+            answer = discord_error(0, f"{fault.status}: Service Unavailable")
+            reply: web.StreamResponse = _json(fault.status, answer)
+        elif fault.kind == "html":
+            reply = web.Response(
+                text=HTML_ERROR_PAGE, status=fault.status, content_type="text/html"
+            )
+        else:
+            reply = web.Response(status=200)
+        reply.headers.setdefault("Via", VIA_HEADER)
+        await self._record(
+            RecordedRequest(
+                call.method,
+                call.path,
+                call.route,
+                call.params,
+                call.query,
+                call.headers,
+                call.json,
+                call.files,
+                fault.status,
+                answer,
+                dict(reply.headers),
+                fault=fault.kind,
+                stored=fault.stored,
+            )
+        )
+        if fault.kind == "lost":
+            # Hold the answer past any client timeout (until the fake stops).
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(60):
+                    await self._closing.wait()
+        elif fault.kind == "reset" and request.transport is not None:
+            sock = request.transport.get_extra_info("socket")
+            if sock is not None:
+                # Linger 0: closing sends a TCP reset, as a dropped connection does.
+                sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            request.transport.abort()
+        return reply
+
     def enable_rate_limits(
         self,
         *,
@@ -1452,6 +1552,9 @@ class DiscordFake:
             body,
             files,
         )
+        fault = self._take_delivery_fault(call)
+        if fault is not None:
+            return await self._faulty(request, call, handler, fault)
         response = await self._respond(call, handler)
         response.headers.setdefault("Via", VIA_HEADER)
         status = response.status

@@ -22,12 +22,14 @@ import itertools
 import json
 import math
 import secrets
+import socket
+import struct
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
@@ -44,10 +46,12 @@ __all__ = [
     "DEFAULT_TEAM_DOMAIN",
     "DEFAULT_TEAM_ID",
     "DEFAULT_USER_ID",
+    "HTML_ERROR_PAGE",
     "POST_MESSAGE_BURST",
     "POST_MESSAGE_PER_CHANNEL_PER_SECOND",
     "SIGNATURE_MAX_AGE_SECONDS",
     "ApiCall",
+    "FaultKind",
     "ManualClock",
     "PostStats",
     "ResponseUrlPost",
@@ -90,6 +94,11 @@ _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 _T = TypeVar("_T")
 _ids = itertools.count(1)
 
+# Faults the fake can answer a call with (see SlackFake.inject_fault).
+FaultKind = Literal["server_error", "html", "reset", "lost"]
+# What a load balancer in front of Slack answers with when it has no answer of Slack's.
+HTML_ERROR_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>Bad Gateway</body></html>"
+
 
 def _next_id(prefix: str) -> str:
     """Return a unique Slack-looking ID such as ``V000000007``."""
@@ -112,8 +121,11 @@ class ApiCall:
     method: str
     params: dict[str, Any]
     token: str | None
-    status: int
+    status: int  # 0 when no answer was sent (a reset or lost response)
     response: dict[str, Any]
+    # The injected fault this call met, if any; ``stored`` says whether Slack kept the post.
+    fault: FaultKind | None = None
+    stored: bool = True
 
     @property
     def ok(self) -> bool:
@@ -181,6 +193,14 @@ class _PostLimit:
     workspace: _TokenBucket | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class _Fault:
+    kind: FaultKind
+    stored: bool
+    status: int
+    content_type: str
+
+
 @dataclass(slots=True)
 class _SocketConnection:
     ticket: str
@@ -238,6 +258,9 @@ class SlackFake:
         self._home_views: dict[str, dict[str, Any]] = {}
         self._forced_rate_limits: dict[str, list[int]] = {}
         self._forced_errors: dict[str, list[str]] = {}
+        self._faults: dict[str, list[_Fault]] = {}
+        # Set at close: held ("lost") requests give up then.
+        self._closing = asyncio.Event()
         self._post_limit: _PostLimit | None = None
         self._tickets: set[str] = set()
         self._sockets: list[_SocketConnection] = []
@@ -286,6 +309,7 @@ class SlackFake:
         runner, self._runner = self._runner, None
         if runner is None:
             return
+        self._closing.set()
         # Close websockets first; otherwise the server waits for their handlers at shutdown.
         for conn in self._sockets:
             if not conn.ws.closed:
@@ -376,6 +400,27 @@ class SlackFake:
     def fail_next(self, method: str, error: str, *, times: int = 1) -> None:
         """Answer the next ``times`` calls of ``method`` with ``{"ok": false, "error": error}``."""
         self._forced_errors.setdefault(method, []).extend([error] * times)
+
+    def inject_fault(
+        self,
+        method: str,
+        kind: FaultKind,
+        *,
+        times: int = 1,
+        stored: bool = True,
+        status: int | None = None,
+        content_type: str = "text/html",
+    ) -> None:
+        """Answer the next ``times`` calls of ``method`` with a fault, by default after doing
+        the work (a post is stored, as Slack sometimes does before failing to answer).
+
+        ``server_error``: HTTP ``status`` (500) with Slack's ``internal_error``; ``html``: a
+        load balancer's page (502) as ``content_type``; ``reset``: the connection is reset
+        with no answer; ``lost``: no answer at all until the client gives up.
+        """
+        default = {"server_error": 500, "html": 502}.get(kind, 0)
+        fault = _Fault(kind, stored, status or default, content_type)
+        self._faults.setdefault(method, []).extend([fault] * times)
 
     def enable_post_limit(
         self,
@@ -586,10 +631,55 @@ class SlackFake:
         if token is None and method not in _APP_TOKEN_METHODS:
             # Slack also accepts the token as a form field (but not for apps.connections.open).
             token = body_token
+        faults = self._faults.get(method)
+        fault = faults.pop(0) if faults else None
+        if fault is not None:
+            return await self._faulty(request, method, params, token, fault)
         status, headers, body = self._answer(method, params, token)
         self._calls.append(ApiCall(method, params, token, status, body))
         await self._notify()
         return web.json_response(body, status=status, headers=headers)
+
+    async def _faulty(
+        self,
+        request: web.Request,
+        method: str,
+        params: dict[str, Any],
+        token: str | None,
+        fault: _Fault,
+    ) -> web.Response:
+        """Do the call's work (if ``stored``), then answer it with ``fault`` instead."""
+        if fault.stored:
+            self._answer(method, params, token)
+        answered: dict[str, Any] = {}
+        if fault.kind == "server_error":
+            answered = {"ok": False, "error": "internal_error"}
+            reply = web.json_response(answered, status=fault.status)
+        elif fault.kind == "html":
+            reply = web.Response(
+                body=HTML_ERROR_PAGE.encode(), status=fault.status, content_type=fault.content_type
+            )
+        else:
+            reply = web.Response(status=200)
+        status = fault.status if fault.kind in ("server_error", "html") else 0
+        self._calls.append(
+            ApiCall(method, params, token, status, answered, fault.kind, fault.stored)
+        )
+        await self._notify()
+        if fault.kind == "lost":
+            # Hold the answer past any client timeout (until the fake closes).
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(60):
+                    await self._closing.wait()
+        elif fault.kind == "reset":
+            transport = request.transport
+            if transport is not None:
+                sock = transport.get_extra_info("socket")
+                if sock is not None:
+                    # Linger 0: closing sends a TCP reset, as a dropped connection does.
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                transport.abort()
+        return reply
 
     def _answer(
         self, method: str, params: dict[str, Any], token: str | None
