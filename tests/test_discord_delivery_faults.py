@@ -118,6 +118,28 @@ async def test_discord_py_retries_a_500_itself_and_the_nonce_keeps_it_single(
 
 
 @pytest.mark.asyncio
+async def test_discord_py_never_repeats_a_post_once_the_nonce_may_be_forgotten(
+    discord_stack: DiscordStack,
+) -> None:
+    stack, fake = discord_stack, discord_stack.fake
+    fake.nonce_window = 0.0
+    # Any repeat counts as late here (discord.py waits a second before its first retry).
+    stack.adapter.discord_transport.nonce_safe_seconds = 0.0
+    await join(stack, FAKE_USER_ID)
+    due, member_id = await first_prompt(stack, FAKE_USER_ID)
+    fake.inject_fault(ROUTE_MESSAGE_CREATE, "server_error", status=500)
+
+    await stack.engine.run_until(stack.clock, due)
+
+    assert [r.status for r in fake.find(ROUTE_MESSAGE_CREATE)] == [500]  # not repeated
+    assert (await prompt_row(stack, member_id)).status.value == "sending"
+    await stack.advance(timedelta(minutes=5))
+    assert len(fake.find(ROUTE_MESSAGES_GET)) == 1
+    (posted,) = prompts_in(fake, FAKE_USER_ID)
+    assert (await prompt_row(stack, member_id)).message_ref == posted["id"]
+
+
+@pytest.mark.asyncio
 async def test_a_post_discord_did_not_store_is_sent_again_after_looking(
     discord_stack: DiscordStack,
 ) -> None:

@@ -33,7 +33,7 @@ from adapters.discord.modals import (
     steps,
     submitted_values,
 )
-from adapters.discord.transport import DiscordTransport
+from adapters.discord.transport import DiscordTransport, retry_guard
 from bot.app import Crossfade
 from bot.commands.registry import Command, Option, OptionType
 from bot.config import Settings
@@ -89,6 +89,8 @@ class CrossfadeClient(discord.Client):
             guild_ready_timeout=guild_ready_timeout,
             # A longer per-route wait fails the send instead, and the outbox retries it later.
             max_ratelimit_timeout=30.0,
+            # No late repeat of a post discord.py retries itself (see the transport).
+            http_trace=retry_guard(),
         )
         self.adapter = adapter
 

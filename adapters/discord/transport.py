@@ -19,15 +19,19 @@ answer within ``POST_TIMEOUT``) is an ambiguous DeliveryError: the outbox looks 
 (``find_sent``) before trying again, since Discord honours a post's nonce only for a few
 minutes. discord.py itself retries a 500, 502, 504 or 524 up to four times within seconds,
 with the same nonce and ``enforce_nonce`` (discord/http.py), which Discord answers with the
-first message: those retries can't post twice. A post is never cancelled (a cancelled
-discord.py request can leave its global rate-limit lock shut): past the timeout it is left
-to finish on its own.
+first message: those retries can't post twice, as long as they come soon. ``retry_guard``
+(passed to the client as its ``http_trace``) refuses any repeat of a post later than
+``NONCE_SAFE_SECONDS`` after its first try, which then counts as ambiguous. A post is never
+cancelled (a cancelled discord.py request can leave its global rate-limit lock shut): past
+the timeout it is left to finish on its own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -52,6 +56,47 @@ RECOVERY_WINDOW = 50
 # How long a post may go unanswered before the outbox counts it as ambiguous (discord.py's
 # own retries included), well inside the minutes Discord remembers a nonce.
 POST_TIMEOUT = 30.0
+# How long after a post's first try discord.py may repeat it: Discord keeps a nonce for "a
+# few minutes" (Create Message, enforce_nonce); we count on one.
+NONCE_SAFE_SECONDS = 60.0
+
+
+class LateRepeat(Exception):
+    """discord.py was about to repeat a post after Discord may have forgotten its nonce."""
+
+
+@dataclass
+class _Tries:
+    """When one post first went out (its send and discord.py's own retries of it)."""
+
+    safe_for: float
+    first: float | None = None
+
+
+# Set around one post, so the trace below can tell its requests apart from any other.
+_post_tries: contextvars.ContextVar[_Tries | None] = contextvars.ContextVar(
+    "crossfade_post_tries", default=None
+)
+
+
+def retry_guard() -> aiohttp.TraceConfig:
+    """A trace config that stops discord.py repeating a post once its nonce may be forgotten."""
+
+    async def on_request_start(
+        session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestStartParams
+    ) -> None:
+        tries = _post_tries.get()
+        if tries is None or params.method != "POST":
+            return
+        now = asyncio.get_running_loop().time()
+        if tries.first is None:
+            tries.first = now
+        elif now - tries.first > tries.safe_for:
+            raise LateRepeat(f"a repeat {now - tries.first:.0f} s after the first try")
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(on_request_start)
+    return trace
 
 
 class RequestPacer:
@@ -129,7 +174,14 @@ def _is_channel(target: Target) -> bool:
     return target.kind is not DestinationKind.DM
 
 
-_FAILURES = (discord.HTTPException, discord.RateLimited, aiohttp.ClientError, TimeoutError, OSError)
+_FAILURES = (
+    discord.HTTPException,
+    discord.RateLimited,
+    aiohttp.ClientError,
+    TimeoutError,
+    OSError,
+    LateRepeat,
+)
 # Network failures before a request left: nothing can have reached Discord.
 _NEVER_SENT = (aiohttp.ClientConnectorError, aiohttp.ConnectionTimeoutError, aiohttp.InvalidURL)
 
@@ -145,12 +197,14 @@ class DiscordTransport:
         *,
         requests_per_second: float = 45.0,
         post_timeout: float = POST_TIMEOUT,
+        nonce_safe_seconds: float = NONCE_SAFE_SECONDS,
     ) -> None:
         self.client = client
         # The core's Dispatcher doesn't pace this transport: ``pacer`` paces every request.
         self.max_per_second = float("inf")
         self.pacer = RequestPacer(requests_per_second)
         self.post_timeout = post_timeout
+        self.nonce_safe_seconds = nonce_safe_seconds
         # Posts still waiting for Discord's answer after their timeout (kept from the GC).
         self._late: set[asyncio.Task[discord.Message]] = set()
         # DM channel ids by Discord user, for this process. The core passes the DM channel it
@@ -196,7 +250,10 @@ class DiscordTransport:
         channel = self.client.get_partial_messageable(channel_id)
         view = rendered.view()
         kwargs: dict[str, Any] = {"view": view} if view is not None else {}
-        posting = asyncio.ensure_future(
+        # The post runs in a context of its own, where retry_guard counts its requests.
+        context = contextvars.copy_context()
+        context.run(_post_tries.set, _Tries(self.nonce_safe_seconds))
+        posting = asyncio.create_task(
             channel.send(
                 content=rendered.content,
                 embeds=rendered.embeds,
@@ -204,7 +261,8 @@ class DiscordTransport:
                 nonce=key,
                 allowed_mentions=rendered.allowed_mentions,
                 **kwargs,
-            )
+            ),
+            context=context,
         )
         done, _ = await asyncio.wait({posting}, timeout=self.post_timeout)
         if posting not in done:
