@@ -14,6 +14,7 @@ import pytest
 from bot.errors import StartupError
 from bot.messages import Tone
 from bot.storage.sqlite import SqliteStore
+from bot.storage.sqlite_schema import APPLICATION_ID
 from tests.harness import Harness, reply_text
 
 START_SPRINT = (
@@ -133,6 +134,8 @@ async def test_newer_schema_stops_startup_and_is_left_untouched(tmp_path: Path) 
     db = tmp_path / "future.db"
     conn = sqlite3.connect(db)
     conn.execute("CREATE TABLE future (x)")
+    # A newer Crossfade stamps its files with the application id, as this one does.
+    conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
     conn.execute("PRAGMA user_version = 99")
     conn.commit()
     conn.close()

@@ -142,6 +142,14 @@ class Store(Protocol):
         """Release the database."""
         ...
 
+    async def get_setting(self, key: str) -> str | None:
+        """A setting kept with the database, or None if it was never set."""
+        ...
+
+    async def set_setting(self, key: str, value: str) -> None:
+        """Keep a setting with the database, replacing its earlier value."""
+        ...
+
     async def ensure_member(self, actor: Actor, now: datetime) -> tuple[Community, Member]:
         """Find or create the actor's community and member."""
         ...

@@ -7,13 +7,11 @@ import sqlite3
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, date, datetime, time, timedelta
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 
-from bot.errors import StartupError
 from bot.models import (
     Actor,
     ChannelPurpose,
@@ -44,8 +42,10 @@ from bot.storage.base import (
     SummaryRow,
     WeekOpening,
 )
+from bot.storage.sqlite_open import open_database
+from bot.storage.sqlite_schema import check_existing_file as check_existing_file
+from bot.storage.sqlite_schema import migrations as migrations
 
-MIGRATIONS = "bot.storage.migrations"
 # Weeks that closed longer ago than this get no summary (after a long outage it'd be stale
 # news), which also keeps the summary queries off old history.
 SUMMARY_HORIZON = timedelta(days=28)
@@ -78,43 +78,6 @@ def _as_read(sprint: Sprint) -> tuple[int, int, int, str | None]:
     return sprint.id, sprint.next_week, sprint.weeks, _opt_ts(sprint.next_prompt_at)
 
 
-def migrations() -> list[tuple[int, str]]:
-    """The schema migrations shipped with the code, as (version, SQL), in order."""
-    found = []
-    for entry in resources.files(MIGRATIONS).iterdir():
-        if entry.name.endswith(".sql"):
-            found.append((int(entry.name.split("_", 1)[0]), entry.read_text("utf-8")))
-    return sorted(found)
-
-
-def check_existing_file(path: Path, known_version: int) -> None:
-    """Refuse to start on a corrupt database or one from a newer Crossfade, without writing."""
-    if not path.exists() or path.stat().st_size == 0:
-        return
-    try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            version = int(conn.execute("PRAGMA user_version").fetchone()[0])
-            problems = [row[0] for row in conn.execute("PRAGMA quick_check").fetchall()]
-        finally:
-            conn.close()
-    except sqlite3.DatabaseError as exc:
-        raise StartupError(
-            f"The database {path} is not a readable Crossfade database ({exc}). "
-            "It was left untouched; restore it from a backup or point CROSSFADE_DB elsewhere."
-        ) from None
-    if problems != ["ok"]:
-        raise StartupError(
-            f"The database {path} is damaged ({problems[0]}). It was left untouched; "
-            "restore it from a backup or point CROSSFADE_DB elsewhere."
-        )
-    if version > known_version:
-        raise StartupError(
-            f"The database {path} has schema version {version}, newer than this Crossfade "
-            f"knows (up to {known_version}). Upgrade Crossfade; the file was left untouched."
-        )
-
-
 class SqliteStore:
     """Crossfade's storage on one SQLite file (WAL, foreign keys on)."""
 
@@ -125,43 +88,30 @@ class SqliteStore:
         self._lock = asyncio.Lock()
 
     @classmethod
-    async def open(cls, path: str | Path) -> SqliteStore:
-        """Open (creating if needed) and migrate the database at ``path``."""
+    async def open(cls, path: str | Path, *, max_pages: int | None = None) -> SqliteStore:
+        """Open (creating if needed) and migrate the database at ``path`` (see sqlite_open)."""
         file = Path(path)
-        known = migrations()
-        check_existing_file(file, known[-1][0] if known else 0)
-        try:
-            file.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StartupError(f"Cannot create the folder for {file}: {exc}") from None
-        try:
-            conn = await aiosqlite.connect(file, isolation_level=None)
-        except sqlite3.Error as exc:
-            raise StartupError(f"Cannot open the database {file}: {exc}") from None
+        conn = await open_database(file, max_pages=max_pages)
         conn.row_factory = aiosqlite.Row
-        await conn.execute("PRAGMA journal_mode=WAL")
-        await conn.execute("PRAGMA foreign_keys=ON")
-        await conn.execute("PRAGMA synchronous=NORMAL")
-        await conn.execute("PRAGMA busy_timeout=5000")
-        store = cls(conn, file)
-        await store._migrate(known)
-        return store
+        return cls(conn, file)
 
     async def close(self) -> None:
         """Close the connection."""
         await self._conn.close()
 
-    async def _migrate(self, known: list[tuple[int, str]]) -> None:
-        async with self._lock:
-            row = await (await self._conn.execute("PRAGMA user_version")).fetchone()
-            current = int(row[0]) if row else 0
-            for version, sql in known:
-                if version <= current:
-                    continue
-                # executescript commits on its own, so the version bump rides inside the script.
-                await self._conn.executescript(
-                    f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\nCOMMIT;"
-                )
+    async def get_setting(self, key: str) -> str | None:
+        """A setting kept with the database, or None if it was never set."""
+        row = await self._one("SELECT value FROM settings WHERE key = ?", (key,))
+        return None if row is None else str(row["value"])
+
+    async def set_setting(self, key: str, value: str) -> None:
+        """Keep a setting with the database, replacing its earlier value."""
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
