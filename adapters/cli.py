@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Sequence
+from datetime import timedelta
 
 from bot.config import Settings, load_dotenv_file, load_settings
 from bot.errors import StartupError
@@ -21,24 +22,29 @@ async def run_console(settings: Settings) -> None:
     """The console adapter on the SQLite file: a REPL in this terminal."""
     from adapters.console.lines import LineSource, PromptSource, StreamSource
     from adapters.console.session import CONSOLE_HELP
-    from adapters.console.wiring import build_session
+    from adapters.console.wiring import build_session, console_clock
     from bot.app import build_registry
-    from bot.clock import OffsetClock
     from bot.scheduler import Scheduler
     from bot.storage.sqlite import SqliteStore
 
     store = await SqliteStore.open(settings.db_path)
-    interactive = sys.stdin.isatty()
-    clock = OffsetClock()
-    source: LineSource
-    if interactive:
-        source = PromptSource(build_registry(), settings.db_path.parent / ".console_history")
-    else:
-        source = StreamSource(sys.stdin, _write)
-    session = build_session(store, clock, source, _write)
-    _write(f"Crossfade console on {settings.db_path}. Type /help. {CONSOLE_HELP}")
-    scheduler = Scheduler(session.engine)
+    scheduler: Scheduler | None = None
     try:
+        clock = await console_clock(store)
+        interactive = sys.stdin.isatty()
+        source: LineSource
+        if interactive:
+            source = PromptSource(build_registry(), settings.db_path.parent / ".console_history")
+        else:
+            source = StreamSource(sys.stdin, _write)
+        session = build_session(store, clock, source, _write)
+        _write(f"Crossfade console on {settings.db_path}. Type /help. {CONSOLE_HELP}")
+        if clock.offset:
+            _write(
+                f"\u23e9 The clock resumes {_span(clock.offset)} ahead of real time, where "
+                f"/advance left it: {clock.now():%a %d %b %Y %H:%M} UTC."
+            )
+        scheduler = Scheduler(session.engine)
         await session.engine.tick()
         if interactive:
             from prompt_toolkit.patch_stdout import patch_stdout
@@ -49,18 +55,28 @@ async def run_console(settings: Settings) -> None:
         else:
             await session.run()
     finally:
-        scheduler.shutdown()
+        if scheduler is not None:
+            scheduler.shutdown()
         await store.close()
 
 
-async def run(settings: Settings) -> None:
-    """Run every configured platform, or the console when none is."""
-    if not (settings.wants_slack or settings.wants_discord):
-        await run_console(settings)
-        return
-    from adapters.platforms import run_platforms
+def _span(delta: timedelta) -> str:
+    days, minutes = divmod(round(delta.total_seconds() / 60), 24 * 60)
+    return f"{days}d {minutes // 60}h {minutes % 60}m"
 
-    await run_platforms(settings)
+
+async def run(settings: Settings) -> None:
+    """Serve the database: every configured platform, or the console when none is."""
+    from bot.storage.serve_lock import ServeLock
+
+    # One serving process per file: a second would send everything again.
+    with ServeLock(settings.db_path):
+        if not (settings.wants_slack or settings.wants_discord):
+            await run_console(settings)
+            return
+        from adapters.platforms import run_platforms
+
+        await run_platforms(settings)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

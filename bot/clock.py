@@ -49,9 +49,16 @@ class FakeClock:
 class OffsetClock:
     """Real time plus a fast-forward offset: the console's clock, so /advance skips ahead."""
 
-    def __init__(self, base: Clock | None = None) -> None:
+    def __init__(self, base: Clock | None = None, offset: timedelta = timedelta()) -> None:
+        if offset < timedelta():
+            raise ValueError("the clock cannot start behind real time")
         self._base = base or SystemClock()
-        self._offset = timedelta()
+        self._offset = offset
+
+    @property
+    def offset(self) -> timedelta:
+        """How far ahead of real time the clock runs (everything advanced so far)."""
+        return self._offset
 
     def now(self) -> datetime:
         """Return real time shifted by everything advanced so far."""

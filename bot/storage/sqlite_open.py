@@ -89,26 +89,26 @@ async def _migrate(
 ) -> None:
     row = await (await conn.execute("PRAGMA user_version")).fetchone()
     current = int(row[0]) if row else 0
-    ran = False
-    for version, sql in known:
-        if version <= current:
-            continue
-        # executescript commits on its own, so the version bump and the stamp ride inside.
-        script = (
-            f"BEGIN IMMEDIATE;\n{sql}\nPRAGMA user_version = {version};\n"
-            f"PRAGMA application_id = {APPLICATION_ID};\nCOMMIT;"
-        )
-        try:
-            await conn.executescript(script)
-        except BaseException:
-            if conn.in_transaction:
-                with suppress(sqlite3.Error):
-                    await conn.execute("ROLLBACK")
-            raise
-        ran = True
-    if not ran and not state.stamped:
-        # A Crossfade file from before the application id: recognised by its schema, stamped.
-        await conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+    pending = [(version, sql) for version, sql in known if version > current]
+    if not pending:
+        if not state.stamped:
+            # A Crossfade file from before the application id, recognised by its schema.
+            await conn.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+        return
+    # One transaction for every step: a failure (a full disk) leaves the file as it was.
+    # executescript commits on its own, so the version bump and the stamp ride inside.
+    steps = "\n".join(sql for _, sql in pending)
+    script = (
+        f"BEGIN IMMEDIATE;\n{steps}\nPRAGMA user_version = {pending[-1][0]};\n"
+        f"PRAGMA application_id = {APPLICATION_ID};\nCOMMIT;"
+    )
+    try:
+        await conn.executescript(script)
+    except BaseException:
+        if conn.in_transaction:
+            with suppress(sqlite3.Error):
+                await conn.execute("ROLLBACK")
+        raise
 
 
 def _remove(path: Path) -> None:

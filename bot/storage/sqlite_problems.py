@@ -85,6 +85,9 @@ def unreadable(path: Path) -> str:
 
 def unwritable(path: Path) -> str | None:
     """Why this user can't write the database and the files SQLite keeps beside it, or None."""
+    found = unreachable(path)
+    if found is not None:
+        return found
     folder = _existing_folder(path)
     if _read_only_fs(folder):
         return read_only_fs(path)
@@ -155,7 +158,7 @@ def explain(exc: BaseException, path: Path) -> str:
     ):
         if code == errno.EROFS:
             return read_only_fs(path)
-        found = unreachable(path) or unwritable(path)
+        found = unwritable(path)
         if found is not None:
             return found
     if name.startswith("SQLITE_IOERR") or code == errno.EIO:
