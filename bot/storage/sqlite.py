@@ -1,4 +1,4 @@
-"""The SQLite store: every SQL statement of Crossfade lives in this module."""
+"""The SQLite store: every query of Crossfade's data (opening the file: sqlite_open)."""
 
 from __future__ import annotations
 
