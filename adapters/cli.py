@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -12,24 +13,32 @@ from datetime import timedelta
 from bot.config import Settings, load_dotenv_file, load_settings
 from bot.errors import StartupError
 from bot.logs import setup_logging
+from bot.web_routes import Route
+
+log = logging.getLogger(__name__)
 
 
 def _write(line: str) -> None:
     print(line, flush=True)
 
 
-async def run_console(settings: Settings) -> None:
-    """The console adapter on the SQLite file: a REPL in this terminal."""
+async def run_console(settings: Settings, routes: Sequence[Route] = ()) -> None:
+    """The console adapter on the SQLite file: a REPL in this terminal, and the web app."""
     from adapters.console.lines import LineSource, PromptSource, StreamSource
     from adapters.console.session import CONSOLE_HELP
     from adapters.console.wiring import build_session, console_clock
+    from adapters.web import WebApp
     from bot.app import build_registry
+    from bot.health import HEALTH_PATH
     from bot.scheduler import Scheduler
     from bot.storage.sqlite import SqliteStore
 
     store = await SqliteStore.open(settings.db_path)
     scheduler: Scheduler | None = None
+    # The console serves the web app too, so a feed can be tried from this machine.
+    web_app = WebApp.from_settings(settings, console=True, routes=routes)
     try:
+        web_app.listen()
         clock = await console_clock(store)
         interactive = sys.stdin.isatty()
         source: LineSource
@@ -37,8 +46,10 @@ async def run_console(settings: Settings) -> None:
             source = PromptSource(build_registry(), settings.db_path.parent / ".console_history")
         else:
             source = StreamSource(sys.stdin, _write)
-        session = build_session(store, clock, source, _write)
+        session = build_session(store, clock, source, _write, public_url=web_app.public_url)
+        await web_app.start()
         _write(f"Crossfade console on {settings.db_path}. Type /help. {CONSOLE_HELP}")
+        _write(f"Web app on {web_app.local_url()} (health: {web_app.local_url(HEALTH_PATH)}).")
         if clock.offset:
             _write(
                 f"\u23e9 The clock resumes {_span(clock.offset)} ahead of real time, where "
@@ -57,6 +68,7 @@ async def run_console(settings: Settings) -> None:
     finally:
         if scheduler is not None:
             scheduler.shutdown()
+        await web_app.stop()
         await store.close()
 
 
@@ -65,18 +77,23 @@ def _span(delta: timedelta) -> str:
     return f"{days}d {minutes // 60}h {minutes % 60}m"
 
 
-async def run(settings: Settings) -> None:
-    """Serve the database: every configured platform, or the console when none is."""
+async def run(settings: Settings, routes: Sequence[Route] = ()) -> None:
+    """Serve the database: every configured platform, or the console when none is.
+
+    Either way the web app serves /healthz and ``routes`` (the features' web routes).
+    """
     from bot.storage.serve_lock import ServeLock
 
+    for note in settings.notes():
+        log.warning(note)
     # One serving process per file: a second would send everything again.
     with ServeLock(settings.db_path):
         if not (settings.wants_slack or settings.wants_discord):
-            await run_console(settings)
+            await run_console(settings, routes)
             return
         from adapters.platforms import run_platforms
 
-        await run_platforms(settings)
+        await run_platforms(settings, routes)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -119,10 +136,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _write(invite_url_for(settings.discord_token, os.environ.get("DISCORD_CLIENT_ID")))
             return 0
         if args.command == "health":
-            from bot.health import problems
+            from bot.health import problems, verdict
 
             found = problems(settings.db_path)
-            _write("; ".join(found) if found else "healthy")
+            _write(verdict(found))
             return 1 if found else 0
         if args.command == "demo":
             from adapters.console.demo import run_demo

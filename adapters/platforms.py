@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Sequence
 from typing import Protocol
 
+from adapters.web import WebApp
 from bot.app import Crossfade
 from bot.clock import SystemClock
 from bot.config import Settings
@@ -16,6 +18,7 @@ from bot.health import heartbeat_path
 from bot.scheduler import Scheduler
 from bot.status import Status
 from bot.storage.sqlite import SqliteStore
+from bot.web_routes import Route
 
 log = logging.getLogger(__name__)
 
@@ -39,17 +42,24 @@ class PlatformAdapter(Protocol):
 
 
 def build_adapters(
-    settings: Settings, core: Crossfade, status: Status | None = None
+    settings: Settings,
+    core: Crossfade,
+    status: Status | None = None,
+    web_app: WebApp | None = None,
 ) -> list[PlatformAdapter]:
     """The adapters the settings ask for; each platform's library is imported only if used.
 
-    Each reports its connection into ``status`` (the record the health check reads).
+    Each reports its connection into ``status`` (the record the health check reads); an
+    endpoint a platform calls (Slack's HTTP mode) is mounted on ``web_app``.
     """
     adapters: list[PlatformAdapter] = []
     if settings.wants_slack:
         from adapters.slack.adapter import SlackAdapter
 
-        adapters.append(SlackAdapter.from_settings(settings, core))
+        slack = SlackAdapter.from_settings(settings, core)
+        if web_app is not None:
+            slack.mount(web_app)
+        adapters.append(slack)
     if settings.wants_discord:
         from adapters.discord.adapter import DiscordAdapter
 
@@ -60,14 +70,29 @@ def build_adapters(
     return adapters
 
 
-async def run_platforms(settings: Settings) -> None:
-    """Serve Slack and/or Discord until interrupted."""
+async def run_platforms(settings: Settings, routes: Sequence[Route] = ()) -> None:
+    """Serve Slack and/or Discord, and the web app with ``routes``, until interrupted."""
     store = await SqliteStore.open(settings.db_path)
+    web_app = WebApp.from_settings(settings, console=False, routes=routes)
+    try:
+        await _serve(settings, store, web_app)
+    finally:
+        await web_app.stop()
+        await store.close()
+
+
+async def _serve(settings: Settings, store: SqliteStore, web_app: WebApp) -> None:
+    web_app.listen()  # a port in use stops start-up before anything connects
     clock = SystemClock()
     holder: list[Scheduler] = []
-    core = Crossfade(store, clock, on_queued=lambda: holder[0].poke() if holder else None)
+    core = Crossfade(
+        store,
+        clock,
+        on_queued=lambda: holder[0].poke() if holder else None,
+        public_url=web_app.public_url,
+    )
     status = Status(clock)
-    adapters = build_adapters(settings, core, status)
+    adapters = build_adapters(settings, core, status, web_app)
     dispatcher = Dispatcher(store, clock, {a.transport.platform: a.transport for a in adapters})
     scheduler = Scheduler(
         Engine(store, clock, dispatcher), heartbeat=heartbeat_path(settings.db_path), status=status
@@ -80,6 +105,7 @@ async def run_platforms(settings: Settings) -> None:
     try:
         for adapter in adapters:
             await adapter.start()
+        await web_app.start()
         await scheduler.engine.resume()
         scheduler.start()
         log.info("Crossfade is running on %s", ", ".join(dispatcher.platforms()))
@@ -88,4 +114,3 @@ async def run_platforms(settings: Settings) -> None:
         scheduler.shutdown()
         for adapter in adapters:
             await adapter.stop()
-        await store.close()

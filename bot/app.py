@@ -17,6 +17,7 @@ from bot.context import Context
 from bot.errors import OptionError, UserError
 from bot.features import admin, checkins, endings, help, journey, profile, sprint_wrapup, sprints
 from bot.forms import FORM_PREFIX, form_for
+from bot.links import PublicUrl
 from bot.messages import Message, Response, Tone, text
 from bot.models import Actor, Member
 from bot.storage.base import Store
@@ -63,9 +64,12 @@ class Crossfade:
         *,
         registry: Registry | None = None,
         on_queued: Callable[[], None] | None = None,
+        public_url: PublicUrl | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
+        # Where links to the web app point (CROSSFADE_PUBLIC_URL).
+        self.public_url = public_url or PublicUrl.local()
         self.registry = registry or build_registry()
         # Called after a request so the scheduler can deliver what it queued right away.
         self._on_queued = on_queued or (lambda: None)
@@ -73,7 +77,9 @@ class Crossfade:
     async def _context(self, actor: Actor) -> Context:
         now = self.clock.now()
         community, member = await self.store.ensure_member(actor, now)
-        return Context(self.store, self.registry, now, actor, community, member)
+        return Context(
+            self.store, self.registry, now, actor, community, member, public_url=self.public_url
+        )
 
     async def run(
         self,

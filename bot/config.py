@@ -10,8 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bot.errors import StartupError
+from bot.links import DEFAULT_HTTP_PORT, public_base
 
 DEFAULT_DB = "./data/crossfade.db"
+HTTP_PORT = "CROSSFADE_HTTP_PORT"
+# The web app's port was Slack's alone before, under this name; it is still read.
+OLD_HTTP_PORT = "SLACK_PORT"
+_HOST = re.compile(r"[A-Za-z0-9.-]+|[0-9A-Fa-f:.]+")
 
 
 @dataclass(frozen=True)
@@ -25,7 +30,30 @@ class Settings:
     slack_bot_token: str | None = None
     slack_app_token: str | None = None
     slack_signing_secret: str | None = None
-    slack_port: int = 3000
+    # The web app (/healthz, Slack's Request URL, features' routes): one port for all.
+    http_port: int = DEFAULT_HTTP_PORT
+    # The variable the port came from (HTTP_PORT or OLD_HTTP_PORT), "" for the default.
+    http_port_from: str = ""
+    http_host: str | None = None  # None: 127.0.0.1 for the console, 0.0.0.0 otherwise
+    public_url: str | None = None  # CROSSFADE_PUBLIC_URL, without its trailing "/"
+
+    @property
+    def slack_port(self) -> int:
+        """Where Slack's HTTP requests are served: the web app's port."""
+        return self.http_port
+
+    def web_host(self, *, console: bool) -> str:
+        """The address the web app listens on: only this machine for the console by default."""
+        return self.http_host or ("127.0.0.1" if console else "0.0.0.0")
+
+    def notes(self) -> list[str]:
+        """What to log once at start about how the settings were read."""
+        if self.http_port_from == OLD_HTTP_PORT:
+            return [
+                f"{OLD_HTTP_PORT} is read as {HTTP_PORT}, its new name: the web app (Slack's "
+                f"Request URL, /healthz, calendar feeds) listens on port {self.http_port}."
+            ]
+        return []
 
     @property
     def wants_discord(self) -> bool:
@@ -74,13 +102,23 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             guild = int(raw_guild)
         else:
             problems.append("DISCORD_GUILD_ID must be the server's numeric id.")
-    port = 3000
-    raw_port = _clean(env, "SLACK_PORT")
-    if raw_port is not None:
-        if raw_port.isdigit() and 0 < int(raw_port) < 65536:
-            port = int(raw_port)
-        else:
-            problems.append("SLACK_PORT must be a port number between 1 and 65535.")
+    port, port_from = _http_port(env, problems)
+    host = _clean(env, "CROSSFADE_HTTP_HOST")
+    if host is not None and not _HOST.fullmatch(host):
+        problems.append(
+            "CROSSFADE_HTTP_HOST must be an address to listen on, such as 0.0.0.0 (every "
+            "interface) or 127.0.0.1 (this machine only)."
+        )
+    public: str | None = None
+    raw_public = _clean(env, "CROSSFADE_PUBLIC_URL")
+    if raw_public is not None:
+        try:
+            public = public_base(raw_public)
+        except ValueError as exc:
+            problems.append(
+                f"CROSSFADE_PUBLIC_URL {exc}: give the address people open the bot's links at, "
+                "e.g. https://crossfade.example.org."
+            )
     bot_token = _clean(env, "SLACK_BOT_TOKEN")
     app_token = _clean(env, "SLACK_APP_TOKEN")
     secret = _clean(env, "SLACK_SIGNING_SECRET")
@@ -111,5 +149,34 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         slack_bot_token=bot_token,
         slack_app_token=app_token,
         slack_signing_secret=secret,
-        slack_port=port,
+        http_port=port,
+        http_port_from=port_from,
+        http_host=host,
+        public_url=public,
     )
+
+
+def _port(env: Mapping[str, str], name: str, problems: list[str], lowest: int) -> int | None:
+    raw = _clean(env, name)
+    if raw is None:
+        return None
+    if raw.isdigit() and lowest <= int(raw) < 65536:
+        return int(raw)
+    problems.append(f"{name} must be a port number between {lowest} and 65535.")
+    return None
+
+
+def _http_port(env: Mapping[str, str], problems: list[str]) -> tuple[int, str]:
+    """The web app's port and the variable it came from; 0 picks any free port."""
+    new = _port(env, HTTP_PORT, problems, 0)
+    old = _port(env, OLD_HTTP_PORT, problems, 1)
+    if new is not None and old is not None and new != old:
+        problems.append(
+            f"{HTTP_PORT} ({new}) and {OLD_HTTP_PORT} ({old}) differ: everything is served on "
+            f"one port now; keep {HTTP_PORT} and remove {OLD_HTTP_PORT}."
+        )
+    if new is not None:
+        return new, HTTP_PORT
+    if old is not None:
+        return old, OLD_HTTP_PORT
+    return DEFAULT_HTTP_PORT, ""

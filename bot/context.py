@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from bot.commands.registry import Registry
+from bot.links import PublicUrl
 from bot.messages import Message
 from bot.models import Actor, Community, Destination, Member, NewOutbox
 from bot.storage.base import Store
@@ -23,6 +24,8 @@ class Context:
     actor: Actor
     community: Community
     member: Member
+    # Links to the web app start here: ``ctx.public_url.link("/calendar/…")``.
+    public_url: PublicUrl = field(default_factory=PublicUrl.local)
 
     @property
     def zone(self) -> ZoneInfo:

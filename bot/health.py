@@ -6,18 +6,22 @@ this module reads it from another process and names each problem.
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.errors import StartupError
 from bot.status import Snapshot, read_status
 from bot.storage.sqlite import check_existing_file, migrations
+from bot.web_routes import Route, WebRequest, WebResponse
 
 # The heartbeat is written every minute; the scheduler ticks at least every 5 minutes, so
 # three missed safety ticks mean it is stuck.
 STALE_AFTER = timedelta(minutes=15)
 # A platform may drop and come back (Discord and Slack ask for reconnects); past this it is out.
 DISCONNECTED_AFTER = timedelta(minutes=5)
+HEALTH_PATH = "/healthz"
 
 
 def heartbeat_path(db_path: Path) -> Path:
@@ -49,6 +53,24 @@ def problems(db_path: Path, now: datetime | None = None) -> list[str]:
             found.append(f"the scheduler last ticked {_minutes(age)} minutes ago")
         return found
     return found + status_problems(snapshot, now)
+
+
+def verdict(found: Sequence[str]) -> str:
+    """What `crossfade health` prints and /healthz answers: "healthy", or every problem."""
+    return "; ".join(found) if found else "healthy"
+
+
+def health_route(db_path: Path) -> Route:
+    """GET /healthz: 200 and "healthy", or 503 naming the problems, as `crossfade health`."""
+
+    async def check(_: WebRequest) -> WebResponse:
+        # The checks read files and open the database: off the event loop.
+        found = await asyncio.to_thread(problems, db_path)
+        return WebResponse.text(
+            verdict(found) + "\n", 503 if found else 200, **{"Cache-Control": "no-store"}
+        )
+
+    return Route("GET", HEALTH_PATH, check)
 
 
 def status_problems(snapshot: Snapshot, now: datetime) -> list[str]:

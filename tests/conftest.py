@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 import pytest_asyncio
 
 from bot.clock import FakeClock
@@ -25,3 +26,10 @@ async def harness(tmp_path: Path) -> AsyncIterator[Harness]:
         yield h
     finally:
         await h.close()
+
+
+@pytest.fixture(autouse=True)
+def _web_app_on_any_free_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each `crossfade run` a test starts serves its web app on a free port of its own."""
+    monkeypatch.setenv("CROSSFADE_HTTP_PORT", "0")
+    monkeypatch.delenv("SLACK_PORT", raising=False)

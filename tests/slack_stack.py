@@ -23,6 +23,7 @@ from slack_sdk.models.views import View
 
 from adapters.slack.adapter import SlackAdapter
 from adapters.slack.transport import SlackTransport
+from adapters.web import WebApp
 from bot.app import Crossfade
 from bot.clock import FakeClock
 from bot.delivery import Dispatcher
@@ -89,11 +90,12 @@ class SlackStack:
             self.core,
             bot_token=fake.bot_token,
             signing_secret=fake.signing_secret,
-            host="127.0.0.1",
-            port=0,
             api_url=fake.api_url,
             max_per_second=max_per_second,
         )
+        # The process's web app on any free port of 127.0.0.1, with Slack's Request URL.
+        self.web = WebApp(host="127.0.0.1", port=0)
+        self.adapter.mount(self.web)
         self.engine = Engine(store, clock, Dispatcher(store, clock, {"slack": self.transport}))
         self._http: aiohttp.ClientSession | None = None
 
@@ -107,6 +109,7 @@ class SlackStack:
     async def start(self) -> None:
         """Serve HTTP on 127.0.0.1."""
         await self.adapter.start()
+        await self.web.start()
         self._http = aiohttp.ClientSession()
 
     async def close(self) -> None:
@@ -114,6 +117,7 @@ class SlackStack:
         if self._http is not None:
             await self._http.close()
         await self.adapter.stop()
+        await self.web.stop()
         await self.store.close()
 
     # ------------------------------------------------------------------ requests

@@ -11,6 +11,7 @@ import aiohttp
 import pytest
 
 from adapters.slack.adapter import SlackAdapter
+from adapters.web import WebApp
 from bot.app import Crossfade
 from bot.clock import FakeClock
 from bot.config import load_settings
@@ -101,7 +102,10 @@ async def test_settings_choose_socket_mode_or_signed_http(
         assert slack_fake.socket_connections == 1
 
         over_http = SlackAdapter.from_settings(http, core, api_url=slack_fake.api_url)
+        web_app = WebApp.from_settings(http, console=False)
+        over_http.mount(web_app)
         await over_http.start()
+        await web_app.start()
         try:
             assert over_http.url.endswith(f":{free_port}/slack/events")
             async with (
@@ -111,6 +115,7 @@ async def test_settings_choose_socket_mode_or_signed_http(
                 assert resp.status == 401  # unsigned: refused
         finally:
             await over_http.stop()
+            await web_app.stop()
         assert slack_fake.socket_connections == 1
     finally:
         await store.close()

@@ -13,6 +13,7 @@ from bot.clock import Clock, MovableClock, OffsetClock
 from bot.delivery import Dispatcher
 from bot.engine import Engine, TickReport
 from bot.errors import StartupError
+from bot.links import PublicUrl
 from bot.storage.base import Store
 
 # Where the console keeps how far /advance has moved its clock ahead of real time.
@@ -57,6 +58,8 @@ def build_session(
     clock: MovableClock,
     source: LineSource,
     write: Callable[[str], None],
+    *,
+    public_url: PublicUrl | None = None,
 ) -> ConsoleSession:
     """A ready-to-run console session on a store; an OffsetClock's lead is kept with it."""
     holder: list[ConsoleSession] = []
@@ -72,7 +75,7 @@ def build_session(
         if isinstance(clock, OffsetClock)
         else Engine(store, clock, dispatcher)
     )
-    core = Crossfade(store, clock)
+    core = Crossfade(store, clock, public_url=public_url)
     session = ConsoleSession(core, engine, clock, source, write)
     holder.append(session)
     return session

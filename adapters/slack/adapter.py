@@ -15,7 +15,6 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import aiohttp
-from aiohttp import web
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
@@ -41,6 +40,7 @@ from adapters.slack.requests import (
 )
 from adapters.slack.socket_link import LABEL, SocketLink
 from adapters.slack.transport import SlackTransport
+from adapters.web import WebApp
 from bot.app import Crossfade
 from bot.clock import Clock, SystemClock
 from bot.config import Settings
@@ -70,7 +70,8 @@ _NO_MODAL = notice(
 
 
 class SlackAdapter:
-    """One Slack workspace: Socket Mode with an app token, otherwise signed HTTP requests."""
+    """One Slack workspace: Socket Mode with an app token, otherwise signed HTTP requests
+    (served on the process's web app: ``mount`` it before ``start``)."""
 
     def __init__(
         self,
@@ -79,8 +80,6 @@ class SlackAdapter:
         bot_token: str,
         app_token: str | None = None,
         signing_secret: str | None = None,
-        host: str = "0.0.0.0",
-        port: int = 3000,
         api_url: str = SLACK_API,
         max_per_second: float | None = None,
         request_clock: Clock | None = None,
@@ -107,8 +106,6 @@ class SlackAdapter:
             signing_secret=signing_secret or "",
             request_verification_enabled=False,
         )
-        self.host = host
-        self.port = port
         self._app_token = app_token
         self._signing_secret = signing_secret or ""
         # Real time, as Slack's: signatures are only accepted for 5 minutes around it.
@@ -122,7 +119,7 @@ class SlackAdapter:
         # Form checks that ran past their budget, kept until they finish.
         self._late_checks: set[asyncio.Task[Mapping[str, str]]] = set()
         self._socket: SocketLink | None = None
-        self._runner: web.AppRunner | None = None
+        self._web: WebApp | None = None
         self.app.middleware(self._only_our_workspace)
         self.app.command(re.compile(r"^/"))(self._on_command)
         self.app.action(re.compile(f"^{re.escape(ACTION_PREFIX)}"))(self._on_button)
@@ -142,7 +139,6 @@ class SlackAdapter:
             bot_token=settings.slack_bot_token,
             app_token=settings.slack_app_token,
             signing_secret=settings.slack_signing_secret,
-            port=settings.slack_port,
             api_url=api_url,
         )
 
@@ -153,8 +149,20 @@ class SlackAdapter:
         if self._app_token:
             self._link = status.link(LABEL)
 
+    def mount(self, web_app: WebApp) -> None:
+        """Serve the Request URL on the process's web app (HTTP mode; Socket Mode needs none)."""
+        if self._app_token:
+            return
+        gate = SignedRequests(
+            self.app, self._signing_secret, clock=self._request_clock, seen=self.seen
+        )
+        web_app.add_post(EVENTS_PATH, gate.handle)
+        self._web = web_app
+
     async def start(self) -> None:
-        """Check the token, then connect over Socket Mode or start serving HTTP."""
+        """Check the token, then connect over Socket Mode or answer HTTP requests."""
+        if not self._app_token and self._web is None:
+            raise RuntimeError("Slack over HTTP: mount the web app before start()")
         try:
             auth = await self.client.auth_test()
         except SlackApiError as exc:
@@ -176,32 +184,20 @@ class SlackAdapter:
             await self._socket.open()
             log.info("Slack: connected to %s over Socket Mode", self.people.team_name)
             return
-        gate = SignedRequests(
-            self.app, self._signing_secret, clock=self._request_clock, seen=self.seen
-        )
-        web_app = web.Application()
-        web_app.router.add_post(EVENTS_PATH, gate.handle)
-        self._runner = web.AppRunner(web_app)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self.host, self.port).start()
-        log.info("Slack: serving %s on %s", self.people.team_name, self.url)
+        log.info("Slack: serving %s at %s", self.people.team_name, self.url)
 
     async def stop(self) -> None:
-        """Disconnect and stop serving."""
+        """Disconnect (the web app, shared, is stopped by whoever started it)."""
         if self._socket is not None:
             await self._socket.close()
             self._socket = None
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
 
     @property
     def url(self) -> str:
-        """Where Slack's HTTP requests go (Request URL), once serving."""
-        port = self.port
-        if self._runner is not None and self._runner.addresses:
-            port = int(self._runner.addresses[0][1])
-        return f"http://{self.host}:{port}{EVENTS_PATH}"
+        """The Request URL Slack's HTTP requests go to (at the web app's public address)."""
+        if self._web is None:
+            return ""
+        return self._web.public_url.link(EVENTS_PATH)
 
     async def _only_our_workspace(
         self,
