@@ -3,7 +3,8 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    CROSSFADE_DB=/data/crossfade.db
+    CROSSFADE_DB=/data/crossfade.db \
+    CROSSFADE_HTTP_HOST=0.0.0.0
 
 RUN useradd --create-home --uid 10001 crossfade \
     && mkdir /data && chown crossfade:crossfade /data
@@ -16,8 +17,9 @@ RUN pip install --no-cache-dir ".[console,slack,discord]"
 
 USER crossfade
 VOLUME ["/data"]
-# Slack's HTTP mode listens here (SLACK_PORT); Socket Mode and Discord need no port.
+# The web app (CROSSFADE_HTTP_PORT, default 3000): /healthz, Slack's Request URL, feeds.
 EXPOSE 3000
+# The CLI check needs no HTTP client in the image and answers as GET /healthz does.
 HEALTHCHECK --interval=60s --timeout=10s --start-period=30s --retries=3 \
     CMD ["crossfade", "health"]
 ENTRYPOINT ["crossfade"]
