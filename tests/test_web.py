@@ -17,8 +17,13 @@ from adapters.slack.adapter import SlackAdapter
 from adapters.web import WebApp
 from bot.app import Crossfade
 from bot.clock import FakeClock
+from bot.commands.args import Args
+from bot.commands.registry import Command, Registry
 from bot.config import Settings, load_settings
+from bot.context import Context
 from bot.health import heartbeat_path
+from bot.messages import Message, Response, text
+from bot.models import Actor
 from bot.status import Status
 from bot.storage.sqlite import SqliteStore
 from bot.web_routes import Route, WebRequest, WebResponse, check_routes
@@ -299,3 +304,32 @@ def test_malformed_or_clashing_routes_are_refused(routes: list[Route], problem: 
     with pytest.raises(ValueError, match=problem):
         check_routes(routes)
     assert check_routes([Route("GET", "/a/{x}", nothing), Route("POST", "/a/{y}", nothing)])
+
+
+async def link_handler(ctx: Context, args: Args) -> Response:
+    """A command that shows a link to the web app, as a feature's would."""
+    return Response(Message(title="Feed", body=text(ctx.public_url.link("/calendar/t0k.ics"))))
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("env", "link"),
+    [
+        ({"CROSSFADE_PUBLIC_URL": "https://cf.example.org/bot/"}, "https://cf.example.org/bot/"),
+        ({"CROSSFADE_HTTP_PORT": "8123"}, "http://127.0.0.1:8123/"),
+    ],
+)
+async def test_commands_build_links_at_the_public_url(
+    tmp_path: Path, env: dict[str, str], link: str
+) -> None:
+    registry = Registry()
+    registry.add(Command(("feed",), "Show the feed's link", link_handler))
+    web_app = WebApp.from_settings(load_settings(env), console=False)
+    store = await SqliteStore.open(tmp_path / "crossfade.db")
+    try:
+        core = Crossfade(store, FakeClock(START), registry=registry, public_url=web_app.public_url)
+        response = await core.run_line(Actor("slack", "T1", "U1", "Ana"), "/feed")
+        assert response.message is not None
+        assert response.message.body == (f"{link}calendar/t0k.ics",)
+    finally:
+        await store.close()
