@@ -41,6 +41,7 @@ from bot.delivery import Dispatcher, Receipt, Target, Transport
 from bot.engine import Engine
 from bot.messages import Message
 from bot.models import Actor
+from bot.native_events import EventTransport
 from bot.storage.sqlite import SqliteStore
 
 if TYPE_CHECKING:
@@ -64,6 +65,10 @@ class Timed:
     @property
     def max_per_second(self) -> float:
         return self.inner.max_per_second
+
+    @property
+    def events(self) -> EventTransport | None:
+        return self.inner.events
 
     async def send(self, target: Target, message: Message, *, key: str) -> Receipt:
         receipt = await self.inner.send(target, message, key=key)

@@ -20,6 +20,7 @@ from bot.forms import FORM_PREFIX, form_for
 from bot.links import PublicUrl
 from bot.messages import Message, Response, Tone, text
 from bot.models import Actor, Member
+from bot.native_interest import NativeInterest
 from bot.storage.base import Store
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,8 @@ class Crossfade:
         self.registry = registry or build_registry()
         # Called after a request so the scheduler can deliver what it queued right away.
         self._on_queued = on_queued or (lambda: None)
+        # Interest shown on platforms' native events, answered as button presses.
+        self.native = NativeInterest(store, clock, self.press, lambda: self._on_queued())
 
     async def _context(self, actor: Actor) -> Context:
         now = self.clock.now()

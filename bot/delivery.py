@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
+from bot import native_events as native
 from bot.clock import Clock
 from bot.messages import Message, Tone, text
 from bot.models import (
@@ -103,6 +104,11 @@ class Transport(Protocol):
         """After a crash or an ambiguous failure: the message with this key, if it got there."""
         ...
 
+    @property
+    def events(self) -> native.EventTransport | None:
+        """The platform's native events (bot/native_events.py); None where it has none."""
+        ...
+
 
 @dataclass
 class DeliveryReport:
@@ -152,7 +158,8 @@ class Dispatcher:
                 due = await self.store.due_outbox(self.clock.now(), self.platforms(), limit)
                 if not due:
                     return report
-                posts = [[d] for d in due if d.item.edit_of is None]
+                posts = [[d] for d in due if d.item.edit_of is None and not native.carried(d)]
+                posts += native.event_queues(due)  # each native event's rows in order
                 # Edits of one message go in order, one at a time, so the newest one shows.
                 edits: dict[int, list[DueOutbox]] = {}
                 for d in sorted(due, key=lambda d: d.item.id):
@@ -208,6 +215,18 @@ class Dispatcher:
     async def _deliver(self, entry: DueOutbox, report: DeliveryReport) -> None:
         item = entry.item
         transport = self.transports[entry.platform]
+        if native.carried(entry):
+            # Whether a create may have got through is kept per event, not by the row.
+            guild = Target(entry.community_ext_id, DestinationKind.CHANNEL)
+            try:
+                done = await native.deliver_event(
+                    self.store, transport.events, guild, item, self.clock.now()
+                )
+            except DeliveryError as exc:
+                await self._failed(item, exc, report, unsure=False)
+                return
+            done.count(report)
+            return
         # Found "sending": a crash or an ambiguous failure cut an earlier attempt short, so
         # the platform may already have the post.
         unsure = item.edit_of is None and item.status is OutboxStatus.SENDING

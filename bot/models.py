@@ -181,6 +181,11 @@ class Destination:
         """The community channel that serves a purpose."""
         return Destination(DestinationKind.CHANNEL, purpose=purpose)
 
+    @staticmethod
+    def community() -> Destination:
+        """The community as a whole, no channel in particular (its native events)."""
+        return Destination(DestinationKind.CHANNEL)
+
 
 class OutboxStatus(enum.Enum):
     """Delivery state of a queued message."""

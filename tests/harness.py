@@ -47,6 +47,7 @@ class RecordingTransport:
     clock: FakeClock
     platform: str = PLATFORM
     max_per_second: float = float("inf")
+    events: None = None
     sent: list[Sent] = field(default_factory=list)
     failures: list[DeliveryError] = field(default_factory=list)
     closed_dms: set[str] = field(default_factory=set)

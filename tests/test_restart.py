@@ -103,6 +103,7 @@ class PlatformTransport:
     crash: bool = False
     platform: str = "test"
     max_per_second: float = float("inf")
+    events: None = None
 
     async def send(self, target: Target, message: Message, *, key: str) -> Receipt:
         receipt = Receipt("D1", str(len(self.platform_state.posted) + 1))

@@ -18,6 +18,8 @@ class ConsoleTransport:
 
     platform = "console"
     max_per_second = float("inf")
+    # No native events in a terminal: the outbox marks their rows delivered.
+    events = None
 
     def __init__(
         self,

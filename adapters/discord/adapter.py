@@ -22,6 +22,7 @@ from adapters.discord.commands import build_commands, sync_if_changed
 from adapters.discord.connection import LABEL, Gateway
 from adapters.discord.custom_ids import ButtonId, StepId, open_step_id, parse
 from adapters.discord.embeds import ButtonSpec, Rendered, clip, render
+from adapters.discord.event_interest import InterestListener
 from adapters.discord.modals import (
     Draft,
     Drafts,
@@ -33,6 +34,7 @@ from adapters.discord.modals import (
     steps,
     submitted_values,
 )
+from adapters.discord.scheduled_events import DiscordEvents
 from adapters.discord.transport import DiscordTransport, retry_guard
 from bot.app import Crossfade
 from bot.commands.registry import Command, Option, OptionType
@@ -76,11 +78,13 @@ class Reply:
 
 
 class CrossfadeClient(discord.Client):
-    """The discord.py client: only the guilds intent, no message cache, nothing pinged."""
+    """The discord.py client: guilds and scheduled events intents only, nothing pinged."""
 
     def __init__(self, adapter: DiscordAdapter, *, guild_ready_timeout: float) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
+        # Members' interest in the bot's scheduled events (not a privileged intent).
+        intents.guild_scheduled_events = True
         super().__init__(
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
@@ -91,6 +95,8 @@ class CrossfadeClient(discord.Client):
             max_ratelimit_timeout=30.0,
             # No late repeat of a post discord.py retries itself (see the transport).
             http_trace=retry_guard(),
+            # Raw frames: scheduled events' user adds and removes (see event_interest.py).
+            enable_debug_events=True,
         )
         self.adapter = adapter
 
@@ -102,10 +108,16 @@ class CrossfadeClient(discord.Client):
         """Log where the bot is; it is online."""
         log.info("connected to Discord as %s in %d server(s)", self.user, len(self.guilds))
         self.adapter.gateway.connected()
+        self.adapter.interest.reread()
 
     async def on_resumed(self) -> None:
         """Back online after a reconnect."""
         self.adapter.gateway.connected()
+        self.adapter.interest.reread()
+
+    async def on_socket_raw_receive(self, frame: object) -> None:
+        """Every gateway frame; scheduled events' user adds and removes are answered."""
+        self.adapter.interest.on_raw(frame)
 
     async def on_disconnect(self) -> None:
         """Offline until discord.py reconnects."""
@@ -148,6 +160,9 @@ class DiscordAdapter:
             self.client, requests_per_second=requests_per_second
         )
         self.transport: Transport = self.discord_transport
+        events = DiscordEvents(self.client, self.discord_transport.pacer)
+        self.discord_transport.events = events
+        self.interest = InterestListener(core, self.client, events)
         self.drafts = Drafts()
 
     @classmethod
@@ -177,6 +192,7 @@ class DiscordAdapter:
 
     async def stop(self) -> None:
         """Disconnect cleanly."""
+        await self.interest.stop()
         await self.gateway.close()
 
     # -- who and where ----------------------------------------------------------------------

@@ -41,6 +41,7 @@ from adapters.discord.embeds import Rendered, read_marker, render
 from bot.delivery import DeliveryError, Receipt, RecipientUnreachable, Target
 from bot.messages import Message
 from bot.models import DestinationKind
+from bot.native_events import EventTransport
 
 log = logging.getLogger(__name__)
 
@@ -205,6 +206,8 @@ class DiscordTransport:
         self.pacer = RequestPacer(requests_per_second)
         self.post_timeout = post_timeout
         self.nonce_safe_seconds = nonce_safe_seconds
+        # Guild Scheduled Events (scheduled_events.py, on this pacer), set by the adapter.
+        self.events: EventTransport | None = None
         # Posts still waiting for Discord's answer after their timeout (kept from the GC).
         self._late: set[asyncio.Task[discord.Message]] = set()
         # DM channel ids by Discord user, for this process. The core passes the DM channel it

@@ -149,6 +149,8 @@ class SlackTransport:
 
     platform = "slack"
     max_per_second = WORKSPACE_POSTS_PER_MINUTE / 60 * PACE_SHARE
+    # Slack has no native events: the outbox marks their rows delivered, sending nothing.
+    events = None
 
     def __init__(
         self,

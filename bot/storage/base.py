@@ -20,6 +20,7 @@ from bot.models import (
     Sprint,
     SprintStatus,
 )
+from bot.native_events import NativeEventStore
 
 
 class ActiveSprintExists(Exception):
@@ -135,7 +136,7 @@ class DueOutbox:
     community_ext_id: str
 
 
-class Store(Protocol):
+class Store(NativeEventStore, Protocol):
     """Everything the core asks of storage; multi-row changes are single transactions."""
 
     async def close(self) -> None:

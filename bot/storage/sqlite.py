@@ -42,6 +42,7 @@ from bot.storage.base import (
     SummaryRow,
     WeekOpening,
 )
+from bot.storage.sqlite_native_events import NativeEventSql
 from bot.storage.sqlite_open import open_database
 from bot.storage.sqlite_schema import check_existing_file as check_existing_file
 from bot.storage.sqlite_schema import migrations as migrations
@@ -78,7 +79,7 @@ def _as_read(sprint: Sprint) -> tuple[int, int, int, str | None]:
     return sprint.id, sprint.next_week, sprint.weeks, _opt_ts(sprint.next_prompt_at)
 
 
-class SqliteStore:
+class SqliteStore(NativeEventSql):
     """Crossfade's storage on one SQLite file (WAL, foreign keys on)."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
@@ -1192,6 +1193,8 @@ def _outbox(row: aiosqlite.Row) -> OutboxItem:
         Destination.dm(int(row["member_id"]))
         if kind is DestinationKind.DM
         else Destination.channel(ChannelPurpose(row["purpose"]))
+        if row["purpose"] is not None
+        else Destination.community()
     )
     return OutboxItem(
         id=int(row["id"]),

@@ -37,6 +37,8 @@ from typing import Any, Literal, Self
 
 from aiohttp import WSMsgType, web
 
+from tests.fakes.discord_events_fake import ScheduledEventsFake
+
 JSON = dict[str, Any]
 
 API_PREFIX = "/api/v10"
@@ -415,7 +417,7 @@ def _zstd_compressor() -> Callable[[bytes], bytes]:
     return lambda data: bytes(obj.compress(data) + obj.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK))
 
 
-class DiscordFake:
+class DiscordFake(ScheduledEventsFake):
     """Loopback Discord: REST API under ``/api/v10`` and a gateway websocket at ``/gateway``."""
 
     def __init__(
@@ -480,6 +482,7 @@ class DiscordFake:
         self._resumable: dict[str, GatewaySession] = {}
         self._runner: web.AppRunner | None = None
         self._port = 0
+        self._init_scheduled_events()
         self._routes = self._build_routes()
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -660,7 +663,11 @@ class DiscordFake:
         }
 
     def _channel_payload(self, guild_id: int, channel: FakeChannel) -> JSON:
+        voice: JSON = {}
+        if channel.type in (2, 13):  # voice and stage channels
+            voice = {"bitrate": 64000, "user_limit": 0, "rtc_region": None}
         return {
+            **voice,
             "id": str(channel.id),
             "type": channel.type,
             "guild_id": str(guild_id),
@@ -1523,6 +1530,7 @@ class DiscordFake:
             (ROUTE_WEBHOOK_MESSAGE_GET, self._webhook_message),
             (ROUTE_WEBHOOK_MESSAGE_EDIT, self._webhook_message),
             (ROUTE_WEBHOOK_MESSAGE_DELETE, self._webhook_message),
+            *self.event_routes(),
         ]
         compiled = []
         for key, handler in table:
