@@ -119,6 +119,8 @@ class DeliveryReport:
     retried: int = 0
     failed: int = 0
     recovered: int = 0
+    # Rows with nothing to send: a native event where there are none, or one overtaken.
+    skipped: int = 0
 
 
 def backoff(attempts: int) -> timedelta:

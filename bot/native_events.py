@@ -272,7 +272,9 @@ class EventOutcome(enum.Enum):
             report.sent += 1
         elif self is EventOutcome.FOUND:
             report.recovered += 1
-        elif self is not EventOutcome.SKIPPED:
+        elif self is EventOutcome.SKIPPED:
+            report.skipped += 1
+        else:
             report.edited += 1
 
 

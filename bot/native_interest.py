@@ -56,18 +56,17 @@ class NativeInterest:
         if record is None or record.ref != event.ref:
             return 0  # changed meanwhile; the next re-read sees the new one
         known = await self.store.native_interest(event.community_id, event.key)
-        answered, listed = 0, set()
-        for actor in interested:
-            _, member = await self.store.ensure_member(actor, self.clock.now())
-            listed.add(member.id)
-            if await self._answer(actor, member, record, known.get(member.id), True):
-                answered += 1
+        listed = [(a, (await self.store.ensure_member(a, self.clock.now()))[1]) for a in interested]
+        here = {member.id for _, member in listed}
+        answered = 0
+        # Those who left first: a seat they gave back may go to someone who came meanwhile.
         for member_id, was in known.items():
-            if was.interested and member_id not in listed:
+            if was.interested and member_id not in here:
                 member = await self.store.get_member(member_id)
                 actor = Actor(platform, event.community_ext_id, member.ext_id, "")
-                if await self._answer(actor, member, record, was, False):
-                    answered += 1
+                answered += await self._answer(actor, member, record, was, False)
+        for actor, member in listed:
+            answered += await self._answer(actor, member, record, known.get(member.id), True)
         return answered
 
     async def live(self, platform: str) -> list[LiveEvent]:

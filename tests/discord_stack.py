@@ -20,6 +20,7 @@ import pytest_asyncio
 
 from bot.app import Crossfade
 from bot.clock import FakeClock
+from bot.commands.registry import Registry
 from bot.delivery import Dispatcher
 from bot.engine import Engine
 from bot.models import Actor, Community, Member
@@ -86,11 +87,12 @@ class DiscordStack:
         defer_after: float = 1.5,
         requests_per_second: float = 1000.0,
         guild_id: int | None = FAKE_GUILD_ID,
+        registry: Registry | None = None,
     ) -> None:
         self.fake = fake
         self.store = store
         self.clock = clock
-        self.core = Crossfade(store, clock)
+        self.core = Crossfade(store, clock, registry=registry)
         self.adapter = DiscordAdapter(
             self.core,
             FAKE_TOKEN,

@@ -37,6 +37,9 @@ def test_the_invite_asks_for_bot_and_commands_and_only_needed_permissions() -> N
         "send_messages",
         "embed_links",
         "read_message_history",
+        # Issue 8: sessions mirrored as scheduled events (voice ones need Connect).
+        "create_events",
+        "connect",
     }
 
 
