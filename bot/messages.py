@@ -2,12 +2,16 @@
 
 Text is a tuple of parts. A plain ``str`` part is always literal user-safe text that
 adapters escape; a ``Timestamp`` is shown in each reader's own time zone; a ``Mention``
-names a member and pings them only when the core asks for it.
+names a member and pings them only when the core asks for it. A message may carry
+``Attachment``s (a calendar file, an image): named files every platform delivers with it.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import enum
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -113,9 +117,92 @@ class Field:
     inline: bool = True
 
 
+# What one message may carry: every platform takes this much (Discord 10 files, Slack's
+# external upload 1 GB), and an outbox row holds it as base64 in its JSON payload.
+MAX_ATTACHMENTS = 10
+MAX_ATTACHMENT_BYTES = 1024 * 1024
+MAX_FILENAME = 100
+# type/subtype with optional parameters (RFC 6838 names), e.g. "text/calendar; charset=utf-8".
+_TOKEN = r"[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*"
+_MEDIA_TYPE = re.compile(rf"{_TOKEN}/{_TOKEN}(\s*;\s*{_TOKEN}=[^;\s]+)*")
+
+
+class AttachmentError(ValueError):
+    """An attachment the core refuses to carry: too big, too many, or a name that isn't safe."""
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024 / 1024:.1f} MiB" if count >= 1024 * 1024 else f"{count:,} bytes"
+
+
+def _filename_problem(name: str) -> str | None:
+    """Why a name can't be a file name on every platform and on disk, or None."""
+    if not name.strip():
+        return "is empty"
+    if len(name) > MAX_FILENAME:
+        return f"is {len(name)} characters long; at most {MAX_FILENAME} are allowed"
+    if "/" in name or "\\" in name:
+        return "contains a path separator (/ or \\); give a plain file name"
+    if not name.isprintable():
+        return "contains a control or unprintable character"
+    if name != name.strip():
+        return "starts or ends with a space"
+    if name.startswith("."):
+        return "starts with a dot (a hidden file, or . and ..)"
+    return None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file a message carries: a safe file name, its media type and its bytes."""
+
+    filename: str
+    media_type: str
+    data: bytes = field(repr=False)
+
+    def __post_init__(self) -> None:
+        problem = _filename_problem(self.filename)
+        if problem is not None:
+            raise AttachmentError(f"The attachment name {self.filename!r} {problem}.")
+        if not _MEDIA_TYPE.fullmatch(self.media_type):
+            raise AttachmentError(
+                f"{self.filename}: {self.media_type!r} is not a media type such as text/calendar."
+            )
+        if isinstance(self.data, bytearray | memoryview):
+            object.__setattr__(self, "data", bytes(self.data))
+        if not isinstance(self.data, bytes):
+            raise AttachmentError(f"{self.filename}: the data must be bytes.")
+        if len(self.data) > MAX_ATTACHMENT_BYTES:
+            raise AttachmentError(
+                f"{self.filename} is {_size(len(self.data))}; a file may be at most "
+                f"{_size(MAX_ATTACHMENT_BYTES)}."
+            )
+
+    def to_dict(self) -> dict[str, str]:
+        """Serialise for the outbox (the bytes as base64)."""
+        return {
+            "filename": self.filename,
+            "media_type": self.media_type,
+            "data": base64.b64encode(self.data).decode("ascii"),
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Attachment:
+        """Rebuild an attachment saved by ``to_dict``."""
+        try:
+            raw = base64.b64decode(str(data["data"]), validate=True)
+        except binascii.Error as exc:
+            raise AttachmentError(f"{data.get('filename')}: the saved data is not base64.") from exc
+        return cls(str(data["filename"]), str(data["media_type"]), raw)
+
+
 @dataclass(frozen=True)
 class Message:
-    """Something the bot says: a card with a title, body, fields, footer and buttons."""
+    """Something the bot says: a card with a title, body, fields, footer and buttons.
+
+    ``attachments`` are files that go with it (at most ``MAX_ATTACHMENTS``, together at most
+    ``MAX_ATTACHMENT_BYTES``); an edit changes a message's words and buttons, never its files.
+    """
 
     title: str = ""
     body: Text = ()
@@ -123,10 +210,25 @@ class Message:
     footer: Text = ()
     buttons: tuple[Button, ...] = ()
     tone: Tone = Tone.INFO
+    attachments: tuple[Attachment, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.attachments, tuple):
+            object.__setattr__(self, "attachments", tuple(self.attachments))
+        if len(self.attachments) > MAX_ATTACHMENTS:
+            raise AttachmentError(
+                f"A message may carry at most {MAX_ATTACHMENTS} files, not {len(self.attachments)}."
+            )
+        total = sum(len(a.data) for a in self.attachments)
+        if total > MAX_ATTACHMENT_BYTES:
+            raise AttachmentError(
+                f"A message may carry at most {_size(MAX_ATTACHMENT_BYTES)} of files; these "
+                f"come to {_size(total)}."
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise for the outbox."""
-        return {
+        saved: dict[str, Any] = {
             "title": self.title,
             "body": _text_to_json(self.body),
             "fields": [
@@ -139,6 +241,10 @@ class Message:
             ],
             "tone": self.tone.value,
         }
+        if self.attachments:
+            # Only when there are files, so every other payload stays as it was.
+            saved["attachments"] = [a.to_dict() for a in self.attachments]
+        return saved
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Message:
@@ -156,6 +262,7 @@ class Message:
                 for b in data.get("buttons", [])
             ),
             tone=Tone(data.get("tone", "info")),
+            attachments=tuple(Attachment.from_dict(a) for a in data.get("attachments", [])),
         )
 
 

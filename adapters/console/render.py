@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -58,16 +59,22 @@ def _wrap(value: str, indent: str) -> list[str]:
 
 
 def render_message(
-    message: Message, zone: ZoneInfo, now: datetime, button_ids: list[str] | None = None
+    message: Message,
+    zone: ZoneInfo,
+    now: datetime,
+    button_ids: list[str] | None = None,
+    files: Sequence[str] = (),
 ) -> list[str]:
-    """A message as terminal lines; ``button_ids`` label its buttons for /press."""
+    """A message as terminal lines; ``button_ids`` label its buttons for /press, and
+    ``files`` says where its attachments were saved (one line each, never wrapped: a path
+    must stay whole to be copied)."""
     mark = _TONE_MARK[message.tone]
     if not message.title and not message.fields and not message.buttons:
         # A one-line reply (errors are these).
         lines = _wrap(mark + render_text(message.body, zone, now), "")
         if message.footer:
             lines += _wrap(render_text(message.footer, zone, now), "  ")
-        return lines
+        return lines + [f"  {line}" for line in files]
     lines = [f"\u250c {mark}{message.title}".rstrip()]
     if message.body:
         lines += _wrap(render_text(message.body, zone, now), "\u2502 ")
@@ -78,6 +85,7 @@ def render_message(
         lines += _wrap(f"{field.name}: {value}", "\u2502 ")
     if message.footer:
         lines += _wrap(render_text(message.footer, zone, now), "\u2502 ")
+    lines += [f"\u2502 {line}" for line in files]
     if message.buttons:
         ids = button_ids or [str(i + 1) for i in range(len(message.buttons))]
         labels = "   ".join(f"[{i}] {b.label}" for i, b in zip(ids, message.buttons, strict=True))

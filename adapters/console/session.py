@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from zoneinfo import ZoneInfo
 
+from adapters.console.files import FileDrop
 from adapters.console.lines import Interrupted, LineSource
 from adapters.console.render import render_message
 from bot.app import Crossfade
@@ -54,12 +55,15 @@ class ConsoleSession:
         clock: MovableClock,
         source: LineSource,
         write: Callable[[str], None],
+        files: FileDrop,
     ) -> None:
         self.core = core
         self.engine = engine
         self.clock = clock
         self.source = source
         self.write = write
+        # Where the files replies carry are written (beside the database).
+        self.files = files
         self.member = "host"
         self.admin = True
         # Who is an admin here, as a platform would remember its roles: /as keeps them.
@@ -156,11 +160,13 @@ class ConsoleSession:
         """Print a response, running any form it opens."""
         zone = ZoneInfo(await self.zone_name())
         if response.message is not None:
+            saved = self.files.save_all(response.message.attachments)
             lines = render_message(
                 response.message,
                 zone,
                 self.clock.now(),
                 self.register_buttons(response.message),
+                [s.line() for s in saved],
             )
             if response.public:
                 lines.insert(0, f"\u2500\u2500 #{self.channel} (everyone sees this) \u2500\u2500")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import Path
 
+from adapters.console.files import FileDrop, beside
 from adapters.console.lines import LineSource
 from adapters.console.session import ConsoleSession
 from adapters.console.transport import ConsoleTransport
@@ -15,6 +17,7 @@ from bot.engine import Engine, TickReport
 from bot.errors import StartupError
 from bot.links import PublicUrl
 from bot.storage.base import Store
+from bot.storage.sqlite import SqliteStore
 
 # Where the console keeps how far /advance has moved its clock ahead of real time.
 CLOCK_OFFSET = "console.clock_offset"
@@ -60,14 +63,24 @@ def build_session(
     write: Callable[[str], None],
     *,
     public_url: PublicUrl | None = None,
+    files_dir: Path | None = None,
 ) -> ConsoleSession:
-    """A ready-to-run console session on a store; an OffsetClock's lead is kept with it."""
+    """A ready-to-run console session on a store; an OffsetClock's lead is kept with it.
+
+    Attachments are written into ``files_dir``: by default ``files/`` beside the database.
+    """
+    if files_dir is None:
+        if not isinstance(store, SqliteStore):
+            raise ValueError("build_session needs files_dir for a store that isn't a file")
+        files_dir = beside(store.path)
+    files = FileDrop(files_dir)
     holder: list[ConsoleSession] = []
     transport = ConsoleTransport(
         clock,
         write,
         buttons=lambda message: holder[0].register_buttons(message),
         default_zone=lambda: holder[0].zone,
+        files=files,
     )
     dispatcher = Dispatcher(store, clock, {"console": transport})
     engine = (
@@ -76,6 +89,6 @@ def build_session(
         else Engine(store, clock, dispatcher)
     )
     core = Crossfade(store, clock, public_url=public_url)
-    session = ConsoleSession(core, engine, clock, source, write)
+    session = ConsoleSession(core, engine, clock, source, write, files)
     holder.append(session)
     return session

@@ -485,6 +485,9 @@ class DiscordAdapter:
             "allowed_mentions": rendered.allowed_mentions,
         }
         post = {k: v for k, v in edit.items() if v is not None}
+        if rendered.attachments:
+            # Files go with the reply (ephemeral ones too); an edit's list replaces the old one.
+            edit["attachments"] = post["files"] = rendered.files()
         if reply.replace_source and interaction.message is not None:
             # On a message's component a deferral is always "update": @original is that message.
             if deferral is None:

@@ -8,10 +8,13 @@ message, 10 embeds per message, 2,000 characters of content, button label 80, 5 
 
 Members named by the core show as ``<@id>`` and channels as ``<#id>``: inside embeds neither
 notifies anyone; only members the core means to ping are added to the content, and allowed.
+
+A message's attachments go with it as files (a multipart request: payload_json plus files[n]).
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import re
 from collections.abc import Sequence
@@ -21,6 +24,7 @@ import discord
 
 from adapters.discord.custom_ids import button_id
 from bot.messages import (
+    Attachment,
     Button,
     ButtonStyle,
     ChannelLink,
@@ -217,6 +221,11 @@ class Rendered:
     buttons: list[ButtonSpec] = field(default_factory=list)
     content: str | None = None
     pinged: list[int] = field(default_factory=list)
+    attachments: tuple[Attachment, ...] = ()
+
+    def files(self) -> list[discord.File]:
+        """The attachments as discord.py files; new ones each time, since a File is sent once."""
+        return [discord.File(io.BytesIO(a.data), filename=a.filename) for a in self.attachments]
 
     def view(self) -> discord.ui.View | None:
         """The buttons as a view; stopped, since clicks are routed by custom_id, not by it."""
@@ -384,4 +393,5 @@ def render(message: Message, community: str, *, key: str | None = None) -> Rende
     if footer:
         embeds[-1].set_footer(text=footer)
     content, pinged = _ping_content(_pings(message))
-    return Rendered(embeds, render_buttons(message.buttons, community), content, pinged)
+    buttons = render_buttons(message.buttons, community)
+    return Rendered(embeds, buttons, content, pinged, message.attachments)

@@ -253,6 +253,9 @@ class DiscordTransport:
         channel = self.client.get_partial_messageable(channel_id)
         view = rendered.view()
         kwargs: dict[str, Any] = {"view": view} if view is not None else {}
+        if rendered.attachments:
+            # Multipart: discord.py rewinds the files for each of its own retries.
+            kwargs["files"] = rendered.files()
         # The post runs in a context of its own, where retry_guard counts its requests.
         context = contextvars.copy_context()
         context.run(_post_tries.set, _Tries(self.nonce_safe_seconds))
@@ -306,7 +309,7 @@ class DiscordTransport:
         return Receipt(str(channel_id), str(sent.id))
 
     async def edit(self, target: Target, receipt: Receipt, message: Message) -> None:
-        """Replace a posted message (a check-in prompt once answered)."""
+        """Replace a posted message (a check-in prompt once answered); its files stay."""
         rendered = render(message, target.community_id)
         channel_id = int(receipt.channel_id)
         if target.kind is DestinationKind.DM and target.user_id and target.user_id.isdigit():

@@ -23,6 +23,8 @@ BOT_SCOPES = (
     "im:history",  # conversations.history: after a crash, did a DM go out? (its metadata)
     "channels:history",  # ... the same for a public summary/announcements channel
     "groups:history",  # ... and for a private one
+    # files.getUploadURLExternal + files.completeUploadExternal: a message's attachments
+    "files:write",
 )
 BOT_EVENTS = ("app_home_opened",)
 # Slack's built-in commands can't be registered by apps (slack.com/help/articles/201259356).

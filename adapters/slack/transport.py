@@ -9,11 +9,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import fallback_text, message_blocks
+from adapters.slack.files import UPLOAD_FAILURES, block_key, keyed_blocks, upload
 from bot.delivery import DeliveryError, Receipt, RecipientUnreachable, Target
 from bot.messages import Message
 from bot.models import DestinationKind
@@ -36,6 +37,11 @@ CHANNEL_POST_INTERVAL = 1.0  # seconds between posts to one channel (1 per secon
 EVENT_TYPE = "crossfade_outbox"
 # How many recent messages find_sent reads (one conversations.history page).
 HISTORY_PAGE = 100
+# Slack shares an uploaded file a moment after completeUploadExternal answers: how long to
+# wait before each look for the share's ts (then the outbox looks again on its next try).
+SHARE_LOOKUPS = (0.0, 1.0, 2.0)
+# A share's receipt when its message can't be read back: the file's id instead of a ts.
+FILE_RECEIPT = "file:"
 
 # The person can't be reached now but may be later (guest visibility, Slack Connect).
 _UNREACHABLE = {"user_not_visible", "invalid_user_combination"}
@@ -105,9 +111,15 @@ def _retry_after(headers: Any) -> float | None:
 
 
 def delivery_error(
-    exc: SlackApiError | aiohttp.ClientError | TimeoutError, channel: str, *, dm: bool = False
+    exc: SlackApiError | SlackRequestError | aiohttp.ClientError | TimeoutError,
+    channel: str,
+    *,
+    dm: bool = False,
 ) -> DeliveryError:
     """What a failed Slack call means for the outbox: wait, retry later, look first, or give up."""
+    if isinstance(exc, SlackRequestError):
+        # The upload URL refused the bytes: nothing was shared yet, a retry can't post twice.
+        return DeliveryError(f"Slack refused a file upload: {exc}")
     if not isinstance(exc, SlackApiError):
         if isinstance(exc, _NEVER_SENT):
             return DeliveryError(f"Slack unreachable: {type(exc).__name__}")
@@ -212,7 +224,12 @@ class SlackTransport:
                 self._channel_locks.pop(key, None)
 
     async def send(self, target: Target, message: Message, *, key: str) -> Receipt:
-        """Post a message; its outbox key goes into the message metadata."""
+        """Post a message; its outbox key goes into the message metadata.
+
+        A message with attachments is one file share instead (``_share``).
+        """
+        if message.attachments:
+            return await self._share(target, message, key)
         channel = self._post_to(target)
         dm = target.kind is DestinationKind.DM
         try:
@@ -240,8 +257,66 @@ class SlackTransport:
             raise delivery_error(exc, channel, dm=dm) from exc
         return Receipt(str(response["channel"]), str(response["ts"]))
 
+    async def _share(self, target: Target, message: Message, key: str) -> Receipt:
+        """Upload a message's files as one message showing its blocks, the key in a block id.
+
+        The share goes to a channel id (a DM's is opened first: completeUploadExternal takes
+        no user id). Its ts is read back from the channel's history. Once the upload is
+        complete every failure is ambiguous, so the outbox looks (find_sent) before a retry.
+        """
+        dm = target.kind is DestinationKind.DM
+        where = target.channel_id or target.user_id or "?"
+        blocks = keyed_blocks(message_blocks(message), key)
+        try:
+            channel = await self._history_channel(target)
+            where = channel
+            try:
+                await self._wait_channel_turn(channel)
+                files = await upload(self.client, channel, message.attachments, blocks)
+            except SlackApiError as exc:
+                code = _answer(exc)[1].get("error")
+                if not (dm and code == "channel_not_found" and channel == target.channel_id):
+                    raise
+                # A remembered DM channel Slack no longer knows: open the DM again.
+                assert target.user_id is not None
+                log.info("DM channel %s is gone; opening the DM with %s", channel, target.user_id)
+                opened = await self.client.conversations_open(users=target.user_id)
+                channel = where = str(opened["channel"]["id"])
+                await self._wait_channel_turn(channel)
+                files = await upload(self.client, channel, message.attachments, blocks)
+        except UPLOAD_FAILURES as exc:
+            raise delivery_error(exc, where, dm=dm) from exc
+        return await self._shared(channel, key, files)
+
+    async def _shared(self, channel: str, key: str, files: list[str]) -> Receipt:
+        """The ts of a completed share, read from history (Slack shows it a moment later)."""
+        try:
+            for wait in SHARE_LOOKUPS:
+                if wait:
+                    await self._sleep(wait)
+                found = _keyed(await self._history(channel), channel, key)
+                if found is not None:
+                    return found
+            reason = "its message isn't in the channel's history yet"
+        except SlackApiError as exc:
+            code = _unreadable(exc)
+            if code is not None:
+                # Shared, but never to be found: delivered, with a receipt edits refuse.
+                log.warning("files shared in %s; its history can't be read (%s)", channel, code)
+                return Receipt(channel, FILE_RECEIPT + (files[0] if files else ""))
+            reason = f"reading history failed: {exc}"
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            reason = f"reading history failed: {type(exc).__name__}"
+        raise DeliveryError(f"Slack took the files for {channel}, but {reason}", ambiguous=True)
+
     async def edit(self, target: Target, receipt: Receipt, message: Message) -> None:
-        """Replace a posted message in place (chat.update)."""
+        """Replace a posted message in place (chat.update); files it was posted with stay."""
+        if receipt.message_id.startswith(FILE_RECEIPT):
+            raise DeliveryError(
+                f"the files shared in {receipt.channel_id} can't be edited: their message "
+                "was never seen (the bot can't read that channel's history)",
+                permanent=True,
+            )
         try:
             await self.client.chat_update(
                 channel=receipt.channel_id,
@@ -259,23 +334,42 @@ class SlackTransport:
         channel = target.channel_id or target.user_id or "?"
         try:
             channel = await self._history_channel(target)
-            response = await self.client.conversations_history(
-                channel=channel, include_all_metadata=True, limit=HISTORY_PAGE
-            )
+            messages = await self._history(channel)
         except SlackApiError as exc:
-            status, body, _ = _answer(exc)
-            code = body.get("error")
-            if status != 429 and code in ("not_in_channel", "channel_not_found", "missing_scope"):
+            code = _unreadable(exc)
+            if code is not None:
                 # History can't be read here: sending again risks a duplicate, never a loss.
                 log.warning("can't check %s for an earlier post (%s)", channel, code)
                 return None
             raise delivery_error(exc, channel) from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise delivery_error(exc, channel) from exc
-        messages: list[dict[str, Any]] = response.get("messages") or []
-        for posted in messages:
-            metadata = posted.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == EVENT_TYPE and payload.get("key") == key:
-                return Receipt(channel, str(posted["ts"]))
-        return None
+        return _keyed(messages, channel, key)
+
+    async def _history(self, channel: str) -> list[dict[str, Any]]:
+        """The channel's recent messages, with their metadata."""
+        response = await self.client.conversations_history(
+            channel=channel, include_all_metadata=True, limit=HISTORY_PAGE
+        )
+        return list(response.get("messages") or [])
+
+
+def _unreadable(exc: SlackApiError) -> str | None:
+    """Slack's reason the bot can't read a channel's history, if that is what it said."""
+    status, body, _ = _answer(exc)
+    code = body.get("error")
+    if status != 429 and code in ("not_in_channel", "channel_not_found", "missing_scope"):
+        return str(code)
+    return None
+
+
+def _keyed(messages: list[dict[str, Any]], channel: str, key: str) -> Receipt | None:
+    """The message carrying this key: in its metadata (a post) or first block id (a share)."""
+    for posted in messages:
+        metadata = posted.get("metadata") or {}
+        payload = metadata.get("event_payload") or {}
+        if metadata.get("event_type") == EVENT_TYPE and payload.get("key") == key:
+            return Receipt(channel, str(posted["ts"]))
+        if block_key(posted) == key:
+            return Receipt(channel, str(posted["ts"]))
+    return None

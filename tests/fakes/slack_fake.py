@@ -10,6 +10,11 @@ slack_sdk clients at it::
 
 Everything the bot sends is recorded in order; tests wait for records with
 ``await fake.wait_for(...)`` (an asyncio.Condition, never a sleep loop).
+
+Files go through Slack's external upload, as slack_sdk's files_upload_v2 makes it:
+files.getUploadURLExternal hands out an upload URL served by the fake itself, the bytes are
+POSTed there (each POST is kept, ``fake.upload_posts``), and files.completeUploadExternal shares
+the files as one message (``fake.files`` has each file with its bytes and where it went).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import hmac
 import itertools
 import json
 import math
+import mimetypes
 import secrets
 import socket
 import struct
@@ -57,6 +63,7 @@ __all__ = [
     "ResponseUrlPost",
     "SignedRequest",
     "SlackFake",
+    "UploadedFile",
     "block_actions_payload",
     "new_trigger_id",
     "sign_request",
@@ -88,7 +95,7 @@ POST_MESSAGE_BURST = 3
 SIGNATURE_MAX_AGE_SECONDS = 60 * 5
 
 # Fields Slack accepts as JSON strings inside form-encoded bodies; decoded so tests see lists/dicts.
-_JSON_FIELDS = frozenset({"blocks", "attachments", "view", "metadata"})
+_JSON_FIELDS = frozenset({"blocks", "attachments", "view", "metadata", "files"})
 _APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
 _T = TypeVar("_T")
@@ -140,6 +147,21 @@ class ResponseUrlPost:
     response_id: str
     url: str
     body: dict[str, Any]
+
+
+@dataclass(slots=True)
+class UploadedFile:
+    """A file the bot started with files.getUploadURLExternal, as far as it got."""
+
+    id: str
+    filename: str
+    length: int
+    upload_url: str
+    data: bytes | None = None  # what its upload URL received
+    title: str = ""
+    completed: bool = False  # files.completeUploadExternal took it
+    channel: str | None = None  # where it was shared (None: private)
+    ts: str | None = None  # the share's message
 
 
 @dataclass(slots=True)
@@ -254,6 +276,8 @@ class SlackFake:
         self._users: dict[str, dict[str, Any]] = {}
         self._messages: dict[tuple[str, str], dict[str, Any]] = {}
         self._ephemerals: list[dict[str, Any]] = []
+        self._files: dict[str, UploadedFile] = {}
+        self._upload_posts: list[tuple[str, bytes]] = []
         self._views: dict[str, dict[str, Any]] = {}
         self._home_views: dict[str, dict[str, Any]] = {}
         self._forced_rate_limits: dict[str, list[int]] = {}
@@ -283,6 +307,8 @@ class SlackFake:
             "conversations.history": self._conversations_history,
             "users.info": self._users_info,
             "apps.connections.open": self._apps_connections_open,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
         }
 
     # ---------------------------------------------------------------- lifecycle
@@ -291,9 +317,11 @@ class SlackFake:
         """Start serving on 127.0.0.1 with an ephemeral port."""
         if self._runner is not None:
             return self
-        app = web.Application()
+        # Long request lines: slack_sdk sends files.completeUploadExternal's blocks in the query.
+        app = web.Application(handler_args={"max_line_size": 1 << 20})
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response/{response_id}", self._handle_response_url)
+        app.router.add_post("/upload/{file_id}", self._handle_upload)
         app.router.add_get("/socket", self._handle_socket)
         # A short shutdown timeout: a hung handler must not stall test teardown for 60 s.
         runner = web.AppRunner(app, shutdown_timeout=2.0)
@@ -481,6 +509,16 @@ class SlackFake:
     def message(self, channel: str, ts: str) -> dict[str, Any] | None:
         """The stored message at ``channel``/``ts`` or None."""
         return self._messages.get((channel, ts))
+
+    @property
+    def files(self) -> list[UploadedFile]:
+        """Files the bot started uploading, oldest first (shared or not)."""
+        return list(self._files.values())
+
+    @property
+    def upload_posts(self) -> list[tuple[str, bytes]]:
+        """Every POST to an upload URL: the file id and the bytes received."""
+        return list(self._upload_posts)
 
     @property
     def ephemerals(self) -> list[dict[str, Any]]:
@@ -907,6 +945,76 @@ class SlackFake:
             "pin_count": 0,
             "response_metadata": {"next_cursor": ""},
         }
+
+    def _files_get_upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
+        filename = _required(params, "filename", "invalid_arguments")
+        try:
+            length = int(_required(params, "length", "invalid_arguments"))
+        except ValueError:
+            raise _ApiError("invalid_arguments") from None
+        file_id = _next_id("F")
+        url = f"{self.base_url}/upload/{file_id}"
+        self._files[file_id] = UploadedFile(file_id, filename, length, url)
+        return {"upload_url": url, "file_id": file_id}
+
+    def _files_complete_upload(self, params: dict[str, Any]) -> dict[str, Any]:
+        entries = params.get("files")
+        if not isinstance(entries, list) or not entries:
+            raise _ApiError("invalid_arguments")
+        files: list[UploadedFile] = []
+        for entry in entries:
+            found = self._files.get(str(entry.get("id", ""))) if isinstance(entry, dict) else None
+            if found is None or found.data is None or found.completed:
+                raise _ApiError("file_not_found")
+            files.append(found)
+        channel = params.get("channel_id")
+        if channel and str(channel)[:1] not in ("C", "G", "D"):
+            raise _ApiError("invalid_channel")  # a channel id, never a user id
+        for found, entry in zip(files, entries, strict=True):
+            found.title = str(entry.get("title") or found.filename)
+            found.completed = True
+        shown = [
+            {
+                "id": f.id,
+                "name": f.filename,
+                "title": f.title,
+                "mimetype": mimetypes.guess_type(f.filename)[0] or "application/octet-stream",
+                "size": f.length,
+            }
+            for f in files
+        ]
+        if channel:
+            ts = self._next_ts()
+            message: dict[str, Any] = {
+                "type": "message",
+                "channel": str(channel),
+                "ts": ts,
+                "user": self.bot_user_id,
+                "bot_id": self.bot_id,
+                "text": str(params.get("initial_comment") or ""),
+                "files": shown,
+                "upload": True,
+            }
+            # Slack: "If the initial_comment field is provided, the blocks field is ignored."
+            if "blocks" in params and not params.get("initial_comment"):
+                message["blocks"] = params["blocks"]
+            self._messages[(str(channel), ts)] = message
+            for found in files:
+                found.channel, found.ts = str(channel), ts
+        return {"files": [{"id": f.id, "title": f.title} for f in files]}
+
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        found = self._files.get(request.match_info["file_id"])
+        data = await request.read()
+        if found is None or found.completed:
+            return web.Response(status=404, text="upload URL not found", content_type="text/plain")
+        self._upload_posts.append((found.id, data))
+        await self._notify()
+        if len(data) != found.length:
+            return web.Response(status=400, text="length mismatch", content_type="text/plain")
+        found.data = data
+        # As files.slack.com answers, in plain text (slack_sdk reads it as such).
+        return web.Response(text=f"OK - {len(data)}", content_type="text/plain")
 
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user_id = _required(params, "user", "user_not_found")
