@@ -26,6 +26,7 @@ from adapters.slack.transport import SlackTransport
 from adapters.web import WebApp
 from bot.app import Crossfade
 from bot.clock import FakeClock
+from bot.commands.registry import Registry
 from bot.delivery import Dispatcher
 from bot.engine import Engine
 from bot.models import Actor, Member
@@ -81,11 +82,12 @@ class SlackStack:
         clock: FakeClock,
         *,
         max_per_second: float | None = None,
+        registry: Registry | None = None,
     ) -> None:
         self.fake = fake
         self.store = store
         self.clock = clock
-        self.core = Crossfade(store, clock)
+        self.core = Crossfade(store, clock, registry=registry)
         self.adapter = SlackAdapter(
             self.core,
             bot_token=fake.bot_token,
@@ -226,11 +228,17 @@ class SlackStack:
 
 @asynccontextmanager
 async def running_stack(
-    fake: SlackFake, path: Path, *, max_per_second: float | None = None
+    fake: SlackFake,
+    path: Path,
+    *,
+    max_per_second: float | None = None,
+    registry: Registry | None = None,
 ) -> AsyncIterator[SlackStack]:
-    """A started stack on a fresh database file."""
+    """A started stack on a fresh database file (with ``registry``'s commands, if given)."""
     store = await SqliteStore.open(path)
-    stack = SlackStack(fake, store, FakeClock(START), max_per_second=max_per_second)
+    stack = SlackStack(
+        fake, store, FakeClock(START), max_per_second=max_per_second, registry=registry
+    )
     try:
         await stack.start()
         yield stack
@@ -301,6 +309,10 @@ def assert_payloads_valid(fake: SlackFake) -> int:
                 check_blocks(call.params["blocks"], max_blocks=LIMITS["message_blocks"])
                 assert not any(p in str(call.params.get("text", "")) for p in PINGS)
                 checked += 1
+    for call in fake.calls("files.completeUploadExternal"):
+        if "blocks" in call.params:
+            check_blocks(call.params["blocks"], max_blocks=LIMITS["message_blocks"])
+            checked += 1
     for method in ("views.open", "views.publish"):
         for call in fake.calls(method):
             check_view(call.params["view"])

@@ -769,7 +769,7 @@ class DiscordFake(ScheduledEventsFake):
             flags=int(body.get("flags") or 0),
         )
         message["tts"] = bool(body.get("tts", False))
-        message["attachments"] = [self._attachment(f) for f in files]
+        message["attachments"] = self._new_attachments(body, files)
         if body.get("nonce") is not None:
             message["nonce"] = body["nonce"]
         reference = body.get("message_reference")
@@ -780,12 +780,27 @@ class DiscordFake(ScheduledEventsFake):
         message.update(extra)
         return message
 
-    def _attachment(self, file: RecordedFile) -> JSON:
+    def _new_attachments(self, body: JSON, files: Sequence[RecordedFile]) -> list[JSON]:
+        """Attachments for uploaded files: ``files[n]`` is named by the payload's attachment
+        ``{"id": n, "filename": …}`` when there is one, as on Discord, else by its part."""
+        named = {
+            str(a.get("id")): str(a["filename"])
+            for a in body.get("attachments") or []
+            if isinstance(a, dict) and a.get("filename")
+        }
+        out = []
+        for file in files:
+            index = file.field.removeprefix("files[").removesuffix("]")
+            out.append(self._attachment(file, named.get(index, file.filename)))
+        return out
+
+    def _attachment(self, file: RecordedFile, filename: str | None = None) -> JSON:
         attachment_id = self.new_snowflake()
-        url = f"http://127.0.0.1:{self._port}/attachments/{attachment_id}/{file.filename}"
+        filename = filename or file.filename
+        url = f"http://127.0.0.1:{self._port}/attachments/{attachment_id}/{filename}"
         return {
             "id": str(attachment_id),
-            "filename": file.filename,
+            "filename": filename,
             "size": len(file.data),
             "url": url,
             "proxy_url": url,
@@ -814,11 +829,13 @@ class DiscordFake(ScheduledEventsFake):
         if "flags" in body and body["flags"] is not None:
             message["flags"] = int(body["flags"])
         message["flags"] = int(message.get("flags", 0)) & ~MESSAGE_FLAG_LOADING
-        if files:
-            message["attachments"] = [
-                *message.get("attachments", []),
-                *map(self._attachment, files),
-            ]
+        kept = message.get("attachments", [])
+        if body.get("attachments") is not None:
+            # Discord keeps only the earlier attachments the edit lists (by id), then adds files.
+            listed = {str(a.get("id")) for a in body["attachments"] if isinstance(a, dict)}
+            kept = [a for a in kept if a["id"] in listed]
+        if files or body.get("attachments") is not None:
+            message["attachments"] = [*kept, *self._new_attachments(body, files)]
         if "content" in body:
             self._apply_mentions(message, body.get("allowed_mentions"))
         message["edited_timestamp"] = _now_iso()
