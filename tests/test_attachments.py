@@ -106,7 +106,7 @@ def test_a_file_over_the_cap_is_refused_and_one_at_the_cap_is_kept() -> None:
 
 def test_a_message_carries_at_most_the_cap_in_all_and_ten_files() -> None:
     half = b"\0" * (MAX_ATTACHMENT_BYTES // 2 + 1)
-    with pytest.raises(AttachmentError, match="at most 1.0 MiB of files"):
+    with pytest.raises(AttachmentError, match=r"at most 1\.0 MiB of files"):
         Message(
             attachments=(
                 Attachment("a.bin", "application/octet-stream", half),
@@ -121,7 +121,8 @@ def test_a_message_carries_at_most_the_cap_in_all_and_ten_files() -> None:
 
 def test_data_must_be_bytes_and_never_shows_in_a_repr() -> None:
     copied = Attachment(FILENAME, MEDIA_TYPE, bytearray(ICS))
-    assert type(copied.data) is bytes and copied.data == ICS
+    assert type(copied.data) is bytes
+    assert copied.data == ICS
     with pytest.raises(AttachmentError, match="must be bytes"):
         Attachment(FILENAME, MEDIA_TYPE, ICS.decode())  # type: ignore[arg-type]
     assert "BEGIN:VCALENDAR" not in repr(calendar_message())
@@ -143,7 +144,8 @@ async def test_a_queued_file_waits_in_the_database_and_arrives_byte_for_byte(
     async with await Harness.open(path, clock) as harness:
         harness.core = Crossfade(harness.store, clock, registry=file_registry())
         reply = await harness.core.run_line(harness.actor("ana"), "/calendar dm:yes")
-        assert reply.message is not None and reply.message.attachments[0].data == ICS
+        assert reply.message is not None
+        assert reply.message.attachments[0].data == ICS
     # A restart between the decision and the send: the row on disk holds the file.
     async with await Harness.open(path, clock) as harness:
         (due,) = await harness.store.due_outbox(clock.now(), ["test"])

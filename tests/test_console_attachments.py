@@ -23,6 +23,10 @@ MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 SAVED = re.compile(r"\U0001f4ce clinic\.ics \(text/calendar\) saved to (\S+)")
 
 
+def contents(path: Path) -> bytes:
+    return path.read_bytes()
+
+
 async def play(db: Path, lines: list[str]) -> str:
     """A console session on ``db`` where /calendar exists; everything it printed."""
     out: list[str] = []
@@ -46,7 +50,7 @@ async def test_a_reply_s_file_is_written_beside_the_database_and_its_path_printe
 
     (shown,) = SAVED.findall(transcript)
     assert Path(shown) == tmp_path / "files" / "clinic.ics"
-    assert Path(shown).read_bytes() == ICS
+    assert contents(Path(shown)) == ICS
     # The path is part of the rendered card, after its text.
     card = transcript[transcript.index("Room calibration clinic") :]
     assert card.index("Add it to your calendar") < card.index(shown)
@@ -69,8 +73,8 @@ async def test_an_outbox_post_s_file_is_written_too_and_no_file_is_overwritten(
     paths = [Path(p) for p in SAVED.findall(transcript)]
     assert paths == [folder / "clinic-2.ics", folder / "clinic-3.ics"]
     assert SAVED.findall(dm) == [str(folder / "clinic-3.ics")]
-    assert all(p.read_bytes() == ICS for p in paths)
-    assert (folder / "clinic.ics").read_bytes() == b"someone else's calendar"
+    assert all(contents(p) == ICS for p in paths)
+    assert contents(folder / "clinic.ics") == b"someone else's calendar"
 
     # A new session on the same database keeps numbering past what is there.
     again = await play(db, ["/as ana", "/calendar"])

@@ -144,7 +144,8 @@ async def test_an_outbox_post_carries_its_file_and_an_edit_keeps_it(stack: Disco
     await stack.engine.tick()
 
     (edit,) = fake.find(ROUTE_MESSAGE_EDIT)
-    assert edit.files == () and "attachments" not in (edit.json or {})
+    assert edit.files == ()
+    assert "attachments" not in (edit.json or {})
     (after,) = fake.messages(dm)
     assert "Now on Saturday." in text_of(after)
     assert [a["filename"] for a in after["attachments"]] == [FILENAME]

@@ -36,6 +36,7 @@ def test_the_invite_asks_for_bot_and_commands_and_only_needed_permissions() -> N
         "read_messages",
         "send_messages",
         "embed_links",
+        "attach_files",  # a message's files (issue 8: attachments)
         "read_message_history",
         # Issue 8: sessions mirrored as scheduled events (voice ones need Connect).
         "create_events",

@@ -40,6 +40,8 @@ async def stack(slack_fake: SlackFake, tmp_path: Path) -> AsyncIterator[SlackSta
     async with running_stack(
         slack_fake, tmp_path / "crossfade.db", registry=file_registry()
     ) as running:
+        # Shares are paced at 45 a minute; the tests' few shouldn't wait in real time.
+        running.transport.shares_per_second = float("inf")
         yield running
 
 
@@ -103,7 +105,23 @@ async def test_a_public_reply_shares_its_file_in_the_channel_asked_in(stack: Sla
     assert (uploaded.channel, uploaded.data) == ("C0GENERAL", ICS)
     assert len(shares(fake, "C0GENERAL")) == 1
     assert fake.calls("conversations.open") == []
-    assert fake.response_posts() == [] and fake.ephemerals == []
+    assert fake.response_posts() == []
+    assert fake.ephemerals == []
+
+
+@pytest.mark.asyncio
+async def test_a_private_reply_asked_for_in_the_dm_is_just_the_share(stack: SlackStack) -> None:
+    fake = stack.fake
+    dm = fake.dm_channel_for(ALICE)
+    origin = Origin("T0CROSSFD", ALICE, "alice", channel_id=dm, response_url=None)
+
+    await stack.adapter.replies.send(origin, calendar_message())
+
+    (share,) = shares(fake, dm)
+    assert "Add it to your calendar" in texts_of(share["blocks"])
+    assert fake.files[0].data == ICS
+    assert fake.ephemerals == []
+    assert fake.calls("chat.postMessage") == []
 
 
 @pytest.mark.asyncio
@@ -214,6 +232,28 @@ async def test_an_upload_slack_did_not_complete_is_uploaded_again_once(stack: Sl
     first, second = fake.files
     assert (first.completed, second.completed) == (False, True)
     assert second.data == ICS
+    (share,) = shares(fake, fake.dm_channel_for(ALICE))
+    assert (await row(stack, item)).message_ref == share["ts"]
+
+
+@pytest.mark.asyncio
+async def test_an_upload_url_that_refuses_the_bytes_is_retried_without_looking_first(
+    stack: SlackStack,
+) -> None:
+    fake = stack.fake
+    member = await stack.member(ALICE, "Alice")
+    item = await queue(stack, Destination.dm(member.id), calendar_message())
+    fake.fail_next("upload", "storage unavailable")
+
+    await stack.engine.tick()
+
+    waiting = await row(stack, item)
+    assert waiting.status.value == "pending"  # nothing was shared: no doubt to clear up
+    assert "Slack refused a file upload" in (waiting.last_error or "")
+    await stack.advance(timedelta(minutes=5))
+
+    assert [f.completed for f in fake.files] == [False, True]
+    assert len(fake.calls("conversations.history")) == 1  # only to read the share's ts
     (share,) = shares(fake, fake.dm_channel_for(ALICE))
     assert (await row(stack, item)).message_ref == share["ts"]
 

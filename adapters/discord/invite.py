@@ -9,15 +9,17 @@ import discord
 
 from bot.errors import StartupError
 
-# In the channels an admin picks, the bot sees the channel, posts embeds, and reads its own
-# recent posts back after a crash (to avoid posting twice). Commands, buttons and DMs need no
-# permission of their own. Sessions are mirrored as scheduled events: Create Events lets the
-# bot create, edit and cancel its own, and Discord also wants Connect on a voice channel an
-# event is held in. (Manage Events would touch other people's events; the bot never does.)
+# In the channels an admin picks, the bot sees the channel, posts embeds (with files, such as
+# a calendar), and reads its own recent posts back after a crash (to avoid posting twice).
+# Commands, buttons and DMs need no permission of their own. Sessions are mirrored as
+# scheduled events: Create Events lets the bot create, edit and cancel its own, and Discord
+# also wants Connect on a voice channel an event is held in. (Manage Events would touch other
+# people's events; the bot never does.)
 PERMISSIONS = discord.Permissions(
     view_channel=True,
     send_messages=True,
     embed_links=True,
+    attach_files=True,
     read_message_history=True,
     create_events=True,
     connect=True,

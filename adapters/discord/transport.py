@@ -156,7 +156,8 @@ def delivery_error(
         if channel and code in (MISSING_ACCESS, MISSING_PERMISSIONS):
             return DeliveryError(
                 f"no access to {where} (code {code}): give Crossfade View Channel, Send "
-                "Messages, Embed Links and Read Message History there, then run /admin channel",
+                "Messages, Embed Links, Attach Files and Read Message History there, then run "
+                "/admin channel",
                 needs_admin=True,
             )
         if status >= 500:

@@ -18,6 +18,7 @@ from adapters.slack.files import UPLOAD_FAILURES, block_key, keyed_blocks, uploa
 from bot.delivery import DeliveryError, Receipt, RecipientUnreachable, Target
 from bot.messages import Message
 from bot.models import DestinationKind
+from bot.pacing import Pacer
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,9 @@ WORKSPACE_POSTS_PER_MINUTE = 300
 # exactly the limit any two that arrive close together would meet a 429.
 PACE_SHARE = 0.9
 CHANNEL_POST_INTERVAL = 1.0  # seconds between posts to one channel (1 per second)
+# A file share also reads the channel's history back (conversations.history, Tier 3: "50+
+# per minute"), so shares are paced under that, within the dispatcher's pace for all sends.
+SHARES_PER_MINUTE = 50
 
 # Each outbox message carries its key in message metadata, so after a crash the
 # dispatcher can ask Slack whether the post went out before sending it again.
@@ -188,6 +192,8 @@ class SlackTransport:
         self._sleep = sleep
         self._channel_locks: dict[str, asyncio.Lock] = {}
         self._channel_free_at: dict[str, float] = {}
+        self.shares_per_second = SHARES_PER_MINUTE / 60 * PACE_SHARE
+        self._share_pacer: Pacer | None = None
 
     @staticmethod
     def _post_to(target: Target) -> str:
@@ -267,6 +273,10 @@ class SlackTransport:
         dm = target.kind is DestinationKind.DM
         where = target.channel_id or target.user_id or "?"
         blocks = keyed_blocks(message_blocks(message), key)
+        pacer = self._share_pacer
+        if pacer is None or pacer.rate != self.shares_per_second:
+            pacer = self._share_pacer = Pacer(self.shares_per_second, asyncio.sleep)
+        await pacer.take()
         try:
             channel = await self._history_channel(target)
             where = channel

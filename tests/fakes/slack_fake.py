@@ -426,7 +426,10 @@ class SlackFake:
         self._forced_rate_limits.setdefault(method, []).extend([retry_after] * times)
 
     def fail_next(self, method: str, error: str, *, times: int = 1) -> None:
-        """Answer the next ``times`` calls of ``method`` with ``{"ok": false, "error": error}``."""
+        """Answer the next ``times`` calls of ``method`` with ``{"ok": false, "error": error}``.
+
+        ``method`` ``"upload"`` means the upload URLs: they answer HTTP 500 with ``error``.
+        """
         self._forced_errors.setdefault(method, []).extend([error] * times)
 
     def inject_fault(
@@ -1010,6 +1013,9 @@ class SlackFake:
             return web.Response(status=404, text="upload URL not found", content_type="text/plain")
         self._upload_posts.append((found.id, data))
         await self._notify()
+        errors = self._forced_errors.get("upload")
+        if errors:
+            return web.Response(status=500, text=errors.pop(0), content_type="text/plain")
         if len(data) != found.length:
             return web.Response(status=400, text="length mismatch", content_type="text/plain")
         found.data = data
