@@ -13,11 +13,14 @@ from pathlib import Path
 import pytest
 
 from adapters.console.lines import ScriptSource
+from adapters.console.transport import ConsoleTransport
 from adapters.console.wiring import build_session
 from bot.app import Crossfade
 from bot.clock import FakeClock
+from bot.delivery import Target
+from bot.models import DestinationKind
 from bot.storage.sqlite import SqliteStore
-from tests.attachment_fixtures import ICS, file_registry
+from tests.attachment_fixtures import ICS, calendar_message, file_registry
 
 MONDAY = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 SAVED = re.compile(r"\U0001f4ce clinic\.ics \(text/calendar\) saved to (\S+)")
@@ -93,3 +96,18 @@ async def test_a_file_that_cannot_be_written_is_said_and_the_message_still_shown
     assert transcript.count("Room calibration clinic") == 2  # the reply and the DM
     assert transcript.count("\U0001f4ce clinic.ics could not be saved: can't create") == 2
     assert "Traceback" not in transcript
+
+
+@pytest.mark.asyncio
+async def test_a_transport_without_a_files_folder_says_the_file_was_not_kept() -> None:
+    printed: list[str] = []
+    transport = ConsoleTransport(FakeClock(MONDAY), printed.append, lambda m: [], lambda: "UTC")
+    target = Target("console", DestinationKind.DM, user_id="ana")
+
+    await transport.send(target, calendar_message(), key="cf-1")
+
+    (shown,) = printed
+    assert "Room calibration clinic" in shown
+    assert "\U0001f4ce clinic.ics could not be saved: this console keeps no folder for files" in (
+        shown
+    )

@@ -86,3 +86,10 @@ class FileDrop:
     def save_all(self, attachments: tuple[Attachment, ...]) -> list[Saved]:
         """Write every file of a message."""
         return [self.save(a) for a in attachments]
+
+
+def save_all(drop: FileDrop | None, attachments: tuple[Attachment, ...]) -> list[Saved]:
+    """Write a message's files with ``drop``; without one, say they weren't kept."""
+    if drop is None:
+        return [Saved(a, problem="this console keeps no folder for files") for a in attachments]
+    return drop.save_all(attachments)

@@ -10,7 +10,7 @@ import itertools
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from adapters.console.files import FileDrop
+from adapters.console.files import FileDrop, save_all
 from adapters.console.render import render_message
 from bot.clock import Clock
 from bot.delivery import Receipt, Target
@@ -32,7 +32,7 @@ class ConsoleTransport:
         write: Callable[[str], None],
         buttons: Callable[[Message], list[str]],
         default_zone: Callable[[], str],
-        files: FileDrop,
+        files: FileDrop | None = None,
     ) -> None:
         self.clock = clock
         self._write = write
@@ -61,7 +61,7 @@ class ConsoleTransport:
         else:
             channel = target.channel_id or "?"
             header = f"#{channel}"
-        files = [saved.line() for saved in self.files.save_all(message.attachments)]
+        files = [saved.line() for saved in save_all(self.files, message.attachments)]
         self._show(target, message, header, files)
         receipt = Receipt(channel, str(next(self._ids)))
         self.sent[key] = receipt
