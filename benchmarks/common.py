@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from bot.clock import FakeClock
-from bot.cycle import CycleReport, run_cycle
+from bot.features import FEATURES
+from bot.features.base import jobs_of
 from bot.models import Actor, Sprint, SprintStatus
 from bot.progress import first_prompt_at
 from bot.storage.sqlite import SqliteStore
@@ -50,10 +51,15 @@ def busiest(times: list[float], window: float = 1.0) -> int:
     return peak
 
 
-async def decide_week(store: SqliteStore, clock: FakeClock) -> tuple[CycleReport, float]:
+async def run_jobs(store: SqliteStore, now: datetime) -> dict[str, int]:
+    """Every feature's jobs at ``now``, as one engine tick decides them (without sending)."""
+    return {job.name: await job.run(store, now) for job in jobs_of(FEATURES)}
+
+
+async def decide_week(store: SqliteStore, clock: FakeClock) -> tuple[dict[str, int], float]:
     """Move to the week's first check-in time and let the core decide every prompt; timed."""
     sprints = await store.active_sprints_in(1)
     clock.set(min(s.next_prompt_at for s, _ in sprints if s.next_prompt_at))
     began = time.monotonic()
-    decided = await run_cycle(store, clock.now())
+    decided = await run_jobs(store, clock.now())
     return decided, time.monotonic() - began

@@ -148,7 +148,8 @@ async def measure(
 
     print(f"DM channels known beforehand    {'no (cold)' if cold else 'yes':>8}")
     print(f"transport pacing                {rate:>8.0f} requests/s")
-    print(f"prompts decided by the core     {decided.prompts:>8,}   in {decide_time:.1f} s")
+    prompts = decided["checkins.prompts"]
+    print(f"prompts decided by the core     {prompts:>8,}   in {decide_time:.1f} s")
     print(f"prompts delivered               {delivered:>8,}   in {deliver_time:.1f} s")
     print(f"  lost / duplicated             {lost:>4} / {duplicated}")
     print(f"  outbox afterwards             {dict(await store.outbox_counts())}")

@@ -151,7 +151,8 @@ async def measure(
 
     print(f"posting limit at the fake       {allowed:>8.1f} /s   (Slack's 300/min x {scale:g})")
     print(f"transport pacing                {timed.max_per_second:>8.1f} /s   (90% of it)")
-    print(f"prompts decided by the core     {decided.prompts:>8,}   in {decide_time:.1f} s")
+    prompts = decided["checkins.prompts"]
+    print(f"prompts decided by the core     {prompts:>8,}   in {decide_time:.1f} s")
     print(f"prompts delivered (DMs)         {len(per_channel):>8,}   in {deliver_time:.1f} s")
     print(f"  lost / duplicated / strays    {lost:>4} / {duplicated} / {strays}")
     print(f"  outbox afterwards             {outbox}")

@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from bot import notices
 from bot.clock import Clock
 from bot.commands.args import Args
-from bot.commands.registry import Choice, Command, Permission, Registry, Suggest
+from bot.commands.registry import (
+    TIMEZONE_SOURCE,
+    Action,
+    Choice,
+    Command,
+    Permission,
+    Registry,
+    Role,
+)
 from bot.commands.textline import parse_line
 from bot.commands.values import parse_args, parse_value, timezone_matches
 from bot.context import Context
 from bot.errors import OptionError, UserError
-from bot.features import admin, checkins, endings, help, journey, profile, sprint_wrapup, sprints
+from bot.features import FEATURES
+from bot.features.base import Feature, SuggestSource, purposes_of, suggestions_of
 from bot.forms import FORM_PREFIX, form_for
 from bot.links import PublicUrl
 from bot.messages import Message, Response, Tone, text
@@ -29,17 +39,16 @@ log = logging.getLogger(__name__)
 MAX_SUGGESTIONS = 25
 
 
-def build_registry() -> Registry:
-    """Every command and button of Crossfade, declared once."""
+def build_registry(features: Sequence[Feature] = FEATURES) -> Registry:
+    """Every command and button of the features, declared once.
+
+    Their channel purposes come first, so a command may offer them (/admin channel).
+    """
     registry = Registry()
-    sprints.register(registry)
-    endings.register(registry)
-    journey.register(registry)
-    checkins.register(registry)
-    sprint_wrapup.register(registry)
-    profile.register(registry)
-    admin.register(registry)
-    help.register(registry)
+    for purpose in purposes_of(features).values():
+        registry.add_purpose(purpose)
+    for feature in features:
+        feature.register(registry)
     return registry
 
 
@@ -64,6 +73,7 @@ class Crossfade:
         clock: Clock,
         *,
         registry: Registry | None = None,
+        features: Sequence[Feature] = FEATURES,
         on_queued: Callable[[], None] | None = None,
         public_url: PublicUrl | None = None,
     ) -> None:
@@ -71,13 +81,16 @@ class Crossfade:
         self.clock = clock
         # Where links to the web app point (CROSSFADE_PUBLIC_URL).
         self.public_url = public_url or PublicUrl.local()
-        self.registry = registry or build_registry()
+        self.features = tuple(features)
+        self.registry = registry or build_registry(self.features)
+        self._suggestions: dict[str, SuggestSource] = suggestions_of(self.features)
+        _check_sources(self.registry, self._suggestions)
         # Called after a request so the scheduler can deliver what it queued right away.
         self._on_queued = on_queued or (lambda: None)
         # Interest shown on platforms' native events, answered as button presses.
         self.native = NativeInterest(store, clock, self.press, lambda: self._on_queued())
 
-    async def _context(self, actor: Actor) -> Context:
+    async def _context(self, actor: Actor) -> Context[Any]:
         now = self.clock.now()
         community, member = await self.store.ensure_member(actor, now)
         return Context(
@@ -135,21 +148,21 @@ class Crossfade:
             return error_response(exc.message, exc.usage)
         return await self.run(actor, parsed.command, parsed.raw, forms=forms)
 
-    async def _parse(self, ctx: Context, command: Command, raw: Mapping[str, object]) -> Args:
+    async def _parse(self, ctx: Context[Any], command: Command, raw: Mapping[str, object]) -> Args:
         async def find(ref: str) -> Member | None:
             return await self.store.find_member(ctx.community.id, ref)
 
         return await parse_args(command, raw, today=ctx.today, find_member=find)
 
-    async def _prefill(self, ctx: Context, command: Command) -> Mapping[str, object]:
+    async def _prefill(self, ctx: Context[Any], command: Command) -> Mapping[str, object]:
         return await command.prefill(ctx) if command.prefill is not None else {}
 
-    async def _form(self, ctx: Context, command: Command) -> Response:
+    async def _form(self, ctx: Context[Any], command: Command) -> Response:
         if command.precheck is not None:
             await command.precheck(ctx)
         return Response(form=form_for(command, await self._prefill(ctx, command)))
 
-    async def _handle(self, ctx: Context, command: Command, args: Args) -> Response:
+    async def _handle(self, ctx: Context[Any], command: Command, args: Args) -> Response:
         response = await command.handler(ctx, args)
         self._on_queued()
         return response
@@ -168,10 +181,11 @@ class Crossfade:
                 if command is None:
                     raise UserError(notices.STALE_BUTTON)
                 return await self._form(ctx, command)
-            handler = self.registry.actions.get(name)
-            if handler is None:
+            action = self.registry.actions.get(name)
+            if action is None:
                 raise UserError(notices.STALE_BUTTON)
-            response = await handler(ctx, args)
+            await _may_press(ctx, action, args)
+            response = await action.handler(ctx, args)
             self._on_queued()
             return response
         except UserError as exc:
@@ -260,33 +274,45 @@ class Crossfade:
         opt = command.option(option)
         if opt is None or opt.suggest is None:
             return []
-        if opt.suggest is Suggest.TIMEZONE:
+        if opt.suggest == TIMEZONE_SOURCE:
             found = timezone_matches(typed, MAX_SUGGESTIONS, when=self.clock.now())
             return [Choice(z, z) for z in found]
+        source = self._suggestions.get(opt.suggest)
+        if source is None:
+            return []
         ctx = await self._context(actor)
-        if opt.suggest is Suggest.SKILL:
-            # Skills lists are comma-separated: complete the last item.
-            head, _, last = typed.rpartition(",")
-            prefix = f"{head}, " if head else ""
-            known = list(ctx.member.skills) + await self.store.community_skills(ctx.community.id)
-            needle = last.strip().lower()
-            seen: list[str] = []
-            for skill in known:
-                if needle in skill.lower() and skill.lower() not in [s.lower() for s in seen]:
-                    seen.append(skill)
-            return [Choice(prefix + s, prefix + s) for s in seen[:MAX_SUGGESTIONS]]
-        own = await self.store.member_sprints(ctx.member.id)
-        return [
-            Choice(str(s.number), f"#{s.number} {s.goal}"[:100])
-            for s in reversed(own)
-            if typed.strip().lower() in f"{s.number} {s.goal}".lower()
-        ][:MAX_SUGGESTIONS]
+        return (await source(ctx, typed))[:MAX_SUGGESTIONS]
 
     async def home(self, actor: Actor) -> Message:
-        """The member's home card: active sprint, week, streak, last check-in, next steps."""
+        """The member's home card: the first feature's that has one for them."""
         ctx = await self._context(actor)
-        return await sprints.home_card(ctx)
+        for feature in self.features:
+            if feature.home is not None and (card := await feature.home(ctx)) is not None:
+                return card
+        return Message(title=f"Welcome, {ctx.member.display_name}", body=text("Type /help."))
 
     def now(self) -> datetime:
         """The core's current time."""
         return self.clock.now()
+
+
+async def _may_press(ctx: Context[Any], action: Action, args: list[str]) -> None:
+    """Refuse, before its handler runs, a button the caller may not press."""
+    permission = action.permission
+    if isinstance(permission, Role):
+        if not await permission.allows(ctx, args):
+            raise UserError(permission.refusal)
+    elif permission is Permission.ADMIN and not ctx.actor.is_admin:
+        raise UserError("That button is for community admins only.")
+
+
+def _check_sources(registry: Registry, sources: Mapping[str, SuggestSource]) -> None:
+    """Every option's type-ahead source must exist: a typo would silently suggest nothing."""
+    for command in registry:
+        for option in command.options:
+            known = option.suggest in (None, TIMEZONE_SOURCE) or option.suggest in sources
+            if not known:
+                raise ValueError(
+                    f"/{command.name} {option.name}: no feature declares the type-ahead "
+                    f"source {option.suggest!r}"
+                )

@@ -5,16 +5,18 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Protocol
 
 from bot import native_events as native
+from bot.channels import ChannelRouting
 from bot.clock import Clock
-from bot.messages import Message, Tone, text
+from bot.features import FEATURES
+from bot.features.base import Feature
+from bot.messages import Message
 from bot.models import (
-    ChannelPurpose,
     Destination,
     DestinationKind,
     Member,
@@ -139,8 +141,10 @@ class Dispatcher:
         *,
         concurrency: int = 8,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        features: Sequence[Feature] = FEATURES,
     ) -> None:
         self.store = store
+        self._notes = ChannelRouting(features)
         self.clock = clock
         self.transports = dict(transports)
         self.concurrency = concurrency
@@ -209,7 +213,8 @@ class Dispatcher:
             )
             return target, member
         assert dest.purpose is not None
-        channel = (await self.store.channels(item.community_id)).get(dest.purpose)
+        channels = await self.store.channels(item.community_id)
+        channel = self._notes.channel_for(dest.purpose, channels)
         if channel is None:
             return None, None
         return Target(entry.community_ext_id, dest.kind, channel_id=channel), None
@@ -234,7 +239,7 @@ class Dispatcher:
         unsure = item.edit_of is None and item.status is OutboxStatus.SENDING
         target, member = await self._target(entry)
         if target is None:
-            purpose = item.destination.purpose.value if item.destination.purpose else "?"
+            purpose = item.destination.purpose or "?"
             log.warning(
                 "outbox %s waits: no %s channel set in community %s (an admin runs /admin channel)",
                 item.id,
@@ -381,30 +386,29 @@ class Dispatcher:
     async def _unreachable(
         self, item: OutboxItem, member: Member, exc: RecipientUnreachable, *, unsure: bool
     ) -> None:
-        """Keep the message for later; once, ask the member in the check-ins channel to open DMs."""
+        """Keep the message for later; once, ask the member in a channel to open their DMs.
+
+        The note is worded by the feature that queued the message (its ``undeliverable``).
+        """
         retry_at = self.clock.now() + UNREACHABLE_RETRY
         await self.store.reschedule_outbox(item.id, retry_at, exc.reason, unsure=unsure)
         if member.dm_note_sent:
             return
-        note = Message(
-            title="Direct messages are closed",
-            body=text(
-                member.display_name,
-                ", I can't send you direct messages, so your check-in prompts are waiting. "
-                "Please allow direct messages from this community's members and apps; "
-                "meanwhile you can still check in with /checkin.",
-            ),
-            tone=Tone.WARNING,
-        )
-        await self.store.enqueue(
-            [
-                NewOutbox(
-                    community_id=item.community_id,
-                    destination=Destination.channel(ChannelPurpose.CHECKINS),
-                    payload=json.dumps(note.to_dict()),
-                    dedupe_key=f"dm-closed:{member.id}:{item.id}",
-                )
-            ],
-            self.clock.now(),
-        )
+        purpose = self._notes.purpose_for(item.feature)
+        if purpose is None:
+            log.warning("member %s has closed DMs and no channel purpose to say so", member.id)
+        else:
+            note = self._notes.note(item.feature, member.display_name)
+            await self.store.enqueue(
+                [
+                    NewOutbox(
+                        community_id=item.community_id,
+                        destination=Destination.channel(purpose),
+                        payload=json.dumps(note.to_dict()),
+                        dedupe_key=f"dm-closed:{member.id}:{item.id}",
+                        feature=item.feature,
+                    )
+                ],
+                self.clock.now(),
+            )
         await self.store.set_dm_note_sent(member.id, True)

@@ -1,14 +1,20 @@
-"""One pass of everything time-driven: decide what is due, then deliver the outbox."""
+"""One pass of everything time-driven: run every feature's jobs, then deliver the outbox.
+
+The engine knows jobs, not features: each job says what is due and when it next will be
+(bot/features/base.py), and the list comes from ``bot.features.FEATURES`` unless given.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import Clock, MovableClock
-from bot.cycle import CycleReport, run_cycle
 from bot.delivery import DeliveryReport, Dispatcher
+from bot.features import FEATURES
+from bot.features.base import Job, jobs_of, ordered_jobs
 from bot.storage.base import Store
 
 log = logging.getLogger(__name__)
@@ -16,25 +22,40 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class TickReport:
-    """What one tick decided and delivered."""
+    """What one tick decided (how many each job acted on) and delivered."""
 
-    cycle: CycleReport
+    jobs: dict[str, int]
     delivery: DeliveryReport
 
 
 class Engine:
-    """Runs the check-in cycle and the outbox at the clock's current time."""
+    """Runs the jobs and the outbox at the clock's current time."""
 
-    def __init__(self, store: Store, clock: Clock, dispatcher: Dispatcher) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        dispatcher: Dispatcher,
+        jobs: Sequence[Job] | None = None,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.dispatcher = dispatcher
+        self.jobs = ordered_jobs(jobs_of(FEATURES) if jobs is None else jobs)
+
+    async def decide(self) -> dict[str, int]:
+        """Run every job at the current time; how many things each acted on."""
+        now = self.clock.now()
+        done = {job.name: await job.run(self.store, now) for job in self.jobs}
+        if any(done.values()):
+            log.info("jobs at %s: %s", now.isoformat(), {k: v for k, v in done.items() if v})
+        return done
 
     async def tick(self) -> TickReport:
         """Decide what is due now and deliver everything queued."""
-        cycle = await run_cycle(self.store, self.clock.now())
+        jobs = await self.decide()
         delivery = await self.dispatcher.deliver_due()
-        return TickReport(cycle, delivery)
+        return TickReport(jobs, delivery)
 
     async def resume(self) -> None:
         """At start: retry now whatever was waiting, since a restart often follows a fix."""
@@ -43,8 +64,12 @@ class Engine:
             log.info("retrying %d waiting message(s) after the restart", released)
 
     async def next_due_at(self) -> datetime | None:
-        """When the next tick has something to do."""
-        return await self.store.next_due_at(self.dispatcher.platforms(), self.clock.now())
+        """When the next tick has something to do: the earliest job, or the outbox's next send."""
+        now = self.clock.now()
+        moments = [await job.next_due(self.store, now) for job in self.jobs]
+        moments.append(await self.store.next_send_at(self.dispatcher.platforms(), now))
+        found = [m for m in moments if m is not None]
+        return min(found) if found else None
 
     async def run_until(self, clock: MovableClock, target: datetime) -> None:
         """Fast-forward: move the clock to each due moment up to ``target`` and tick there."""
@@ -55,9 +80,9 @@ class Engine:
             if due > clock.now():
                 clock.set(due)
             report = await self.tick()
-            idle = not any(vars(report.cycle).values()) and not any(vars(report.delivery).values())
+            idle = not any(report.jobs.values()) and not any(vars(report.delivery).values())
             if idle:
-                # Due but not actionable: a bug, since next_due_at mirrors the due queries.
+                # Due but not actionable: a bug, since each next_due mirrors its due query.
                 log.warning("nothing to do at %s although it was due; skipping ahead", due)
                 break
         if target > clock.now():

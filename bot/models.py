@@ -156,20 +156,13 @@ class DestinationKind(enum.Enum):
     CHANNEL = "channel"
 
 
-class ChannelPurpose(enum.Enum):
-    """A role a channel plays in a community; admins map purposes to real channels."""
-
-    CHECKINS = "checkins"
-    ANNOUNCEMENTS = "announcements"
-
-
 @dataclass(frozen=True)
 class Destination:
-    """A member's DMs, or a community channel by purpose."""
+    """A member's DMs, or a community channel by purpose (a name a feature declares)."""
 
     kind: DestinationKind
     member_id: int | None = None
-    purpose: ChannelPurpose | None = None
+    purpose: str | None = None
 
     @staticmethod
     def dm(member_id: int) -> Destination:
@@ -177,7 +170,7 @@ class Destination:
         return Destination(DestinationKind.DM, member_id=member_id)
 
     @staticmethod
-    def channel(purpose: ChannelPurpose) -> Destination:
+    def channel(purpose: str) -> Destination:
         """The community channel that serves a purpose."""
         return Destination(DestinationKind.CHANNEL, purpose=purpose)
 
@@ -213,6 +206,8 @@ class OutboxItem:
     channel_ref: str | None = None
     message_ref: str | None = None
     last_error: str | None = None
+    # The feature that queued it, which words the note if its member's DMs are closed.
+    feature: str = ""
 
 
 @dataclass(frozen=True)
@@ -239,3 +234,7 @@ class NewOutbox:
     payload: str
     dedupe_key: str | None = None
     edit_of: int | None = None
+    # The feature queueing it (a name in bot.features.FEATURES).
+    feature: str = ""
+    # Not sent before this moment (a scheduled post); None: as soon as possible.
+    not_before: datetime | None = None

@@ -15,7 +15,6 @@ from bot.clock import FakeClock
 from bot.context import Context
 from bot.errors import StartupError
 from bot.messages import Message, Response
-from bot.models import ChannelPurpose
 from bot.notices import COMMAND_CHANGED, STALE_FORM
 from bot.storage.sqlite import SqliteStore
 from tests import discord_stack as stack_module
@@ -151,7 +150,7 @@ async def test_sprint_start_saves_replies_privately_and_announces(
     ]
     assert "started a 10-week sprint" in text_of(announcement.json)
     channels = await stack.store.channels(community.id)
-    assert channels[ChannelPurpose.CHECKINS] == str(FAKE_CHANNEL_ID)
+    assert channels["checkins"] == str(FAKE_CHANNEL_ID)
     assert assert_nothing_pings(fake) >= 4
     assert fake.unhandled == []
 
@@ -375,9 +374,7 @@ async def test_admin_commands_are_checked_by_the_core_too(discord_stack: Discord
     data = message_data(allowed)
     assert not data.get("flags", 0) & EPHEMERAL  # announced to the channel
     assert data["embeds"][0]["title"] == "Channel set"
-    assert await stack.store.channels(community.id) == {
-        ChannelPurpose.CHECKINS: str(FAKE_CHANNEL_ID)
-    }
+    assert await stack.store.channels(community.id) == {"checkins": str(FAKE_CHANNEL_ID)}
 
 
 @pytest.mark.asyncio

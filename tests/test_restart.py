@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
-from bot.cycle import run_cycle
 from bot.delivery import Dispatcher, Receipt, Target
 from bot.messages import Message
 from tests.harness import Harness
@@ -34,8 +33,8 @@ async def test_prompt_queued_before_a_crash_is_delivered_once_after_start(tmp_pa
         await first.run("ana", SPRINT)
         clock.set(FIRST_PROMPT)
         # The bot decides and queues the prompt, then stops before delivering it.
-        report = await run_cycle(first.store, clock.now())
-        assert report.prompts == 1
+        report = await first.engine.decide()
+        assert report["checkins.prompts"] == 1
         assert prompts(first) == []
 
     async with await Harness.open(db, clock) as second:
@@ -127,7 +126,7 @@ async def test_crash_between_sending_and_marking_does_not_send_twice(tmp_path: P
     async with await Harness.open(db, clock) as first:
         await first.run("ana", SPRINT)
         clock.set(FIRST_PROMPT)
-        await run_cycle(first.store, clock.now())
+        await first.engine.decide()
         dispatcher = Dispatcher(
             first.store, clock, {"test": PlatformTransport(platform, crash=True)}
         )

@@ -17,8 +17,8 @@ import pytest
 import pytest_asyncio
 
 from bot.clock import FakeClock
+from bot.features.checkins.store import DuePrompt
 from bot.models import CheckinWeek, Sprint
-from bot.storage.base import DuePrompt
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import START
 from tests.harness import Harness, reply_text

@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
-from bot.cycle import run_cycle
 from tests.harness import Harness, Sent, reply_text
 
 START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday
@@ -189,8 +188,8 @@ async def test_wrap_up_is_sent_once_across_restarts(tmp_path: Path) -> None:
         await first.advance_to(ends - timedelta(minutes=1))
         clock.set(ends)
         # Decided and queued, then the process stops before delivering it.
-        report = await run_cycle(first.store, clock.now())
-        assert report.endings == 1
+        report = await first.engine.decide()
+        assert report["sprints.endings"] == 1
         sent += first.transport.sent
     assert nudges(sent, WRAP_UP) == []
 

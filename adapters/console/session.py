@@ -14,14 +14,10 @@ from bot.app import Crossfade
 from bot.clock import MovableClock
 from bot.engine import Engine
 from bot.messages import Form, FormField, Message, Response
-from bot.models import Actor, ChannelPurpose
+from bot.models import Actor
 
 PLATFORM = "console"
 COMMUNITY = "console"
-DEFAULT_CHANNELS = {
-    ChannelPurpose.CHECKINS: "check-ins",
-    ChannelPurpose.ANNOUNCEMENTS: "announcements",
-}
 _DURATION = re.compile(r"(\d+)\s*(w|d|h|m)")
 _UNITS = {"w": "weeks", "d": "days", "h": "hours", "m": "minutes"}
 # Far enough to see a whole sprint and its summaries; beyond, the calendar itself runs out.
@@ -105,9 +101,11 @@ class ConsoleSession:
         """Give the console community its channels the first time, so summaries have a home."""
         community, _ = await self.core.store.ensure_member(self.actor(), self.clock.now())
         have = await self.core.store.channels(community.id)
-        for purpose, name in DEFAULT_CHANNELS.items():
-            if purpose not in have:
-                await self.core.store.set_channel(community.id, purpose, name)
+        for purpose in self.core.registry.purposes.values():
+            if purpose.name not in have:
+                await self.core.store.set_channel(
+                    community.id, purpose.name, purpose.default_channel
+                )
 
     async def prompt(self) -> str:
         """The input prompt: who you are, where, and the time in your zone."""

@@ -5,11 +5,12 @@ from __future__ import annotations
 import enum
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from bot.commands.args import Args
     from bot.context import Context
+    from bot.features.base import Purpose
     from bot.messages import Response
 
 
@@ -29,12 +30,8 @@ class OptionType(enum.Enum):
     URL = "url"
 
 
-class Suggest(enum.Enum):
-    """Where typed-ahead suggestions for an option come from."""
-
-    TIMEZONE = "timezone"
-    SKILL = "skill"
-    OWN_SPRINT = "own_sprint"
+# The type-ahead source the core itself keeps; features declare the others by name.
+TIMEZONE_SOURCE = "timezone"
 
 
 class Direction(enum.Enum):
@@ -46,10 +43,31 @@ class Direction(enum.Enum):
 
 
 class Permission(enum.Enum):
-    """Who may run a command."""
+    """Who may run a command or press a button."""
 
     MEMBER = "member"
     ADMIN = "admin"
+
+
+@dataclass(frozen=True)
+class Role:
+    """A permission a feature defines (a clinic's host): who passes, and what others are told.
+
+    ``allows`` gets the request and the pressed button's arguments; admins pass only if it
+    says so, so a feature decides whether its role includes them.
+    """
+
+    name: str
+    allows: Callable[[Context[Any], list[str]], Awaitable[bool]]
+    refusal: str
+
+
+@dataclass(frozen=True)
+class Action:
+    """What a button with an action name does, and who may press it."""
+
+    handler: ActionHandler
+    permission: Permission | Role = Permission.MEMBER
 
 
 @dataclass(frozen=True)
@@ -72,7 +90,8 @@ class Option:
     min_value: int | None = None
     max_value: int | None = None
     choices: tuple[Choice, ...] = ()
-    suggest: Suggest | None = None
+    # The name of a type-ahead source ("timezone", or one a feature declares).
+    suggest: str | None = None
     paragraph: bool = False
     label: str = ""
     placeholder: str = ""
@@ -89,11 +108,13 @@ class Option:
         return self.label or self.name.replace("-", " ").capitalize()
 
 
-Handler = Callable[["Context", "Args"], Awaitable["Response"]]
+Handler = Callable[["Context[Any]", "Args"], Awaitable["Response"]]
 # Runs before a form is shown, so nobody fills in a form that can't be accepted.
-Precheck = Callable[["Context"], Awaitable[None]]
+Precheck = Callable[["Context[Any]"], Awaitable[None]]
 # The values a command's form starts with (what is saved already, when editing).
-Prefill = Callable[["Context"], Awaitable[Mapping[str, object]]]
+Prefill = Callable[["Context[Any]"], Awaitable[Mapping[str, object]]]
+# What a button does: the request and the arguments the button carries after its name.
+ActionHandler = Callable[["Context[Any]", list[str]], Awaitable["Response"]]
 
 
 @dataclass(frozen=True)
@@ -170,7 +191,9 @@ class Registry:
 
     commands: dict[tuple[str, ...], Command] = field(default_factory=dict)
     groups: dict[str, Group] = field(default_factory=dict)
-    actions: dict[str, ActionHandler] = field(default_factory=dict)
+    actions: dict[str, Action] = field(default_factory=dict)
+    # Every channel purpose the features declare, by name (read by /admin channel).
+    purposes: dict[str, Purpose] = field(default_factory=dict)
 
     def add(self, command: Command) -> None:
         """Register a command; a path may hold one command only."""
@@ -186,11 +209,19 @@ class Registry:
         """Register a command group."""
         self.groups[group.name] = group
 
-    def action(self, name: str, handler: ActionHandler) -> None:
-        """Register what a button with this action name does."""
+    def action(
+        self, name: str, handler: ActionHandler, permission: Permission | Role = Permission.MEMBER
+    ) -> None:
+        """Register what a button with this action name does, and who may press it."""
         if name in self.actions:
             raise ValueError(f"action {name!r} declared twice")
-        self.actions[name] = handler
+        self.actions[name] = Action(handler, permission)
+
+    def add_purpose(self, purpose: Purpose) -> None:
+        """Register a channel purpose a feature declares."""
+        if purpose.name in self.purposes:
+            raise ValueError(f"channel purpose {purpose.name!r} declared twice")
+        self.purposes[purpose.name] = purpose
 
     def __iter__(self) -> Iterator[Command]:
         return iter(self.commands.values())
@@ -239,6 +270,3 @@ class Registry:
 
 def _option_like(word: str) -> bool:
     return word.startswith("--") or ":" in word or "=" in word
-
-
-ActionHandler = Callable[["Context", list[str]], Awaitable["Response"]]

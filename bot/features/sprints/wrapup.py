@@ -1,6 +1,6 @@
 """Wrapping up a sprint whose last week has ended: the DMs that ask, and their buttons.
 
-The DMs are decided in bot/sprint_nudges.py; the buttons complete the sprint with a link,
+The DMs are decided in jobs.py; the buttons complete the sprint with a link,
 extend it by a few weeks, or abandon it, through the /sprint commands themselves.
 """
 
@@ -10,10 +10,10 @@ from datetime import datetime
 
 from bot.commands.args import Args
 from bot.commands.registry import Registry
-from bot.context import Context
 from bot.errors import UserError
-from bot.features.checkins import PAUSE_ACTION
-from bot.features.sprints import WEEKS, edit, kind_label
+from bot.features.sprints.cards import kind_label
+from bot.features.sprints.commands import WEEKS, edit
+from bot.features.sprints.store import SprintContext
 from bot.forms import form_for
 from bot.messages import Button, ButtonStyle, Field, Message, Response, Timestamp, Tone, text
 from bot.models import Sprint, SprintStatus
@@ -22,6 +22,8 @@ FINISH_ACTION = "sprint.finish"
 EXTEND_ACTION = "sprint.extend"
 STOP_ACTION = "sprint.stop"
 EXTEND_WEEKS = 2
+# The pause offer's button; the check-ins feature, which pauses prompts, handles it.
+PAUSE_ACTION = "checkin.pause"
 
 
 def _buttons(sprint: Sprint) -> tuple[Button, ...]:
@@ -115,7 +117,7 @@ def _button_number(args: list[str], index: int) -> int | None:
     return int(value) if value.isascii() and value.isdigit() and len(value) <= 18 else None
 
 
-async def _wrap_up_sprint(ctx: Context, args: list[str]) -> Sprint:
+async def _wrap_up_sprint(ctx: SprintContext, args: list[str]) -> Sprint:
     """The sprint a wrap-up button names, if it is still the caller's active one."""
     sprint_id = _button_number(args, 0)
     sprint = await ctx.store.get_sprint(sprint_id) if sprint_id is not None else None
@@ -126,25 +128,25 @@ async def _wrap_up_sprint(ctx: Context, args: list[str]) -> Sprint:
     return sprint
 
 
-async def _form(ctx: Context, key: str) -> Response:
+async def _form(ctx: SprintContext, key: str) -> Response:
     command = ctx.registry.get(key)
     assert command is not None
     return Response(form=form_for(command, {}))
 
 
-async def finish_button(ctx: Context, args: list[str]) -> Response:
+async def finish_button(ctx: SprintContext, args: list[str]) -> Response:
     """The "Complete with a link" button: the /sprint complete form."""
     await _wrap_up_sprint(ctx, args)
     return await _form(ctx, "sprint.complete")
 
 
-async def stop_button(ctx: Context, args: list[str]) -> Response:
+async def stop_button(ctx: SprintContext, args: list[str]) -> Response:
     """The "Abandon" button: the /sprint abandon form, so one press can't end a sprint."""
     await _wrap_up_sprint(ctx, args)
     return await _form(ctx, "sprint.abandon")
 
 
-async def extend_button(ctx: Context, args: list[str]) -> Response:
+async def extend_button(ctx: SprintContext, args: list[str]) -> Response:
     """The "Extend" button: a few more weeks through /sprint edit, once per button."""
     sprint = await _wrap_up_sprint(ctx, args)
     shown = _button_number(args, 1)
@@ -167,3 +169,17 @@ def register(registry: Registry) -> None:
     registry.action(FINISH_ACTION, finish_button)
     registry.action(EXTEND_ACTION, extend_button)
     registry.action(STOP_ACTION, stop_button)
+
+
+def undeliverable(name: str) -> Message:
+    """The note when the news about a member's sprint can't reach their DMs."""
+    return Message(
+        title="Direct messages are closed",
+        body=text(
+            name,
+            ", I can't send you direct messages, so news about your sprint is waiting. "
+            "Please allow direct messages from this community's members and apps; "
+            "meanwhile /sprint status shows where your sprint stands.",
+        ),
+        tone=Tone.WARNING,
+    )

@@ -1,52 +1,33 @@
-"""Learning sprints: start, status and edit (ending one: bot.features.endings)."""
+"""Learning sprints: start, status and edit (ending one: endings.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
 
 from dateutil.relativedelta import relativedelta
 
 from bot.commands.args import Args
-from bot.commands.registry import (
-    Choice,
-    Command,
-    Direction,
-    Group,
-    Option,
-    OptionType,
-    Registry,
-    Suggest,
-)
+from bot.commands.registry import Choice, Command, Direction, Group, Option, OptionType, Registry
 from bot.context import Context
 from bot.errors import OptionError, UserError
-from bot.messages import (
-    Button,
-    ButtonStyle,
-    Field,
-    Message,
-    Response,
-    Text,
-    Timestamp,
-    Tone,
-    text,
+from bot.features.sprints.cards import deliverable_phrase, status_card
+from bot.features.sprints.store import (
+    ANNOUNCEMENTS,
+    NAME,
+    ActiveSprintExists,
+    ScheduleChanged,
+    SprintContext,
+    SprintReads,
 )
-from bot.models import (
-    DELIVERABLE_KINDS,
-    ChannelPurpose,
-    CheckinWeek,
-    Destination,
-    Member,
-    Sprint,
-    SprintStatus,
-    WeekStatus,
-)
-from bot.progress import final_checkin, first_prompt_at, progress
-from bot.storage.base import ActiveSprintExists, ScheduleChanged
+from bot.messages import Field, Message, Response, Timestamp, Tone, text
+from bot.models import DELIVERABLE_KINDS, Destination, Sprint, SprintStatus
+from bot.progress import final_checkin, first_prompt_at
 from bot.weekly import slot_at_or_after
 from bot.wording import article, plural
 
+# The type-ahead source of a member's own sprints (declared with the feature).
+OWN_SPRINT = "own_sprint"
 GOAL = Option(
     "goal",
     "What you want to be able to do by the end",
@@ -59,7 +40,7 @@ SKILL = Option(
     "The adjacent skill this sprint builds",
     required=True,
     max_length=80,
-    suggest=Suggest.SKILL,
+    suggest="skill",  # declared by the profile feature
     placeholder="spatial mixing",
 )
 KIND = Option(
@@ -98,7 +79,7 @@ WHICH = Option(
     "Which of your sprints (default: the active one)",
     OptionType.INTEGER,
     min_value=1,
-    suggest=Suggest.OWN_SPRINT,
+    suggest=OWN_SPRINT,
 )
 
 NO_ACTIVE = "You have no active sprint. Start one with /sprint start."
@@ -106,19 +87,7 @@ NO_ACTIVE = "You have no active sprint. Start one with /sprint start."
 EDIT_ATTEMPTS = 3
 
 
-def kind_label(kind: str) -> str:
-    """A deliverable kind as people read it."""
-    return DELIVERABLE_KINDS.get(kind, kind)
-
-
-def deliverable_phrase(sprint: Sprint) -> str:
-    """The deliverable in a sentence: "workshop: A 45-minute …", or just the note for "other"."""
-    if sprint.deliverable_kind == "other":
-        return sprint.deliverable
-    return f"{kind_label(sprint.deliverable_kind).lower()}: {sprint.deliverable}"
-
-
-async def active_or_fail(ctx: Context) -> Sprint:
+async def active_or_fail(ctx: Context[SprintReads]) -> Sprint:
     """The caller's active sprint, or a friendly error."""
     sprint = await ctx.store.active_sprint(ctx.member.id)
     if sprint is None:
@@ -126,7 +95,7 @@ async def active_or_fail(ctx: Context) -> Sprint:
     return sprint
 
 
-async def no_active_sprint(ctx: Context) -> None:
+async def no_active_sprint(ctx: Context[SprintReads]) -> None:
     """One active sprint per member."""
     existing = await ctx.store.active_sprint(ctx.member.id)
     if existing is not None:
@@ -136,12 +105,12 @@ async def no_active_sprint(ctx: Context) -> None:
         )
 
 
-async def has_active_sprint(ctx: Context) -> None:
+async def has_active_sprint(ctx: Context[SprintReads]) -> None:
     """Commands about the active sprint need one."""
     await active_or_fail(ctx)
 
 
-async def start(ctx: Context, args: Args) -> Response:
+async def start(ctx: SprintContext, args: Args) -> Response:
     """Start a sprint."""
     await no_active_sprint(ctx)
     start_day = args.day("start") or ctx.today
@@ -177,7 +146,7 @@ async def start(ctx: Context, args: Args) -> Response:
     )
     try:
         sprint = await ctx.store.create_sprint(
-            draft, [ctx.outbox(Destination.channel(ChannelPurpose.ANNOUNCEMENTS), announce)]
+            draft, [ctx.outbox(Destination.channel(ANNOUNCEMENTS), announce, feature=NAME)]
         )
     except ActiveSprintExists:
         raise UserError("You already have an active sprint.") from None
@@ -207,80 +176,7 @@ async def start(ctx: Context, args: Args) -> Response:
     )
 
 
-def _status_card(
-    ctx: Context, member: Member, sprint: Sprint, weeks: list[CheckinWeek], now: datetime
-) -> Message:
-    zone = member.zone(ctx.community)
-    p = progress(sprint, weeks, now, zone)
-    active = sprint.status is SprintStatus.ACTIVE
-    fields: list[Field] = []
-    if active and p.before_start:
-        days = (sprint.start_date - now.astimezone(zone).date()).days
-        fields += [
-            Field("Starts", text(f"{sprint.start_date:%a %d %b %Y}, in {plural(days, 'day')}")),
-            Field("Length", text(plural(sprint.weeks, "week"))),
-        ]
-    else:
-        fields += [
-            Field("Week", text(f"{p.current_week} of {sprint.weeks}")),
-            Field("Check-ins", text(f"{p.done} done · {p.skipped} skipped · {p.missed} missed")),
-            Field("Streak", text(plural(p.streak, "week"))),
-            Field(
-                "Latest confidence",
-                text(f"{p.latest_confidence}/5" if p.latest_confidence else "none yet"),
-            ),
-        ]
-    if active:
-        if p.days_left is not None and not p.before_start and not p.finished:
-            # The sprint ends when its last week closes; "0" would read as over.
-            left = str(p.days_left) if p.days_left else "last day"
-            fields.append(Field("Days left", text(left)))
-        if p.open_week is not None:
-            state = {
-                "done": "done, editable",
-                "skipped": "skipped; you can still check in",
-            }.get(p.open_week.status.value, "open")
-            fields.append(
-                Field(
-                    f"Week {p.open_week.week} check-in",
-                    text(f"{state} until ", Timestamp(p.open_week.closes_at)),
-                    inline=False,
-                )
-            )
-        elif sprint.next_prompt_at is not None:
-            fields.append(
-                Field("Next check-in", text(Timestamp(sprint.next_prompt_at)), inline=False)
-            )
-    fields.append(
-        Field(
-            f"Deliverable · {kind_label(sprint.deliverable_kind)}",
-            text(sprint.deliverable),
-            inline=False,
-        )
-    )
-    footer: Text = ()
-    if active and p.finished:
-        footer = text("Your last check-in is behind you: wrap up with /sprint complete link:<url>.")
-    elif sprint.status is SprintStatus.COMPLETED:
-        footer = text("Completed ", Timestamp(sprint.ended_at, "date") if sprint.ended_at else "")
-    elif sprint.status is SprintStatus.ABANDONED:
-        footer = text("Stopped ", Timestamp(sprint.ended_at, "date") if sprint.ended_at else "")
-    buttons: tuple[Button, ...] = ()
-    if active and p.open_week is not None:
-        action = f"checkin.open:{sprint.id}"
-        if p.open_week.status is WeekStatus.DONE:
-            buttons = (Button("Edit check-in", action, ButtonStyle.SECONDARY),)
-        else:
-            buttons = (Button("Check in", action),)
-    return Message(
-        title=f"{sprint.goal} · {sprint.skill}",
-        fields=tuple(fields),
-        footer=footer,
-        buttons=buttons,
-    )
-
-
-async def status(ctx: Context, args: Args) -> Response:
+async def status(ctx: SprintContext, args: Args) -> Response:
     """Show a sprint's progress."""
     which = args.integer("sprint")
     if which is not None:
@@ -290,10 +186,10 @@ async def status(ctx: Context, args: Args) -> Response:
     else:
         sprint = await active_or_fail(ctx)
     weeks = await ctx.store.weeks(sprint.id)
-    return Response(_status_card(ctx, ctx.member, sprint, weeks, ctx.now))
+    return Response(status_card(ctx, ctx.member, sprint, weeks, ctx.now))
 
 
-async def edit(ctx: Context, args: Args) -> Response:
+async def edit(ctx: SprintContext, args: Args) -> Response:
     """Change an active sprint's goal, skill, deliverable or length."""
     sprint = await active_or_fail(ctx)
     if not args.values:
@@ -312,11 +208,11 @@ async def edit(ctx: Context, args: Args) -> Response:
             "Nothing was changed; please try again."
         )
     weeks = await ctx.store.weeks(sprint.id)
-    card = _status_card(ctx, ctx.member, updated, weeks, ctx.now)
+    card = status_card(ctx, ctx.member, updated, weeks, ctx.now)
     return Response(replace(card, title=f"Sprint updated: {updated.goal}", tone=Tone.SUCCESS))
 
 
-async def _edited(ctx: Context, args: Args, sprint: Sprint) -> Sprint:
+async def _edited(ctx: SprintContext, args: Args, sprint: Sprint) -> Sprint:
     """The sprint as the edit leaves it, decided from the sprint as read."""
     new_weeks = args.integer("weeks", sprint.weeks) or sprint.weeks
     opened = sprint.next_week - 1
@@ -346,35 +242,7 @@ async def _edited(ctx: Context, args: Args, sprint: Sprint) -> Sprint:
     )
 
 
-async def home_card(ctx: Context) -> Message:
-    """A member's at-a-glance card (Slack's App Home): sprint, week, streak, last check-in."""
-    sprint = await ctx.store.active_sprint(ctx.member.id)
-    if sprint is None:
-        return Message(
-            title=f"Welcome, {ctx.member.display_name}",
-            body=text(
-                "No active sprint. Pick one adjacent skill, give it three months and one "
-                "public deliverable: a workshop, a sample calibration or a short video series."
-            ),
-            buttons=(Button("Start a sprint", "form:sprint.start"),),
-        )
-    weeks = await ctx.store.weeks(sprint.id)
-    card = _status_card(ctx, ctx.member, sprint, weeks, ctx.now)
-    answered = [w for w in weeks if w.submitted_at is not None]
-    last = (
-        text(f"week {answered[-1].week}, ", Timestamp(answered[-1].submitted_at, "date"))
-        if answered and answered[-1].submitted_at
-        else text("none yet")
-    )
-    return replace(
-        card,
-        title=f"Your sprint: {sprint.goal}",
-        fields=(*card.fields, Field("Last check-in", last)),
-        footer=text("Type /checkin any time a check-in week is open."),
-    )
-
-
-async def current_values(ctx: Context) -> Mapping[str, object]:
+async def current_values(ctx: SprintContext) -> Mapping[str, object]:
     """What the edit form opens with: the active sprint as it is."""
     sprint = await active_or_fail(ctx)
     return {
@@ -420,3 +288,14 @@ def register(registry: Registry) -> None:
         Command(("sprint", "status"), "Where your sprint stands", status, options=(WHICH,))
     )
     registry.add(EDIT)
+
+
+async def own_sprints(ctx: SprintContext, typed: str) -> list[Choice]:
+    """Type-ahead for ``sprint:``: the member's own sprints, newest first."""
+    own = await ctx.store.member_sprints(ctx.member.id)
+    needle = typed.strip().lower()
+    return [
+        Choice(str(s.number), f"#{s.number} {s.goal}"[:100])
+        for s in reversed(own)
+        if needle in f"{s.number} {s.goal}".lower()
+    ]

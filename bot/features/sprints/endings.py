@@ -10,11 +10,12 @@ from datetime import timedelta
 
 from bot.commands.args import Args
 from bot.commands.registry import Command, Option, OptionType, Registry
-from bot.context import Context
 from bot.errors import UserError
-from bot.features.sprints import active_or_fail, deliverable_phrase, has_active_sprint
+from bot.features.sprints.cards import deliverable_phrase
+from bot.features.sprints.commands import active_or_fail, has_active_sprint
+from bot.features.sprints.store import ANNOUNCEMENTS, NAME, SprintContext
 from bot.messages import Button, ButtonStyle, Field, Message, Response, Tone, text
-from bot.models import ChannelPurpose, Destination, EndRequest, Sprint, SprintStatus
+from bot.models import Destination, EndRequest, Sprint, SprintStatus
 from bot.progress import progress
 from bot.wording import plural
 
@@ -49,7 +50,7 @@ def _buttons(ending: EndRequest, confirm: str, keep: str) -> tuple[Button, ...]:
     )
 
 
-async def complete(ctx: Context, args: Args) -> Response:
+async def complete(ctx: SprintContext, args: Args) -> Response:
     """Ask to confirm finishing the sprint with a link to the published deliverable."""
     sprint = await active_or_fail(ctx)
     link = args.text("link")
@@ -85,7 +86,7 @@ async def complete(ctx: Context, args: Args) -> Response:
     )
 
 
-async def abandon(ctx: Context, args: Args) -> Response:
+async def abandon(ctx: SprintContext, args: Args) -> Response:
     """Ask to confirm stopping the active sprint."""
     sprint = await active_or_fail(ctx)
     ending = await ctx.store.request_end(
@@ -101,7 +102,7 @@ async def abandon(ctx: Context, args: Args) -> Response:
     )
 
 
-async def _pending(ctx: Context, args: list[str]) -> tuple[EndRequest, Sprint]:
+async def _pending(ctx: SprintContext, args: list[str]) -> tuple[EndRequest, Sprint]:
     """The request a confirmation button names, if it is the caller's and still open."""
     raw = args[0] if args else ""
     found = None
@@ -123,7 +124,7 @@ async def _pending(ctx: Context, args: list[str]) -> tuple[EndRequest, Sprint]:
     return found, sprint
 
 
-async def _finish(ctx: Context, sprint: Sprint, link: str) -> Response:
+async def _finish(ctx: SprintContext, sprint: Sprint, link: str) -> Response:
     p = progress(sprint, await ctx.store.weeks(sprint.id), ctx.now, ctx.zone)
     if p.done:
         announcement = Message(
@@ -150,7 +151,7 @@ async def _finish(ctx: Context, sprint: Sprint, link: str) -> Response:
         SprintStatus.COMPLETED,
         ctx.now,
         outcome_url=link,
-        outbox=[ctx.outbox(Destination.channel(ChannelPurpose.ANNOUNCEMENTS), announcement)],
+        outbox=[ctx.outbox(Destination.channel(ANNOUNCEMENTS), announcement, feature=NAME)],
     )
     if not ended:
         raise UserError(GONE)
@@ -177,7 +178,7 @@ async def _finish(ctx: Context, sprint: Sprint, link: str) -> Response:
     )
 
 
-async def _stop(ctx: Context, sprint: Sprint, reason: str | None) -> Response:
+async def _stop(ctx: SprintContext, sprint: Sprint, reason: str | None) -> Response:
     if not await ctx.store.end_sprint(sprint, SprintStatus.ABANDONED, ctx.now, reason=reason):
         raise UserError(GONE)
     return Response(
@@ -192,7 +193,7 @@ async def _stop(ctx: Context, sprint: Sprint, reason: str | None) -> Response:
     )
 
 
-async def confirm(ctx: Context, args: list[str]) -> Response:
+async def confirm(ctx: SprintContext, args: list[str]) -> Response:
     """The confirmation button: end the sprint as requested (or abandon it instead)."""
     ending, sprint = await _pending(ctx, args)
     if ending.status is SprintStatus.COMPLETED and args[1:] != [INSTEAD]:
@@ -200,7 +201,7 @@ async def confirm(ctx: Context, args: list[str]) -> Response:
     return await _stop(ctx, sprint, ending.reason)
 
 
-async def cancel(ctx: Context, args: list[str]) -> Response:
+async def cancel(ctx: SprintContext, args: list[str]) -> Response:
     """The cancel button: forget the request; the sprint goes on."""
     ending, sprint = await _pending(ctx, args)
     await ctx.store.drop_end_request(ending.id)

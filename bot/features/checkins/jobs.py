@@ -1,7 +1,9 @@
-"""The weekly check-in cycle: deciding prompts, reminders and summaries from the database.
+"""The check-ins' jobs: deciding prompts, reminders and summaries from the database.
 
 Nothing here remembers anything in memory: what is due is read from storage, decided in
 one transaction with the message it queues, so a restart neither loses nor repeats a step.
+Each job's due query and its next-due moment sit side by side in
+bot/storage/sqlite/checkins.py.
 """
 
 from __future__ import annotations
@@ -11,19 +13,12 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
-from bot.features.checkins import prompt_message, reminder_message
+from bot.features.base import Job
+from bot.features.checkins.cards import prompt_message, reminder_message
+from bot.features.checkins.store import CHECKINS, NAME, CheckinStore, DuePrompt, WeekOpening
 from bot.messages import Field, Mention, Message, Part, text
-from bot.models import (
-    ChannelPurpose,
-    CheckinWeek,
-    Destination,
-    NewOutbox,
-    NewWeek,
-    WeekStatus,
-)
+from bot.models import CheckinWeek, Destination, NewOutbox, NewWeek, WeekStatus
 from bot.progress import streak, week_close
-from bot.sprint_nudges import decide_ending_reminders, decide_endings, decide_pause_offers
-from bot.storage.base import DuePrompt, Store, WeekOpening
 
 log = logging.getLogger(__name__)
 
@@ -32,29 +27,34 @@ BATCH = 5000
 
 
 @dataclass
-class CycleReport:
-    """What one pass decided."""
+class _Slots:
+    """What one pass of the prompts decided, for the log."""
 
     prompts: int = 0
     skipped: int = 0
     missed: int = 0
-    reminders: int = 0
-    summaries: int = 0
-    endings: int = 0
-    ending_reminders: int = 0
-    pause_offers: int = 0
 
 
-async def decide_prompts(store: Store, now: datetime, report: CycleReport) -> None:
-    """Open every week whose check-in time has come, queueing its prompt DM."""
+async def decide_prompts(store: CheckinStore, now: datetime) -> int:
+    """Open every week whose check-in time has come, queueing its prompt DM.
+
+    Returns how many week slots were passed (prompted, skipped or missed).
+    """
+    report = _Slots()
+    moved = 0
     # Loops because a bot that was down for weeks has several slots per sprint to catch up.
     while due := await store.due_prompts(now, BATCH):
         openings = [_decide(item, now, report) for item in due]
-        if await store.open_weeks(openings, now) == 0:
-            return
+        passed = await store.open_weeks(openings, now)
+        if passed == 0:
+            break
+        moved += passed
+    if moved:
+        log.info("check-in slots at %s: %s", now.isoformat(), report)
+    return moved
 
 
-def _decide(item: DuePrompt, now: datetime, report: CycleReport) -> WeekOpening:
+def _decide(item: DuePrompt, now: datetime, report: _Slots) -> WeekOpening:
     """What happens at one sprint's week slot: a prompt, or a skipped or missed week."""
     sprint, member, community = item.sprint, item.member, item.community
     assert sprint.next_prompt_at is not None
@@ -90,13 +90,18 @@ def _decide(item: DuePrompt, now: datetime, report: CycleReport) -> WeekOpening:
         destination=Destination.dm(member.id),
         payload=json.dumps(prompt_message(sprint, week).to_dict()),
         dedupe_key=f"prompt:{sprint.id}:{week.week}",
+        feature=NAME,
     )
     report.prompts += 1
     return WeekOpening(sprint, week, prompt, next_at)
 
 
-async def decide_reminders(store: Store, now: datetime, report: CycleReport) -> None:
-    """Queue the one reminder for each unanswered week whose reminder time has come."""
+async def decide_reminders(store: CheckinStore, now: datetime) -> int:
+    """Queue the one reminder for each unanswered week whose reminder time has come.
+
+    Returns how many weeks were decided (a paused member's week gets no message).
+    """
+    decided_count = 0
     while due := await store.due_reminders(now, BATCH):
         decided: list[tuple[CheckinWeek, NewOutbox | None]] = []
         for item in due:
@@ -107,10 +112,12 @@ async def decide_reminders(store: Store, now: datetime, report: CycleReport) -> 
                     destination=Destination.dm(item.member.id),
                     payload=json.dumps(reminder_message(item.sprint, item.week).to_dict()),
                     dedupe_key=f"reminder:{item.sprint.id}:{item.week.week}",
+                    feature=NAME,
                 )
-                report.reminders += 1
             decided.append((item.week, reminder))
         await store.mark_reminded(decided, now)
+        decided_count += len(decided)
+    return decided_count
 
 
 def _trend(current: float | None, previous: float | None) -> str:
@@ -123,7 +130,9 @@ def _trend(current: float | None, previous: float | None) -> str:
     return f"{current:.1f} / 5 {arrow} (last week {previous:.1f})"
 
 
-async def summary_message(store: Store, community_id: int, week_of: date, now: datetime) -> Message:
+async def summary_message(
+    store: CheckinStore, community_id: int, week_of: date, now: datetime
+) -> Message:
     """The weekly summary for the check-ins channel."""
     rows = await store.summary_rows(community_id, week_of)
     by_sprint = await store.streak_weeks([r.sprint.id for r in rows])
@@ -170,31 +179,37 @@ async def summary_message(store: Store, community_id: int, week_of: date, now: d
     )
 
 
-async def decide_summaries(store: Store, now: datetime, report: CycleReport) -> None:
+async def decide_summaries(store: CheckinStore, now: datetime) -> int:
     """Queue a summary for every community week whose check-in windows have all closed."""
+    queued = 0
     for community_id, week_of in await store.due_summaries(now):
         message = await summary_message(store, community_id, week_of, now)
         item = NewOutbox(
             community_id=community_id,
-            destination=Destination.channel(ChannelPurpose.CHECKINS),
+            destination=Destination.channel(CHECKINS),
             payload=json.dumps(message.to_dict()),
             dedupe_key=f"summary:{community_id}:{week_of.isoformat()}",
+            feature=NAME,
         )
         if await store.record_summary(community_id, week_of, item, now):
-            report.summaries += 1
+            queued += 1
+    return queued
 
 
-async def run_cycle(store: Store, now: datetime) -> CycleReport:
-    """Decide everything due at ``now``."""
-    report = CycleReport()
-    await decide_prompts(store, now, report)
-    await decide_reminders(store, now, report)
-    await decide_summaries(store, now, report)
-    # After the prompts, so a week opened at this moment counts as the one after a closed week.
-    report.endings = await decide_endings(store, now)
-    report.ending_reminders = await decide_ending_reminders(store, now)
-    report.pause_offers = await decide_pause_offers(store, now)
-    nudged = report.endings + report.ending_reminders + report.pause_offers
-    if report.prompts or report.reminders or report.summaries or report.missed or nudged:
-        log.info("cycle at %s: %s", now.isoformat(), report)
-    return report
+async def _next_prompt(store: CheckinStore, now: datetime) -> datetime | None:
+    return await store.next_prompt_at(now)
+
+
+async def _next_reminder(store: CheckinStore, now: datetime) -> datetime | None:
+    return await store.next_reminder_at(now)
+
+
+async def _next_summary(store: CheckinStore, now: datetime) -> datetime | None:
+    return await store.next_summary_at(now)
+
+
+JOBS = (
+    Job("checkins.prompts", decide_prompts, _next_prompt),
+    Job("checkins.reminders", decide_reminders, _next_reminder),
+    Job("checkins.summaries", decide_summaries, _next_summary),
+)

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 from bot.commands.args import Args
 from bot.commands.registry import Command, Option, OptionType, Registry
-from bot.context import Context
-from bot.features.sprints import kind_label
+from bot.features.sprints.cards import kind_label
+from bot.features.sprints.store import SprintContext
 from bot.messages import Field, Message, Response, text
 from bot.models import Sprint, SprintStatus
 from bot.progress import sprint_end
@@ -40,7 +40,7 @@ def sprint_dates(sprint: Sprint, zone: ZoneInfo, today: date) -> str:
     return f"{start} \u2192 {_day(ended)} · {outcome}"
 
 
-async def journey(ctx: Context, args: Args) -> Response:
+async def journey(ctx: SprintContext, args: Args) -> Response:
     """A member's path: every sprint with dates, outcome and deliverable."""
     member = args.member("member") or ctx.member
     sprints = await ctx.store.member_sprints(member.id)

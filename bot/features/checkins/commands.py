@@ -1,4 +1,4 @@
-"""Weekly check-ins: answering, skipping, pausing, and the prompt and reminder messages."""
+"""Weekly check-ins: answering, skipping and pausing (the prompts themselves: jobs.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,13 @@ from dataclasses import replace
 from bot.commands.args import Args
 from bot.commands.registry import Command, Group, Option, OptionType, Registry
 from bot.commands.values import row_id
-from bot.context import Context
 from bot.errors import UserError
-from bot.features.sprints import active_or_fail
+from bot.features.checkins.cards import answered_prompt, skipped_prompt
+from bot.features.checkins.store import NAME, CheckinContext
+from bot.features.sprints.commands import active_or_fail
+from bot.features.sprints.wrapup import PAUSE_ACTION
 from bot.forms import form_for
-from bot.messages import Button, ButtonStyle, Field, Message, Response, Timestamp, Tone, text
+from bot.messages import Field, Message, Response, Timestamp, Tone, text
 from bot.models import CheckinWeek, Destination, NewOutbox, NewWeek, Sprint, WeekStatus
 from bot.progress import progress, streak, week_close
 
@@ -52,74 +54,9 @@ HOURS = Option(
     label="Hours spent",
 )
 SKIP_REASON = Option("reason", "Why (optional, e.g. holiday)", max_length=200)
-# The button of the question after three missed weeks (bot/sprint_nudges.py).
-PAUSE_ACTION = "checkin.pause"
 
 
-def prompt_message(sprint: Sprint, week: NewWeek | CheckinWeek) -> Message:
-    """The weekly DM asking for a check-in."""
-    return Message(
-        title=f"Weekly check-in · week {week.week} of {sprint.weeks}",
-        body=text(
-            f"How did \u201c{sprint.goal}\u201d go this week? Tell me what moved forward, "
-            "what is blocking you, and how confident you feel (1–5)."
-        ),
-        fields=(Field("Open until", text(Timestamp(week.closes_at))),),
-        footer=text("Or type /checkin. Away this week? /checkin skip keeps your streak."),
-        buttons=(
-            Button("Check in", f"checkin.open:{sprint.id}:{week.week}"),
-            Button(
-                "Skip this week", f"checkin.skip:{sprint.id}:{week.week}", ButtonStyle.SECONDARY
-            ),
-        ),
-    )
-
-
-def reminder_message(sprint: Sprint, week: CheckinWeek) -> Message:
-    """The one reminder for an unanswered week."""
-    return Message(
-        title=f"Reminder: week {week.week} check-in",
-        body=text(
-            f"Your check-in for \u201c{sprint.goal}\u201d is still open until ",
-            Timestamp(week.closes_at),
-            ". Two minutes is enough.",
-        ),
-        buttons=(Button("Check in", f"checkin.open:{sprint.id}:{week.week}"),),
-        tone=Tone.WARNING,
-    )
-
-
-def answered_prompt(sprint: Sprint, week: CheckinWeek) -> Message:
-    """The prompt as it reads once answered (edited in place)."""
-    return Message(
-        title=f"Weekly check-in · week {week.week} of {sprint.weeks} · done \u2713",
-        body=text(
-            "Thanks, checked in ",
-            Timestamp(week.submitted_at or week.opens_at),
-            ". You can change it with /checkin until ",
-            Timestamp(week.closes_at),
-            ".",
-        ),
-        buttons=(
-            Button("Edit check-in", f"checkin.open:{sprint.id}:{week.week}", ButtonStyle.SECONDARY),
-        ),
-        tone=Tone.SUCCESS,
-    )
-
-
-def skipped_prompt(sprint: Sprint, week: CheckinWeek) -> Message:
-    """The prompt as it reads once skipped."""
-    return Message(
-        title=f"Weekly check-in · week {week.week} of {sprint.weeks} · skipped",
-        body=text(
-            "Skipped; your streak is safe. Changed your mind? /checkin until ",
-            Timestamp(week.closes_at),
-            ".",
-        ),
-    )
-
-
-def _edit_of(ctx: Context, week: CheckinWeek, message: Message) -> list[NewOutbox]:
+def _edit_of(ctx: CheckinContext, week: CheckinWeek, message: Message) -> list[NewOutbox]:
     """Queue an in-place edit of the week's prompt DM, if one was sent."""
     if week.prompt_outbox_id is None:
         return []
@@ -129,11 +66,12 @@ def _edit_of(ctx: Context, week: CheckinWeek, message: Message) -> list[NewOutbo
             destination=Destination.dm(ctx.member.id),
             payload=json.dumps(message.to_dict()),
             edit_of=week.prompt_outbox_id,
+            feature=NAME,
         )
     ]
 
 
-async def _open_week(ctx: Context, sprint: Sprint) -> CheckinWeek:
+async def _open_week(ctx: CheckinContext, sprint: Sprint) -> CheckinWeek:
     weeks = await ctx.store.weeks(sprint.id)
     p = progress(sprint, weeks, ctx.now, ctx.zone)
     if p.open_week is not None:
@@ -146,12 +84,12 @@ async def _open_week(ctx: Context, sprint: Sprint) -> CheckinWeek:
     raise UserError("Your sprint has no check-in weeks left. Wrap up with /sprint complete.")
 
 
-async def can_check_in(ctx: Context) -> None:
+async def can_check_in(ctx: CheckinContext) -> None:
     """Only offer the check-in form when there is a week to check in for."""
     await _open_week(ctx, await active_or_fail(ctx))
 
 
-async def submit(ctx: Context, args: Args) -> Response:
+async def submit(ctx: CheckinContext, args: Args) -> Response:
     """Record (or update) this week's check-in."""
     sprint = await active_or_fail(ctx)
     week = await _open_week(ctx, sprint)
@@ -192,7 +130,7 @@ async def submit(ctx: Context, args: Args) -> Response:
     )
 
 
-async def skip(ctx: Context, args: Args) -> Response:
+async def skip(ctx: CheckinContext, args: Args) -> Response:
     """Skip the open week, or next week if this one is answered (holidays)."""
     sprint = await active_or_fail(ctx)
     reason = args.text("reason") or "skipped"
@@ -239,7 +177,7 @@ async def skip(ctx: Context, args: Args) -> Response:
     )
 
 
-async def unskip(ctx: Context, args: Args) -> Response:
+async def unskip(ctx: CheckinContext, args: Args) -> Response:
     """Undo skipping a week ahead: its prompt comes after all."""
     sprint = await active_or_fail(ctx)
     weeks = await ctx.store.weeks(sprint.id)
@@ -266,7 +204,7 @@ async def unskip(ctx: Context, args: Args) -> Response:
     )
 
 
-async def pause(ctx: Context, args: Args) -> Response:
+async def pause(ctx: CheckinContext, args: Args) -> Response:
     """Stop check-in prompts until resumed."""
     if ctx.member.paused:
         raise UserError("Check-in prompts are already paused. /checkin resume restarts them.")
@@ -282,7 +220,7 @@ async def pause(ctx: Context, args: Args) -> Response:
     )
 
 
-async def resume(ctx: Context, args: Args) -> Response:
+async def resume(ctx: CheckinContext, args: Args) -> Response:
     """Restart check-in prompts."""
     if not ctx.member.paused:
         raise UserError("Check-in prompts aren't paused.")
@@ -294,7 +232,7 @@ async def resume(ctx: Context, args: Args) -> Response:
     return Response(Message(title="Check-in prompts resumed", body=body, tone=Tone.SUCCESS))
 
 
-async def _button_sprint(ctx: Context, args: list[str]) -> Sprint:
+async def _button_sprint(ctx: CheckinContext, args: list[str]) -> Sprint:
     sprint_id = row_id(args[0]) if args else None
     sprint = await ctx.store.get_sprint(sprint_id) if sprint_id is not None else None
     if sprint is None or sprint.member_id != ctx.member.id:
@@ -304,7 +242,7 @@ async def _button_sprint(ctx: Context, args: list[str]) -> Sprint:
     return sprint
 
 
-async def open_form(ctx: Context, args: list[str]) -> Response:
+async def open_form(ctx: CheckinContext, args: list[str]) -> Response:
     """The "Check in" button: open the form for the open week, prefilled when editing."""
     sprint = await _button_sprint(ctx, args)
     week = await _open_week(ctx, sprint)
@@ -330,18 +268,18 @@ def _answers(week: CheckinWeek) -> dict[str, object]:
     }
 
 
-async def saved_answers(ctx: Context) -> dict[str, object]:
+async def saved_answers(ctx: CheckinContext) -> dict[str, object]:
     """A bare /checkin after checking in opens the form filled with what was saved."""
     return _answers(await _open_week(ctx, await active_or_fail(ctx)))
 
 
-async def skip_button(ctx: Context, args: list[str]) -> Response:
+async def skip_button(ctx: CheckinContext, args: list[str]) -> Response:
     """The "Skip this week" button."""
     await _button_sprint(ctx, args)
     return await skip(ctx, Args({}))
 
 
-async def pause_button(ctx: Context, args: list[str]) -> Response:
+async def pause_button(ctx: CheckinContext, args: list[str]) -> Response:
     """The "Pause check-ins" button."""
     await _button_sprint(ctx, args)
     return await pause(ctx, Args({}))

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 from bot.commands.args import Args
 from bot.commands.registry import (
+    TIMEZONE_SOURCE,
     Choice,
     Command,
     Group,
@@ -13,22 +14,16 @@ from bot.commands.registry import (
     OptionType,
     Permission,
     Registry,
-    Suggest,
 )
-from bot.context import Context
 from bot.errors import UserError
+from bot.features.admin.store import AdminContext
+from bot.features.checkins.reschedule import plan_move, retry_on_change
 from bot.messages import ChannelLink, Field, Message, Response, Tone, text
-from bot.models import WEEKDAYS, ChannelPurpose, Community
-from bot.reschedule import plan_move, retry_on_change
+from bot.models import WEEKDAYS, Community
 from bot.wording import plural
 
-PURPOSE_LABELS = {
-    ChannelPurpose.CHECKINS: "check-ins (weekly summaries)",
-    ChannelPurpose.ANNOUNCEMENTS: "announcements (sprints, clinics)",
-}
 
-
-async def settings_card(ctx: Context, community: Community, title: str) -> Message:
+async def settings_card(ctx: AdminContext, community: Community, title: str) -> Message:
     """The community's settings as a card."""
     channels = await ctx.store.channels(community.id)
     return Message(
@@ -47,19 +42,19 @@ async def settings_card(ctx: Context, community: Community, title: str) -> Messa
             Field("Default time zone", text(community.default_timezone)),
             *(
                 Field(
-                    f"Channel for {label}",
-                    text(ChannelLink(channels[p])) if p in channels else text("not set"),
+                    f"Channel for {p.label}",
+                    text(ChannelLink(channels[p.name])) if p.name in channels else text("not set"),
                 )
-                for p, label in PURPOSE_LABELS.items()
+                for p in ctx.registry.purposes.values()
             ),
         ),
     )
 
 
-async def schedule(ctx: Context, args: Args) -> Response:
+async def schedule(ctx: AdminContext, args: Args) -> Response:
     """Set the check-in day, time, reminder delay and default time zone.
 
-    Running sprints follow the new slot by the rules of ``bot.reschedule``: a first check-in
+    Running sprints follow the new slot by the rules of ``checkins/reschedule.py``: a first check-in
     stays at least three days after the sprint's start, and an open week is never shortened.
     """
     old = ctx.community
@@ -102,16 +97,18 @@ async def schedule(ctx: Context, args: Args) -> Response:
     )
 
 
-async def channel(ctx: Context, args: Args) -> Response:
+async def channel(ctx: AdminContext, args: Args) -> Response:
     """Use the channel this command was typed in for a purpose."""
     if not ctx.actor.channel_id:
         raise UserError("Run /admin channel inside the channel you want to use.")
-    purpose = ChannelPurpose(args.text("purpose"))
-    await ctx.store.set_channel(ctx.community.id, purpose, ctx.actor.channel_id)
+    purpose = ctx.registry.purposes.get(args.text("purpose"))
+    if purpose is None:
+        raise UserError("That channel purpose no longer exists; see /help admin channel.")
+    await ctx.store.set_channel(ctx.community.id, purpose.name, ctx.actor.channel_id)
     return Response(
         Message(
             title="Channel set",
-            body=text(f"This channel now receives {PURPOSE_LABELS[purpose]}."),
+            body=text(f"This channel now receives {purpose.label}."),
             tone=Tone.SUCCESS,
         ),
         public=True,
@@ -145,7 +142,7 @@ def register(registry: Registry) -> None:
                     "timezone",
                     "Time zone for members who haven't set one",
                     OptionType.TIMEZONE,
-                    suggest=Suggest.TIMEZONE,
+                    suggest=TIMEZONE_SOURCE,
                 ),
             ),
             permission=Permission.ADMIN,
@@ -163,10 +160,8 @@ def register(registry: Registry) -> None:
                     "What this channel is for",
                     OptionType.CHOICE,
                     required=True,
-                    choices=(
-                        Choice("checkins", "Check-ins"),
-                        Choice("announcements", "Announcements"),
-                    ),
+                    # Every purpose a feature declares (bot.features.base.Purpose).
+                    choices=tuple(p.choice for p in registry.purposes.values()),
                 ),
             ),
             permission=Permission.ADMIN,

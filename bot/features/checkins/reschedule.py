@@ -30,11 +30,12 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from bot.errors import UserError
-from bot.features.checkins import answered_prompt, prompt_message, skipped_prompt
+from bot.features.checkins.cards import answered_prompt, prompt_message, skipped_prompt
+from bot.features.checkins.store import NAME, SprintMove, WeekTimes
+from bot.features.sprints.store import ScheduleChanged
 from bot.messages import Message
 from bot.models import CheckinWeek, Community, Destination, NewOutbox, Sprint, WeekStatus
 from bot.progress import first_prompt_at, week_close
-from bot.storage.base import ScheduleChanged, SprintMove, WeekTimes
 from bot.weekly import slot_at_or_after
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,7 @@ def _prompt_edit(sprint: Sprint, week: CheckinWeek, community: Community) -> lis
             destination=Destination.dm(sprint.member_id),
             payload=json.dumps(message.to_dict()),
             edit_of=week.prompt_outbox_id,
+            feature=NAME,
         )
     ]
 

@@ -3,31 +3,15 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
-from datetime import UTC, datetime
-from typing import Any, Protocol
+from datetime import datetime
 
 import aiosqlite
 
 from bot.models import NewOutbox
 from bot.native_events import EventRecord, EventStatus, Interest, LiveEvent, NativeEvent
-
-
-class _Db(Protocol):
-    """What this mixin uses of SqliteStore."""
-
-    def _tx(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
-
-    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None: ...
-
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]: ...
-
-    async def _enqueue(self, db: aiosqlite.Connection, item: NewOutbox, now: datetime) -> int: ...
-
-
-def _ts(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat()
+from bot.storage.sqlite.connection import ConnectionBase
+from bot.storage.sqlite.connection import ts as _ts
+from bot.storage.sqlite.outbox import enqueue_in
 
 
 def _record(row: aiosqlite.Row) -> EventRecord:
@@ -43,24 +27,24 @@ def _record(row: aiosqlite.Row) -> EventRecord:
     )
 
 
-class NativeEventSql:
+class NativeEventSql(ConnectionBase):
     """Native events' platform ids, and members' interest in them."""
 
-    async def native_event(self: _Db, community_id: int, key: str) -> EventRecord | None:
+    async def native_event(self, community_id: int, key: str) -> EventRecord | None:
         """What is remembered of the event with this key."""
         row = await self._one(
             "SELECT * FROM native_events WHERE community_id = ? AND key = ?", (community_id, key)
         )
         return None if row is None else _record(row)
 
-    async def native_event_by_ref(self: _Db, community_id: int, ref: str) -> EventRecord | None:
+    async def native_event_by_ref(self, community_id: int, ref: str) -> EventRecord | None:
         """The event the platform calls ``ref``, if it is one of ours."""
         row = await self._one(
             "SELECT * FROM native_events WHERE community_id = ? AND ref = ?", (community_id, ref)
         )
         return None if row is None else _record(row)
 
-    async def native_event_creating(self: _Db, community_id: int, key: str, now: datetime) -> None:
+    async def native_event_creating(self, community_id: int, key: str, now: datetime) -> None:
         """Note that a create is about to go out (a retry looks it up first)."""
         async with self._tx() as db:
             await db.execute(
@@ -71,7 +55,7 @@ class NativeEventSql:
             )
 
     async def native_event_applied(
-        self: _Db,
+        self,
         outbox_id: int,
         community_id: int,
         event: NativeEvent,
@@ -117,7 +101,7 @@ class NativeEventSql:
                 (ref, _ts(now), outbox_id),
             )
 
-    async def live_native_events(self: _Db, platform: str, now: datetime) -> list[LiveEvent]:
+    async def live_native_events(self, platform: str, now: datetime) -> list[LiveEvent]:
         """Scheduled events on a platform that haven't ended."""
         rows = await self._all(
             "SELECT e.community_id, c.ext_id, e.key, e.ref FROM native_events e"
@@ -128,7 +112,7 @@ class NativeEventSql:
         )
         return [LiveEvent(int(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
 
-    async def native_interest(self: _Db, community_id: int, key: str) -> dict[int, Interest]:
+    async def native_interest(self, community_id: int, key: str) -> dict[int, Interest]:
         """Members' recorded interest in an event, by member id."""
         rows = await self._all(
             "SELECT member_id, interested, answers FROM native_event_interest"
@@ -138,7 +122,7 @@ class NativeEventSql:
         return {int(r[0]): Interest(int(r[0]), bool(r[1]), int(r[2])) for r in rows}
 
     async def record_interest(
-        self: _Db,
+        self,
         community_id: int,
         key: str,
         member_id: int,
@@ -165,5 +149,5 @@ class NativeEventSql:
             if cursor.rowcount != 1:
                 return False  # answered meanwhile (a click and a re-read at once)
             if dm is not None:
-                await self._enqueue(db, dm, now)
+                await enqueue_in(db, dm, now)
             return True

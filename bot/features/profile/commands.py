@@ -6,15 +6,17 @@ from dataclasses import replace
 from datetime import datetime
 
 from bot.commands.args import Args
-from bot.commands.registry import Command, Option, OptionType, Registry, Suggest
+from bot.commands.registry import TIMEZONE_SOURCE, Choice, Command, Option, OptionType, Registry
 from bot.commands.zones import fixed_zone_note
-from bot.context import Context
 from bot.errors import OptionError
+from bot.features.checkins.reschedule import plan_move, retry_on_change
+from bot.features.checkins.store import SprintMove
+from bot.features.profile.store import ProfileContext
 from bot.messages import Field, Message, Response, Timestamp, Tone, text
 from bot.models import Member
-from bot.reschedule import plan_move, retry_on_change
-from bot.storage.base import SprintMove
 
+# The type-ahead source of skills (declared with the feature; sprints use it too).
+SKILL_SOURCE = "skill"
 MAX_SKILLS = 12
 MAX_SKILL_LENGTH = 40
 
@@ -53,7 +55,7 @@ def profile_card(member: Member, zone_name: str, title: str) -> Message:
     )
 
 
-async def profile(ctx: Context, args: Args) -> Response:
+async def profile(ctx: ProfileContext, args: Args) -> Response:
     """Show or change your profile."""
     member = ctx.member
     if not args.values:
@@ -83,7 +85,7 @@ async def profile(ctx: Context, args: Args) -> Response:
 
     async def save() -> datetime | None:
         move = await _moved_prompt(ctx, updated) if updated.timezone != member.timezone else None
-        await ctx.store.update_member(updated, move=move)
+        await ctx.store.update_member_moving(updated, move)
         return move.next_prompt_at if move else None
 
     moved = await retry_on_change(
@@ -101,17 +103,33 @@ async def profile(ctx: Context, args: Args) -> Response:
     return Response(replace(card, body=body, tone=Tone.SUCCESS))
 
 
-async def _moved_prompt(ctx: Context, member: Member) -> SprintMove | None:
+async def _moved_prompt(ctx: ProfileContext, member: Member) -> SprintMove | None:
     """A new zone moves the member's sprint to the check-in slot in that zone.
 
-    By the rules of ``bot.reschedule``: a first check-in stays at least three days after the
-    sprint's start, and an open week is never shortened.
+    By the rules of ``bot/features/checkins/reschedule.py``: a first check-in stays at least
+    three days after the sprint's start, and an open week is never shortened.
     """
     sprint = await ctx.store.active_sprint(member.id)
     if sprint is None:
         return None
     weeks = await ctx.store.weeks(sprint.id)
     return plan_move(sprint, weeks, ctx.now, ctx.community, member.zone(ctx.community))
+
+
+async def skills(ctx: ProfileContext, typed: str) -> list[Choice]:
+    """Type-ahead for a skill: the member's own and the community's, most common first.
+
+    Skills lists are comma-separated: it completes the last item.
+    """
+    head, _, last = typed.rpartition(",")
+    prefix = f"{head}, " if head else ""
+    known = list(ctx.member.skills) + await ctx.store.community_skills(ctx.community.id)
+    needle = last.strip().lower()
+    seen: list[str] = []
+    for skill in known:
+        if needle in skill.lower() and skill.lower() not in [s.lower() for s in seen]:
+            seen.append(skill)
+    return [Choice(prefix + s, prefix + s) for s in seen]
 
 
 def register(registry: Registry) -> None:
@@ -126,14 +144,14 @@ def register(registry: Registry) -> None:
                     "timezone",
                     "Your time zone, e.g. Europe/London",
                     OptionType.TIMEZONE,
-                    suggest=Suggest.TIMEZONE,
+                    suggest=TIMEZONE_SOURCE,
                     label="Time zone",
                 ),
                 Option(
                     "skills",
                     "Your skills, comma-separated (none clears them)",
                     max_length=500,
-                    suggest=Suggest.SKILL,
+                    suggest=SKILL_SOURCE,
                     placeholder="spatial mixing, live sound",
                     clearable=True,
                 ),

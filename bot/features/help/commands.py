@@ -7,6 +7,7 @@ from bot.commands.registry import Command, Option, Permission, Registry
 from bot.context import Context
 from bot.errors import UserError
 from bot.messages import Field, Message, Response, text
+from bot.storage.base import IdentityStore
 
 
 def _described(option: Option) -> str:
@@ -16,7 +17,7 @@ def _described(option: Option) -> str:
     return f"{option.description} (optional)"
 
 
-async def help_command(ctx: Context, args: Args) -> Response:
+async def help_command(ctx: Context[IdentityStore], args: Args) -> Response:
     """List commands, or explain one."""
     wanted = args.optional_text("command")
     allowed = [c for c in ctx.registry if c.permission is Permission.MEMBER or ctx.actor.is_admin]

@@ -1,0 +1,40 @@
+"""The SQLite store: one module per part (identity, outbox, one per feature), one class.
+
+``SqliteStore`` is every part's mixin over the one connection (``connection.py``); opening
+and checking the file is ``bot/storage/sqlite_open.py``. A new feature adds its module here
+and its mixin to ``SqliteStore``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.storage.sqlite.checkin_jobs import CheckinJobSql
+from bot.storage.sqlite.checkins import CheckinSql
+from bot.storage.sqlite.identity import IdentitySql
+from bot.storage.sqlite.native_events import NativeEventSql
+from bot.storage.sqlite.nudges import NudgeSql
+from bot.storage.sqlite.outbox import OutboxSql
+from bot.storage.sqlite.sprints import SprintSql
+from bot.storage.sqlite_schema import check_existing_file as check_existing_file
+from bot.storage.sqlite_schema import migrations as migrations
+
+
+class SqliteStore(
+    IdentitySql, OutboxSql, NativeEventSql, SprintSql, CheckinSql, CheckinJobSql, NudgeSql
+):
+    """Crossfade's storage on one SQLite file (WAL, foreign keys on)."""
+
+
+if TYPE_CHECKING:
+    # mypy checks here that the store is every Protocol the core and the features type with.
+    from bot.features.admin.store import AdminStore
+    from bot.features.checkins.store import CheckinStore
+    from bot.features.profile.store import ProfileStore
+    from bot.features.sprints.store import SprintStore
+    from bot.storage.base import Store
+
+    def _is_every_store(
+        store: SqliteStore,
+    ) -> tuple[Store, SprintStore, CheckinStore, ProfileStore, AdminStore]:
+        return store, store, store, store, store

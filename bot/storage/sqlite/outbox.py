@@ -1,0 +1,191 @@
+"""The durable outbox: every message the bot decided to post, until the platform has it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+import aiosqlite
+
+from bot.models import Destination, DestinationKind, NewOutbox, OutboxItem, OutboxStatus
+from bot.storage.base import DueOutbox
+from bot.storage.sqlite.connection import ConnectionBase, dt, ts
+
+
+class OutboxSql(ConnectionBase):
+    """Queueing, claiming, delivering and retrying messages."""
+
+    async def enqueue(self, items: Sequence[NewOutbox], now: datetime) -> list[int]:
+        """Queue messages on their own (a command's announcement)."""
+        async with self._tx() as db:
+            return [await enqueue_in(db, item, now) for item in items]
+
+    async def due_outbox(
+        self, now: datetime, platforms: Sequence[str], limit: int = 200
+    ) -> list[DueOutbox]:
+        """Queued messages ready to send on the given platforms, oldest first."""
+        if not platforms:
+            return []
+        marks = ",".join("?" for _ in platforms)
+        rows = await self._all(
+            "SELECT o.*, c.platform, c.ext_id AS community_ext FROM outbox o"
+            " JOIN communities c ON c.id = o.community_id"
+            " WHERE o.status IN ('pending', 'sending') AND o.not_before <= ?"
+            f" AND c.platform IN ({marks})"
+            " ORDER BY o.not_before, o.id LIMIT ?",
+            (ts(now), *platforms, limit),
+        )
+        return [
+            DueOutbox(outbox_from(r), str(r["platform"]), str(r["community_ext"])) for r in rows
+        ]
+
+    async def get_outbox(self, outbox_id: int) -> OutboxItem | None:
+        """A queued or delivered message by id."""
+        row = await self._one("SELECT * FROM outbox WHERE id = ?", (outbox_id,))
+        return None if row is None else outbox_from(row)
+
+    async def claim_outbox(self, outbox_id: int) -> bool:
+        """Mark a message as being sent (a crash mid-send shows at restart); False if not queued."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
+                " WHERE id = ? AND status IN ('pending', 'sending')",
+                (outbox_id,),
+            )
+            return cursor.rowcount == 1
+
+    async def mark_delivered(
+        self, outbox_id: int, channel_ref: str | None, message_ref: str | None, now: datetime
+    ) -> None:
+        """Record a successful delivery."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE outbox SET status = 'delivered', channel_ref = ?, message_ref = ?,"
+                " delivered_at = ?, last_error = NULL WHERE id = ?",
+                (channel_ref, message_ref, ts(now), outbox_id),
+            )
+
+    async def reschedule_outbox(
+        self,
+        outbox_id: int,
+        not_before: datetime,
+        error: str,
+        *,
+        count_attempt: bool = True,
+        unsure: bool = False,
+    ) -> None:
+        """Put a message back in the queue to retry later (optionally not counting this try)."""
+        # One that may have reached the platform stays 'sending': its next try looks first.
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE outbox SET status = ?, not_before = ?, last_error = ?,"
+                " attempts = attempts - ? WHERE id = ? AND status IN ('pending', 'sending')",
+                (
+                    "sending" if unsure else "pending",
+                    ts(not_before),
+                    error[:500],
+                    0 if count_attempt else 1,
+                    outbox_id,
+                ),
+            )
+
+    async def fail_outbox(self, outbox_id: int, error: str) -> None:
+        """Give up on a message for good."""
+        async with self._tx() as db:
+            await db.execute(
+                "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
+                (error[:500], outbox_id),
+            )
+
+    async def release_waiting(self, now: datetime) -> int:
+        """Make every message waiting to retry due now (at start, after an admin's fix)."""
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "UPDATE outbox SET not_before = ? WHERE status IN ('pending', 'sending')"
+                " AND not_before > ? AND last_error IS NOT NULL",
+                (ts(now), ts(now)),
+            )
+            return cursor.rowcount
+
+    async def outbox_counts(self) -> dict[str, int]:
+        """How many queued messages are in each state."""
+        rows = await self._all("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+        return {str(r[0]): int(r[1]) for r in rows}
+
+    async def next_send_at(self, platforms: Sequence[str], now: datetime) -> datetime | None:
+        """When the outbox next has something to send on these platforms (due_outbox's rows)."""
+        marks = ",".join("?" for _ in platforms) or "''"
+        row = await self._one(
+            "SELECT MIN(o.not_before) FROM outbox o JOIN communities c ON c.id = o.community_id"
+            f" WHERE o.status IN ('pending', 'sending') AND c.platform IN ({marks})",
+            list(platforms),
+        )
+        return None if row is None or row[0] is None else dt(row[0])
+
+
+async def enqueue_in(db: aiosqlite.Connection, item: NewOutbox, now: datetime) -> int:
+    """Queue one message inside a transaction; returns its id (the earlier row's, if repeated).
+
+    It goes out at ``item.not_before`` when that is later than now.
+    """
+    dest = item.destination
+    send_at = now if item.not_before is None else max(now, item.not_before)
+    cursor = await db.execute(
+        "INSERT INTO outbox (community_id, dest_kind, member_id, purpose, payload, dedupe_key,"
+        " edit_of, not_before, created_at, feature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (dedupe_key) DO NOTHING",
+        (
+            item.community_id,
+            dest.kind.value,
+            dest.member_id,
+            dest.purpose,
+            item.payload,
+            item.dedupe_key,
+            item.edit_of,
+            ts(send_at),
+            ts(now),
+            item.feature,
+        ),
+    )
+    if cursor.rowcount == 1 and cursor.lastrowid is not None:
+        if item.edit_of is not None:
+            # An edit replaces the whole message: older edits not yet sent are pointless.
+            # Only older rows go, so a row id is never handed out again.
+            await db.execute(
+                "DELETE FROM outbox WHERE edit_of = ? AND status = 'pending' AND id < ?",
+                (item.edit_of, cursor.lastrowid),
+            )
+        return cursor.lastrowid
+    row = await (
+        await db.execute("SELECT id FROM outbox WHERE dedupe_key = ?", (item.dedupe_key,))
+    ).fetchone()
+    assert row is not None
+    return int(row[0])
+
+
+def outbox_from(row: aiosqlite.Row) -> OutboxItem:
+    """A queued message as stored."""
+    kind = DestinationKind(row["dest_kind"])
+    destination = (
+        Destination.dm(int(row["member_id"]))
+        if kind is DestinationKind.DM
+        else Destination.channel(str(row["purpose"]))
+        if row["purpose"] is not None
+        else Destination.community()
+    )
+    return OutboxItem(
+        id=int(row["id"]),
+        community_id=int(row["community_id"]),
+        destination=destination,
+        payload=str(row["payload"]),
+        dedupe_key=row["dedupe_key"],
+        edit_of=row["edit_of"],
+        status=OutboxStatus(row["status"]),
+        attempts=int(row["attempts"]),
+        not_before=dt(row["not_before"]),
+        created_at=dt(row["created_at"]),
+        channel_ref=row["channel_ref"],
+        message_ref=row["message_ref"],
+        last_error=row["last_error"],
+        feature=str(row["feature"]),
+    )
