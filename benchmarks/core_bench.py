@@ -83,6 +83,7 @@ def seed(path: Path, members: int) -> None:
                     next_week,
                     next_at,
                     iso(first_slot + timedelta(weeks=26)) if status == "completed" else None,
+                    n + 1,
                 )
             )
             for w in range(1, weeks_done + 1):
@@ -126,8 +127,8 @@ def _flush(
     )
     conn.executemany(
         "INSERT INTO sprints (id, member_id, goal, skill, deliverable_kind, deliverable,"
-        " start_date, weeks, status, created_at, next_week, next_prompt_at, ended_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " start_date, weeks, status, created_at, next_week, next_prompt_at, ended_at, number)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         sprint_rows,
     )
     conn.executemany(
