@@ -5,6 +5,7 @@ Like errbot's test backend: run a command as a member, then pop what the bot sen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -13,6 +14,8 @@ from bot.app import Crossfade
 from bot.clock import FakeClock
 from bot.delivery import DeliveryError, Dispatcher, Receipt, Target
 from bot.engine import Engine
+from bot.features import FEATURES
+from bot.features.base import Feature, jobs_of
 from bot.messages import Message, Response, plain
 from bot.models import DestinationKind
 from bot.storage.sqlite import SqliteStore
@@ -86,17 +89,22 @@ class RecordingTransport:
 class Harness:
     """The core wired to a real SQLite file, a fake clock and a recording transport."""
 
-    def __init__(self, store: SqliteStore, clock: FakeClock) -> None:
+    def __init__(
+        self, store: SqliteStore, clock: FakeClock, features: Sequence[Feature] = FEATURES
+    ) -> None:
         self.store = store
         self.clock = clock
         self.transport = RecordingTransport(clock)
-        self.core = Crossfade(store, clock)
-        self.engine = Engine(store, clock, Dispatcher(store, clock, {PLATFORM: self.transport}))
+        self.core = Crossfade(store, clock, features=features)
+        dispatcher = Dispatcher(store, clock, {PLATFORM: self.transport}, features=features)
+        self.engine = Engine(store, clock, dispatcher, jobs_of(features))
 
     @classmethod
-    async def open(cls, path: Path, clock: FakeClock) -> Harness:
-        """A harness on the database file at ``path``."""
-        return cls(await SqliteStore.open(path), clock)
+    async def open(
+        cls, path: Path, clock: FakeClock, features: Sequence[Feature] = FEATURES
+    ) -> Harness:
+        """A harness on the database file at ``path``, with these features."""
+        return cls(await SqliteStore.open(path), clock, features)
 
     async def close(self) -> None:
         """Close the database."""

@@ -65,3 +65,35 @@ async def test_the_dm_channel_is_remembered_across_restarts(tmp_path: Path) -> N
         later = second.transport.dms("ana")
         assert later
         assert all(s.target.channel_id == "D-ana" for s in later)
+
+
+@pytest.mark.asyncio
+async def test_messages_queued_before_features_were_recorded_count_as_check_ins(
+    tmp_path: Path,
+) -> None:
+    db = tmp_path / "before.db"
+    conn = sqlite3.connect(db)
+    for version, sql in migrations():
+        if version < 8:
+            conn.executescript(sql)
+    conn.execute("PRAGMA user_version = 7")
+    conn.execute(
+        "INSERT INTO communities (platform, ext_id, name, created_at)"
+        " VALUES ('test', 'T1', 'Old community', '2025-01-01T00:00:00+00:00')"
+    )
+    conn.execute(
+        "INSERT INTO outbox (community_id, dest_kind, member_id, purpose, payload, not_before,"
+        " created_at) VALUES (1, 'channel', NULL, 'checkins', '{}', '2025-01-01T00:00:00+00:00',"
+        " '2025-01-01T00:00:00+00:00')"
+    )
+    conn.commit()
+    conn.close()
+
+    store = await SqliteStore.open(db)
+    try:
+        queued = await store.get_outbox(1)
+        assert queued is not None
+        assert queued.feature == "checkins"
+        assert queued.destination.purpose == "checkins"
+    finally:
+        await store.close()
