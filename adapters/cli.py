@@ -29,17 +29,24 @@ async def run_console(settings: Settings, routes: Sequence[Route] = ()) -> None:
     from adapters.console.wiring import build_session, console_clock
     from adapters.web import WebApp
     from bot.app import build_registry
+    from bot.features import FEATURES
+    from bot.features.base import routes_of
     from bot.health import HEALTH_PATH
     from bot.scheduler import Scheduler
     from bot.storage.sqlite import SqliteStore
 
     store = await SqliteStore.open(settings.db_path)
     scheduler: Scheduler | None = None
+    try:
+        clock = await console_clock(store)
+    except BaseException:
+        await store.close()
+        raise
     # The console serves the web app too, so a feed can be tried from this machine.
-    web_app = WebApp.from_settings(settings, console=True, routes=routes)
+    served = [*routes, *routes_of(FEATURES, store, clock)]
+    web_app = WebApp.from_settings(settings, console=True, routes=served)
     try:
         web_app.listen()
-        clock = await console_clock(store)
         interactive = sys.stdin.isatty()
         source: LineSource
         if interactive:

@@ -14,6 +14,8 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.delivery import Dispatcher, Transport
 from bot.engine import Engine
+from bot.features import FEATURES
+from bot.features.base import routes_of
 from bot.health import heartbeat_path
 from bot.scheduler import Scheduler
 from bot.status import Status
@@ -73,17 +75,20 @@ def build_adapters(
 async def run_platforms(settings: Settings, routes: Sequence[Route] = ()) -> None:
     """Serve Slack and/or Discord, and the web app with ``routes``, until interrupted."""
     store = await SqliteStore.open(settings.db_path)
-    web_app = WebApp.from_settings(settings, console=False, routes=routes)
+    clock = SystemClock()
+    served = [*routes, *routes_of(FEATURES, store, clock)]
+    web_app = WebApp.from_settings(settings, console=False, routes=served)
     try:
-        await _serve(settings, store, web_app)
+        await _serve(settings, store, web_app, clock)
     finally:
         await web_app.stop()
         await store.close()
 
 
-async def _serve(settings: Settings, store: SqliteStore, web_app: WebApp) -> None:
+async def _serve(
+    settings: Settings, store: SqliteStore, web_app: WebApp, clock: SystemClock
+) -> None:
     web_app.listen()  # a port in use stops start-up before anything connects
-    clock = SystemClock()
     holder: list[Scheduler] = []
     core = Crossfade(
         store,

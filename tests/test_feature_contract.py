@@ -11,18 +11,22 @@ import json
 from datetime import datetime, timedelta
 from pathlib import Path
 
+import aiohttp
 import pytest
 
+from adapters.web import WebApp
 from bot.app import Crossfade
-from bot.clock import FakeClock
+from bot.clock import Clock, FakeClock
 from bot.commands.args import Args
 from bot.commands.registry import Choice, Command, Option, Permission, Registry, Role
+from bot.config import load_settings
 from bot.context import Context
 from bot.features import FEATURES
-from bot.features.base import Feature, Job, Purpose, jobs_of, ordered_jobs
+from bot.features.base import Feature, Job, Purpose, jobs_of, ordered_jobs, routes_of
 from bot.messages import Message, Response, Tone, text
 from bot.models import Destination, NewOutbox
 from bot.storage.sqlite import SqliteStore
+from bot.web_routes import Route, WebRequest, WebResponse
 from tests.conftest import START
 from tests.harness import Harness, reply_text
 
@@ -91,6 +95,16 @@ async def ping_home(ctx: Context[SqliteStore]) -> Message | None:
     return Message(title="Ping home") if ctx.member.display_name == "Hana" else None
 
 
+def ping_routes(store: SqliteStore, clock: Clock) -> list[Route]:
+    """The pings feature's web page: when it pinged, as of the process's clock."""
+
+    async def last(request: WebRequest) -> WebResponse:
+        sent = await store.get_setting("pings.sent")
+        return WebResponse.text(f"{sent or 'never'} (asked {clock.now().isoformat()})")
+
+    return [Route("GET", "/pings/last", last)]
+
+
 def closed_dms(name: str) -> Message:
     """The pings feature's own words for a closed-DM note."""
     return Message(title="No DMs", body=text(name, ", your ping waits."), tone=Tone.WARNING)
@@ -104,6 +118,7 @@ PINGS = Feature(
     suggestions={"names": ping_names},
     home=ping_home,
     undeliverable=closed_dms,
+    routes=ping_routes,
 )
 WITH_PINGS = (PINGS, *FEATURES)
 
@@ -261,3 +276,29 @@ def test_jobs_run_in_feature_order_except_after_the_jobs_they_name() -> None:
     assert [j.name for j in ordered_jobs([waiting, Job("b", run_pings, next_ping)])] == ["b", "a"]
     with pytest.raises(ValueError, match="wait for each other"):
         ordered_jobs([waiting, Job("b", run_pings, next_ping, after=("a",))])
+
+
+@pytest.mark.asyncio
+async def test_a_features_web_routes_are_served_with_the_processs_store_and_clock(
+    tmp_path: Path,
+) -> None:
+    async with await pinging(tmp_path) as harness:
+        await harness.advance(timedelta(days=5))
+        routes = routes_of(WITH_PINGS, harness.store, harness.clock)
+        assert [r.path for r in routes] == ["/pings/last"]
+        settings = load_settings(
+            {"CROSSFADE_DB": str(harness.store.path), "CROSSFADE_HTTP_PORT": "0"}
+        )
+        web_app = WebApp.from_settings(settings, console=True, routes=routes)
+        await web_app.start()
+        try:
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(web_app.local_url("/pings/last")) as resp,
+            ):
+                assert resp.status == 200
+                answer = await resp.text()
+        finally:
+            await web_app.stop()
+        now = harness.clock.now().isoformat()
+        assert answer == f"{PING_AT.isoformat()} (asked {now})"

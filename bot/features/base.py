@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from bot.clock import Clock
 from bot.commands.registry import Choice, Registry
 from bot.context import Context
 from bot.messages import Message
+from bot.web_routes import Route
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,8 @@ class Feature:
     # this feature queued: (display name) -> note. It goes to the channel of the feature's
     # first purpose, or the first purpose any feature declares.
     undeliverable: Callable[[str], Message] | None = None
+    # What it serves on the process's web app (a calendar feed): (store, clock) -> routes.
+    routes: Callable[[Any, Clock], Sequence[Route]] | None = None
 
 
 def ordered_jobs(jobs: Iterable[Job]) -> tuple[Job, ...]:
@@ -115,6 +119,13 @@ def purposes_of(features: Sequence[Feature]) -> dict[str, Purpose]:
                 raise ValueError(f"channel purpose {purpose.name!r} declared twice")
             found[purpose.name] = purpose
     return found
+
+
+def routes_of(features: Sequence[Feature], store: Any, clock: Clock) -> tuple[Route, ...]:
+    """Every feature's web routes, served by the store and clock of this process."""
+    return tuple(
+        route for feature in features if feature.routes for route in feature.routes(store, clock)
+    )
 
 
 def suggestions_of(features: Sequence[Feature]) -> dict[str, SuggestSource]:
