@@ -112,8 +112,7 @@ class Crossfade:
         """
         try:
             ctx = await self._context(actor)
-            if command.permission is Permission.ADMIN and not actor.is_admin:
-                raise UserError(f"/{command.name} is for community admins only.")
+            await _may_run(ctx, command)
             missing = [
                 o.name
                 for o in command.options
@@ -180,6 +179,7 @@ class Crossfade:
                 command = self.registry.get(args[0])
                 if command is None:
                     raise UserError(notices.STALE_BUTTON)
+                await _may_run(ctx, command)
                 return await self._form(ctx, command)
             action = self.registry.actions.get(name)
             if action is None:
@@ -230,8 +230,7 @@ class Crossfade:
             return error_response(notices.STALE_FORM)
         try:
             ctx = await self._context(actor)
-            if command.permission is Permission.ADMIN and not actor.is_admin:
-                raise UserError(f"/{command.name} is for community admins only.")
+            await _may_run(ctx, command)
             raw = {k: v for k, v in values.items() if v is not None and str(v).strip() != ""}
             try:
                 args = await self._parse(ctx, command, raw)
@@ -294,6 +293,16 @@ class Crossfade:
     def now(self) -> datetime:
         """The core's current time."""
         return self.clock.now()
+
+
+async def _may_run(ctx: Context[Any], command: Command) -> None:
+    """Refuse, before anything else, a command the caller may not run."""
+    permission = command.permission
+    if isinstance(permission, Role):
+        if not await permission.allows(ctx, []):
+            raise UserError(permission.refusal)
+    elif permission is Permission.ADMIN and not ctx.actor.is_admin:
+        raise UserError(f"/{command.name} is for community admins only.")
 
 
 async def _may_press(ctx: Context[Any], action: Action, args: list[str]) -> None:

@@ -86,6 +86,15 @@ def register(registry: Registry) -> None:
     registry.add(
         Command(("ping",), "Ping", ping_command, options=(Option("who", "Who", suggest="names"),))
     )
+    registry.add(
+        Command(
+            ("pinghost",),
+            "Host pings",
+            ping_command,
+            options=(Option("who", "Who"),),
+            permission=HOST,
+        )
+    )
     registry.action("ping.host", press_ping, permission=HOST)
     registry.action("ping.admin", press_ping, permission=Permission.ADMIN)
 
@@ -215,6 +224,19 @@ async def test_a_button_refuses_whoever_lacks_its_permission_before_its_handler(
         admin = harness.actor("boss", admin=True)
         assert "Pressed" in reply_text(await harness.core.press(admin, "ping.admin"))
         assert pressed == ["Hana", "Boss"]
+
+
+@pytest.mark.asyncio
+async def test_a_command_for_a_features_role_is_refused_to_others_and_listed(
+    tmp_path: Path,
+) -> None:
+    async with await pinging(tmp_path) as harness:
+        refused = await harness.run("ana", "/pinghost who:x")
+        assert "Only the ping host can do that." in reply_text(refused)
+        assert "Ping" in reply_text(await harness.run("hana", "/pinghost who:x"))
+        assert "/pinghost" in reply_text(await harness.run("ana", "/help"))
+        form = await harness.core.submit_form(harness.actor("ana"), "cmd:pinghost", {"who": "x"})
+        assert "Only the ping host can do that." in reply_text(form)
 
 
 @pytest.mark.asyncio

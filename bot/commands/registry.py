@@ -125,7 +125,8 @@ class Command:
     description: str
     handler: Handler
     options: tuple[Option, ...] = ()
-    permission: Permission = Permission.MEMBER
+    # ADMIN, or a feature's Role (hosts): checked by the core before the handler runs.
+    permission: Permission | Role = Permission.MEMBER
     form_title: str = ""
     # When some required options are missing, open a form rather than fail.
     form_when_incomplete: bool = True

@@ -20,7 +20,9 @@ def _described(option: Option) -> str:
 async def help_command(ctx: Context[IdentityStore], args: Args) -> Response:
     """List commands, or explain one."""
     wanted = args.optional_text("command")
-    allowed = [c for c in ctx.registry if c.permission is Permission.MEMBER or ctx.actor.is_admin]
+    # A command for a feature's role (hosts) is listed: members may hold it.
+    admin = ctx.actor.is_admin
+    allowed = [c for c in ctx.registry if c.permission is not Permission.ADMIN or admin]
     if wanted:
         name = wanted.strip().lstrip("/").lower()
         matches = [c for c in allowed if c.name == name or c.path[0] == name]
