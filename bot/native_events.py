@@ -68,6 +68,8 @@ class NativeEvent:
     interest_action: str
     uninterest_action: str | None = None
     status: EventStatus = EventStatus.SCHEDULED
+    # The feature it belongs to: its rows, and the DMs answering interest, carry it.
+    feature: str = ""
 
     def __post_init__(self) -> None:
         if not self.key.strip() or len(self.key) > MAX_KEY:
@@ -98,6 +100,7 @@ class NativeEvent:
             "interest_action": self.interest_action,
             "uninterest_action": self.uninterest_action,
             "status": self.status.value,
+            "feature": self.feature,
         }
 
     @staticmethod
@@ -114,6 +117,7 @@ class NativeEvent:
             interest_action=str(data["interest_action"]),
             uninterest_action=data.get("uninterest_action"),
             status=EventStatus(data.get("status", "scheduled")),
+            feature=str(data.get("feature", "")),
         )
 
 
@@ -126,6 +130,7 @@ def event_outbox(
         destination=Destination.community(),
         payload=json.dumps({_ENVELOPE: event.to_dict()}),
         dedupe_key=dedupe_key,
+        feature=event.feature,
     )
 
 

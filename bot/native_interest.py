@@ -98,6 +98,7 @@ class NativeInterest:
                     payload=json.dumps(response.message.to_dict()),
                     dedupe_key=f"native-interest:{record.community_id}:{record.key}:"
                     f"{member.id}:{answers}",
+                    feature=event.feature,
                 )
         recorded = await self.store.record_interest(
             record.community_id, record.key, member.id, interested, read, dm, self.clock.now()

@@ -25,6 +25,7 @@ from bot.features import FEATURES
 from bot.features.base import Feature, Job, Purpose, jobs_of, ordered_jobs, routes_of
 from bot.messages import Message, Response, Tone, text
 from bot.models import Destination, NewOutbox
+from bot.native_events import NativeEvent, event_of, event_outbox
 from bot.storage.sqlite import SqliteStore
 from bot.web_routes import Route, WebRequest, WebResponse
 from tests.conftest import START
@@ -324,3 +325,19 @@ async def test_a_features_web_routes_are_served_with_the_processs_store_and_cloc
             await web_app.stop()
         now = harness.clock.now().isoformat()
         assert answer == f"{PING_AT.isoformat()} (asked {now})"
+
+
+def test_a_native_event_carries_its_feature_to_its_rows() -> None:
+    event = NativeEvent(
+        key="pings:1",
+        title="Ping",
+        description="",
+        starts_at=PING_AT,
+        ends_at=PING_AT + timedelta(hours=1),
+        location="https://example.org",
+        interest_action="ping.host:1",
+        feature="pings",
+    )
+    row = event_outbox(1, event)
+    assert row.feature == "pings"
+    assert event_of(row.payload) == event

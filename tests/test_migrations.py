@@ -73,10 +73,12 @@ async def test_messages_queued_before_features_were_recorded_count_as_check_ins(
 ) -> None:
     db = tmp_path / "before.db"
     conn = sqlite3.connect(db)
+    # Every migration before the one that records each message's feature.
+    before = next(v for v, sql in migrations() if "ADD COLUMN feature" in sql)
     for version, sql in migrations():
-        if version < 8:
+        if version < before:
             conn.executescript(sql)
-    conn.execute("PRAGMA user_version = 7")
+    conn.execute(f"PRAGMA user_version = {before - 1}")
     conn.execute(
         "INSERT INTO communities (platform, ext_id, name, created_at)"
         " VALUES ('test', 'T1', 'Old community', '2025-01-01T00:00:00+00:00')"
