@@ -5,10 +5,12 @@ Both come from what the features declare (bot/features/base.py), so the outbox n
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 
 from bot.features.base import Feature, purposes_of
 from bot.messages import Message, Tone, text
+from bot.models import Destination, Member, NewOutbox, OutboxItem
 
 
 class ChannelRouting:
@@ -51,4 +53,21 @@ class ChannelRouting:
                 "Please allow direct messages from this community's members and apps.",
             ),
             tone=Tone.WARNING,
+        )
+
+    def closed_dm_note(self, item: OutboxItem, member: Member) -> NewOutbox | None:
+        """The note to post once when ``item`` can't reach ``member``'s closed DMs.
+
+        None when no feature declares any channel purpose to post it in.
+        """
+        purpose = self.purpose_for(item.feature)
+        if purpose is None:
+            return None
+        note = self.note(item.feature, member.display_name)
+        return NewOutbox(
+            community_id=item.community_id,
+            destination=Destination.channel(purpose),
+            payload=json.dumps(note.to_dict()),
+            dedupe_key=f"dm-closed:{member.id}:{item.id}",
+            feature=item.feature,
         )

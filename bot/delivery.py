@@ -17,10 +17,8 @@ from bot.features import FEATURES
 from bot.features.base import Feature
 from bot.messages import Message
 from bot.models import (
-    Destination,
     DestinationKind,
     Member,
-    NewOutbox,
     OutboxItem,
     OutboxStatus,
 )
@@ -394,21 +392,9 @@ class Dispatcher:
         await self.store.reschedule_outbox(item.id, retry_at, exc.reason, unsure=unsure)
         if member.dm_note_sent:
             return
-        purpose = self._notes.purpose_for(item.feature)
-        if purpose is None:
+        note = self._notes.closed_dm_note(item, member)
+        if note is None:
             log.warning("member %s has closed DMs and no channel purpose to say so", member.id)
         else:
-            note = self._notes.note(item.feature, member.display_name)
-            await self.store.enqueue(
-                [
-                    NewOutbox(
-                        community_id=item.community_id,
-                        destination=Destination.channel(purpose),
-                        payload=json.dumps(note.to_dict()),
-                        dedupe_key=f"dm-closed:{member.id}:{item.id}",
-                        feature=item.feature,
-                    )
-                ],
-                self.clock.now(),
-            )
+            await self.store.enqueue([note], self.clock.now())
         await self.store.set_dm_note_sent(member.id, True)

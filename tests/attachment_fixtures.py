@@ -12,6 +12,7 @@ from bot.commands.registry import Command, Option, OptionType, Registry
 from bot.context import Context
 from bot.messages import Attachment, Message, Response, text
 from bot.models import Destination
+from bot.storage.base import Store
 
 # An .ics file as a calendar app would read it: CRLF line ends, one event. Bytes that a text
 # round trip would spoil (the CRLFs, a non-ASCII name) show the file arrives exactly.
@@ -41,10 +42,11 @@ def calendar_message(filename: str = FILENAME) -> Message:
     )
 
 
-async def _calendar(ctx: Context, args: Args) -> Response:
+async def _calendar(ctx: Context[Store], args: Args) -> Response:
     message = calendar_message()
     if args.boolean("dm"):
-        await ctx.store.enqueue([ctx.outbox(Destination.dm(ctx.member.id), message)], ctx.now)
+        queued = ctx.outbox(Destination.dm(ctx.member.id), message, feature="calendar")
+        await ctx.store.enqueue([queued], ctx.now)
     return Response(message, public=bool(args.boolean("public")))
 
 

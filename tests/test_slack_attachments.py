@@ -23,7 +23,7 @@ from adapters.slack.requests import Origin
 from adapters.slack.transport import FILE_RECEIPT
 from bot.app import build_registry
 from bot.messages import Message, text
-from bot.models import ChannelPurpose, Destination, NewOutbox, OutboxItem
+from bot.models import Destination, NewOutbox, OutboxItem
 from tests.attachment_fixtures import FILENAME, ICS, calendar_message, file_registry
 from tests.fakes.slack_fake import FaultKind, SlackFake
 from tests.slack_stack import SlackStack, assert_payloads_valid, running_stack, texts_of
@@ -167,8 +167,8 @@ async def test_an_outbox_channel_post_with_a_file_is_shared_there_and_edited_in_
 ) -> None:
     fake = stack.fake
     member = await stack.member(ALICE, "Alice")
-    await stack.store.set_channel(member.community_id, ChannelPurpose.ANNOUNCEMENTS, NEWS)
-    destination = Destination.channel(ChannelPurpose.ANNOUNCEMENTS)
+    await stack.store.set_channel(member.community_id, "announcements", NEWS)
+    destination = Destination.channel("announcements")
     item = await queue(stack, destination, calendar_message())
     await stack.engine.tick()
     (share,) = shares(fake, NEWS)
