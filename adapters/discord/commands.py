@@ -10,6 +10,7 @@ groups; groups whose commands are all admin-only are hidden from members without
 from __future__ import annotations
 
 import inspect
+import keyword
 import logging
 import re
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
@@ -44,7 +45,9 @@ def _describe(value: str) -> str:
 
 def _ident(name: str) -> str:
     """A Python identifier for an option name (``deliverable-note`` → ``deliverable_note``)."""
-    return re.sub(r"\W", "_", name)
+    ident = re.sub(r"\W", "_", name)
+    # An option may be named like a Python keyword (/clinic edit from:…).
+    return f"{ident}_" if keyword.iskeyword(ident) else ident
 
 
 def _annotation(option: Option) -> Any:
