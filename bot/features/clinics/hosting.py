@@ -162,6 +162,7 @@ async def set_reminders(ctx: Context, on: bool) -> None:
     await store_of(ctx).set_member_clinic_reminders(ctx.member.id, on)
 
 
-async def reminders_on(ctx: Context) -> bool:
-    """Whether the caller gets clinic reminders (for their profile card)."""
-    return await store_of(ctx).member_clinic_reminders(ctx.member.id)
+async def profile_field(ctx: Context) -> Field:
+    """The clinic line of the caller's profile card."""
+    on = await store_of(ctx).member_clinic_reminders(ctx.member.id)
+    return Field("Clinic reminders", text("on" if on else "off"))

@@ -11,6 +11,7 @@ from bot.commands.zones import fixed_zone_note
 from bot.errors import OptionError
 from bot.features.checkins.reschedule import plan_move, retry_on_change
 from bot.features.checkins.store import SprintMove
+from bot.features.clinics import hosting as clinic_settings
 from bot.features.profile.store import ProfileContext
 from bot.messages import Field, Message, Response, Timestamp, Tone, text
 from bot.models import Member
@@ -58,9 +59,13 @@ def profile_card(member: Member, zone_name: str, title: str) -> Message:
 async def profile(ctx: ProfileContext, args: Args) -> Response:
     """Show or change your profile."""
     member = ctx.member
+    reminders = args.boolean("clinic-reminders")
+    if reminders is not None:
+        await clinic_settings.set_reminders(ctx, reminders)
     if not args.values:
         zone = member.timezone or f"{ctx.community.default_timezone} (community default)"
         card = profile_card(member, zone, f"{member.display_name}'s profile")
+        card = replace(card, fields=(*card.fields, await clinic_settings.profile_field(ctx)))
         return Response(
             replace(
                 card,
@@ -100,6 +105,7 @@ async def profile(ctx: ProfileContext, args: Args) -> Response:
     card = profile_card(
         updated, updated.timezone or ctx.community.default_timezone, "Profile saved"
     )
+    card = replace(card, fields=(*card.fields, await clinic_settings.profile_field(ctx)))
     return Response(replace(card, body=body, tone=Tone.SUCCESS))
 
 
@@ -175,6 +181,11 @@ def register(registry: Registry) -> None:
                     "May your blockers appear in weekly summaries?",
                     OptionType.BOOLEAN,
                     label="Share blockers in summaries",
+                ),
+                Option(
+                    "clinic-reminders",
+                    "Clinic reminders by DM before sessions you go to (on or off)",
+                    OptionType.BOOLEAN,
                 ),
             ),
             form_when_incomplete=False,

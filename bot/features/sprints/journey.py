@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from bot.commands.args import Args
 from bot.commands.registry import Command, Option, OptionType, Registry
+from bot.features.clinics.hosting import journey_field
 from bot.features.sprints.cards import kind_label
 from bot.features.sprints.store import SprintContext
 from bot.messages import Field, Message, Response, text
@@ -59,6 +60,9 @@ async def journey(ctx: SprintContext, args: Args) -> Response:
             value += f"\n{sprint.outcome_url}"
         name = f"#{sprint.number} {sprint.goal} ({sprint.skill})"
         fields.append(Field(name, text(value), inline=False))
+    clinics = await journey_field(ctx, member)
+    if clinics is not None:
+        fields.append(clinics)
     if not sprints:
         who = "You haven't" if member.id == ctx.member.id else f"{member.display_name} hasn't"
         body = text(f"{who} started a sprint yet. Every path starts with /sprint start.")
