@@ -11,7 +11,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot.features.clinics.models import Series, SessionRow, SessionStatus, Upcoming
-from bot.features.clinics.recurrence import sessions
+from bot.features.clinics.recurrence import occurring, sessions
 
 
 def upcoming(
@@ -23,9 +23,9 @@ def upcoming(
     count: int | None = None,
     with_cancelled: bool = True,
 ) -> list[Upcoming]:
-    """A series' sessions starting in ``[not_before, before)``, at most ``count`` held ones.
+    """A series' sessions starting in ``[not_before, before)``, at most ``count`` of them.
 
-    Cancelled sessions are listed too (unless ``with_cancelled`` is off) but not counted.
+    Cancelled sessions are listed too, unless ``with_cancelled`` is off.
     """
     if series.void:
         return []
@@ -45,16 +45,18 @@ def upcoming(
         for s in found
     ]
     if with_cancelled:
-        last = items[-1].starts_at if count is not None and len(items) == count else None
+        # Only days the rule still gives: a session cut off by an edit or an end is gone.
+        ruled = occurring(series.schedule, [d for d, r in mine.items() if r.cancelled])
         items += [
             Upcoming(series, r.day, r.starts_at, r)
             for r in mine.values()
             if r.cancelled
+            and r.day in ruled
             and r.starts_at >= not_before
             and (before is None or r.starts_at < before)
-            and (last is None or r.starts_at <= last)
         ]
-    return sorted(items, key=lambda u: (u.starts_at, u.series.id))
+    items.sort(key=lambda u: (u.starts_at, u.series.id))
+    return items if count is None else items[:count]
 
 
 def clinic_sessions(
@@ -66,7 +68,7 @@ def clinic_sessions(
     count: int | None = None,
     with_cancelled: bool = True,
 ) -> list[Upcoming]:
-    """The sessions of every part of a clinic, in order (at most ``count`` held ones)."""
+    """The sessions of every part of a clinic, in order (at most ``count``)."""
     stored = list(rows)
     items: list[Upcoming] = []
     for series in parts:
@@ -79,16 +81,7 @@ def clinic_sessions(
             with_cancelled=with_cancelled,
         )
     items.sort(key=lambda u: (u.starts_at, u.series.id))
-    if count is None:
-        return items
-    held = 0
-    kept: list[Upcoming] = []
-    for item in items:
-        if held == count:
-            break
-        kept.append(item)
-        held += not item.cancelled
-    return kept
+    return items if count is None else items[:count]
 
 
 def on_date(parts: Sequence[Series], rows: Iterable[SessionRow], day: date) -> list[Upcoming]:
