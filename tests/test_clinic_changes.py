@@ -223,3 +223,34 @@ async def test_ending_a_series_cancels_later_sessions_and_tells_who_answered(
     nothing = await harness.run("ana", "/clinic edit clinic:1 from:2026-12-01")
     assert "Say what changes from then on" in reply_text(nothing)
     assert snapshot(tmp_path / DB) == before
+
+
+@pytest.mark.asyncio
+async def test_an_edit_updates_an_announced_session_in_place_and_tells_everyone(
+    harness: Harness, tmp_path: Path
+) -> None:
+    await answered(harness)
+    await harness.run(
+        "ana", "/clinic edit clinic:1 from:2026-12-04 time:18:30 title:'Room calibration lab'"
+    )
+    for name in ("kim", "lee", "ned"):
+        (told,) = harness.transport.dms(name)
+        assert told.message.title == "Changed: Room calibration lab"
+    shown = latest_edit(harness)
+    assert shown.receipt == announcements(harness)[0].receipt
+    assert shown.message.title == "Clinic: Room calibration lab"
+    assert shown.message.fields[0].value[0] == Timestamp(utc(2026, 12, 4, 18, 30))
+    # The old series had no session before the date: it is void, the clinic keeps its number.
+    assert rows(tmp_path / DB, "SELECT number, part, status FROM clinic_series") == [
+        (1, 1, "void"),
+        (1, 2, "active"),
+    ]
+    await harness.run(
+        "ana", '/clinic create title:"Mix review" bring:"A mix" rule:"the 15th" time:12:00'
+    )
+    before = snapshot(tmp_path / DB)
+    clash = await harness.run(
+        "ana", "/clinic edit clinic:2 from:2027-01-01 title:'room calibration lab'"
+    )
+    assert "Another clinic is called that already" in reply_text(clash)
+    assert snapshot(tmp_path / DB) == before

@@ -75,6 +75,10 @@ async def edit(ctx: Context, args: Args) -> Response:
     host = args.member("host")
     if host is not None and host.id != current.host_id and not ctx.actor.is_admin:
         raise OptionError("host", "Only an admin can hand a clinic to another host.")
+    title = args.text("title", current.title) or current.title
+    others = await store_of(ctx).community_series(ctx.community.id)
+    if any(s.title.lower() == title.lower() and s.number != current.number for s in others):
+        raise OptionError("title", "Another clinic is called that already: choose another title.")
     old = current.schedule
     cut = end_before(old, from_day)
     if cut is old:
@@ -84,7 +88,7 @@ async def edit(ctx: Context, args: Args) -> Response:
     at = args.clock_time("time") or old.start.time()
     new = NewSeries(
         community_id=current.community_id,
-        title=args.text("title", current.title) or current.title,
+        title=title,
         bring=args.text("bring", current.bring) or current.bring,
         host_id=host.id if host is not None else current.host_id,
         schedule=checked_plan(ctx, rule, from_day, at, zone),
