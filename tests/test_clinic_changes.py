@@ -254,3 +254,42 @@ async def test_an_edit_updates_an_announced_session_in_place_and_tells_everyone(
     )
     assert "Another clinic is called that already" in reply_text(clash)
     assert snapshot(tmp_path / DB) == before
+
+
+@pytest.mark.asyncio
+async def test_calendar_entries_expand_to_exactly_the_sessions_the_bot_lists(
+    harness: Harness,
+) -> None:
+    import recurring_ical_events
+    from icalendar import Calendar
+
+    from bot.features.clinics.entries import series_entries
+    from bot.features.clinics.ical import calendar_file
+    from bot.features.clinics.timeline import clinic_sessions
+
+    await answered(harness)
+    await harness.run("ana", "/clinic cancel clinic:1 date:2027-01-01 reason:Holidays")
+    await harness.run(
+        "ana", "/clinic move clinic:1 date:2027-02-05 to:'2027-02-06 10:00' reason:Gig"
+    )
+    await harness.run("ana", "/clinic edit clinic:1 from:2027-04-01 time:18:00 duration:2h")
+    await harness.run("ana", "/clinic move clinic:1 date:2027-05-07 to:2027-05-14 reason:Tour")
+    store = harness.store
+    parts = await store.community_series(1)
+    stored = await store.session_rows([p.id for p in parts], utc(2026, 1, 1))
+    end = utc(2027, 9, 1)
+    ours = [
+        u.starts_at
+        for u in clinic_sessions(
+            parts, stored, not_before=utc(2026, 1, 1), before=end, with_cancelled=False
+        )
+    ]
+    data = calendar_file(series_entries(parts, stored), stamp=harness.clock.now(), name="Clinics")
+    theirs = sorted(
+        e["DTSTART"].dt.astimezone(UTC)
+        for e in recurring_ical_events.of(Calendar.from_ical(data)).between(utc(2026, 1, 1), end)
+    )
+    assert theirs == ours
+    assert ours[:5] == [
+        FIRST, utc(2027, 2, 6, 10), utc(2027, 3, 5, 19), utc(2027, 4, 2, 17), utc(2027, 5, 14, 17),
+    ]  # fmt: skip
