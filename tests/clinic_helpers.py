@@ -1,8 +1,4 @@
-"""Shared steps of the clinic tests: a host with a clinic, and time moving through its jobs.
-
-Until the engine runs feature jobs, the clinic jobs run here at the fake clock's time and
-the outbox is delivered right after, as an engine tick would.
-"""
+"""Shared steps of the clinic tests: a host with a clinic, and time moving through the engine."""
 
 from __future__ import annotations
 
@@ -10,7 +6,6 @@ import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from bot.features.clinics import jobs
 from bot.messages import Response
 from tests.harness import Harness, Sent, reply_text
 
@@ -23,30 +18,19 @@ FIRST = datetime.fromisoformat("2026-12-04T19:00:00+00:00")
 
 
 async def run_jobs(h: Harness) -> int:
-    """Run the clinic jobs now, then deliver what they queued."""
-    done = await jobs.run_all(h.store, h.clock.now())
-    await h.engine.tick()
-    return done
+    """One engine tick now; how many things the clinic jobs acted on."""
+    report = await h.engine.tick()
+    return sum(n for name, n in report.jobs.items() if name.startswith("clinics."))
 
 
 async def advance_to(h: Harness, target: datetime) -> None:
-    """Fast-forward to ``target``, stopping at each moment a clinic job or the outbox is due."""
-    for _ in range(10_000):
-        found = [await jobs.next_due(h.store, h.clock.now()), await h.engine.next_due_at()]
-        due = min((t for t in found if t is not None), default=None)
-        if due is None or due > target:
-            break
-        if due > h.clock.now():
-            h.clock.set(due)
-        await run_jobs(h)
-    if target > h.clock.now():
-        h.clock.set(target)
-    await run_jobs(h)
+    """Fast-forward to ``target`` through every job (clinics' among them) on the way."""
+    await h.advance_to(target)
 
 
 async def advance(h: Harness, delta: timedelta) -> None:
-    """Fast-forward by ``delta`` through every clinic job on the way."""
-    await advance_to(h, h.clock.now() + delta)
+    """Fast-forward by ``delta``."""
+    await h.advance(delta)
 
 
 async def host_clinic(h: Harness, line: str = CREATE, *, host: str = "ana") -> Response:

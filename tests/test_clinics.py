@@ -119,7 +119,7 @@ async def test_a_member_who_is_no_host_creates_nothing(harness: Harness, tmp_pat
     await harness.run("kim", "/profile")
     before = snapshot(tmp_path / "crossfade.db")
     refused = await harness.run("kim", CREATE)
-    assert reply_text(refused).startswith("Only hosts and admins can create a clinic.")
+    assert reply_text(refused).startswith("Only hosts and admins can create a clinic: ask an admin")
     assert snapshot(tmp_path / "crossfade.db") == before
 
 

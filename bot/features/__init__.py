@@ -7,7 +7,7 @@ jobs it runs after.
 
 from __future__ import annotations
 
-from bot.features import admin, checkins, help, profile, sprints
+from bot.features import admin, checkins, clinics, help, profile, sprints
 from bot.features.base import Feature
 
 FEATURES: tuple[Feature, ...] = (
@@ -15,5 +15,7 @@ FEATURES: tuple[Feature, ...] = (
     checkins.FEATURE,
     profile.FEATURE,
     admin.FEATURE,
+    # After admin: its /admin host, hosts and clinics join the admin group.
+    clinics.FEATURE,
     help.FEATURE,
 )

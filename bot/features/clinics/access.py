@@ -4,54 +4,48 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
-from bot.context import Context
 from bot.errors import UserError
 from bot.features.clinics.inputs import find_clinic
 from bot.features.clinics.models import Series, SessionRow, Upcoming
-from bot.features.clinics.store import ClinicStore, clinic_store
+from bot.features.clinics.store import ClinicContext
 from bot.features.clinics.timeline import clinic_sessions, on_date
 
 # How far back a command looks for a past session (notes) when no date is given.
 _LOOKBACK = timedelta(days=62)
 
 
-def store_of(ctx: Context) -> ClinicStore:
-    """The request's store, as clinics use it."""
-    return clinic_store(ctx.store)
-
-
-async def clinic_parts(ctx: Context, ref: str) -> list[Series]:
+async def clinic_parts(ctx: ClinicContext, ref: str) -> list[Series]:
     """The parts of the clinic a member named by title or number, oldest first."""
-    return find_clinic(await store_of(ctx).community_series(ctx.community.id), ref)
+    return find_clinic(await ctx.store.community_series(ctx.community.id), ref)
 
 
-async def may_host(ctx: Context) -> bool:
+async def may_host(ctx: ClinicContext) -> bool:
     """Admins and the members an admin made hosts may create clinics."""
     if ctx.actor.is_admin:
         return True
-    return await store_of(ctx).is_clinic_host(ctx.community.id, ctx.member.id)
+    return await ctx.store.is_clinic_host(ctx.community.id, ctx.member.id)
 
 
-def require_manager(ctx: Context, series: Series, doing: str) -> None:
+def require_manager(ctx: ClinicContext, series: Series, doing: str) -> None:
     """Only the clinic's host or an admin may change it."""
     if not (ctx.actor.is_admin or ctx.member.id == series.host_id):
         raise UserError(f"Only {series.host_name}, the clinic's host, or an admin can {doing}.")
 
 
 async def next_sessions(
-    ctx: Context, parts: list[Series], count: int, *, with_cancelled: bool = True
+    ctx: ClinicContext, parts: list[Series], count: int, *, with_cancelled: bool = True
 ) -> list[Upcoming]:
     """A clinic's next sessions from now, with their stored state."""
-    rows = await store_of(ctx).session_rows([p.id for p in parts], ctx.now)
+    rows = await ctx.store.session_rows([p.id for p in parts], ctx.now)
     return clinic_sessions(
         parts, rows, not_before=ctx.now, count=count, with_cancelled=with_cancelled
     )
 
 
-async def session_on_day(ctx: Context, parts: list[Series], day: date) -> Upcoming:
+async def session_on_day(ctx: ClinicContext, parts: list[Series], day: date) -> Upcoming:
     """A clinic's session on a date (where it takes place, or the date its rule gave it)."""
     since = min(ctx.now, datetime.combine(day, time.min, UTC)) - timedelta(days=3)
-    rows = await store_of(ctx).session_rows([p.id for p in parts], since)
+    rows = await ctx.store.session_rows([p.id for p in parts], since)
     found = on_date(parts, rows, day)
     if not found:
         number = parts[-1].number
@@ -62,7 +56,7 @@ async def session_on_day(ctx: Context, parts: list[Series], day: date) -> Upcomi
     return next((u for u in found if not u.cancelled), found[0])
 
 
-async def next_open(ctx: Context, parts: list[Series]) -> Upcoming:
+async def next_open(ctx: ClinicContext, parts: list[Series]) -> Upcoming:
     """The clinic's next session not yet started and not cancelled."""
     found = await next_sessions(ctx, parts, 1, with_cancelled=False)
     if not found or found[0].starts_at <= ctx.now:
@@ -70,9 +64,9 @@ async def next_open(ctx: Context, parts: list[Series]) -> Upcoming:
     return found[0]
 
 
-async def latest_started(ctx: Context, parts: list[Series]) -> SessionRow:
+async def latest_started(ctx: ClinicContext, parts: list[Series]) -> SessionRow:
     """The clinic's most recent session that has begun."""
-    rows = await store_of(ctx).session_rows([p.id for p in parts], ctx.now - _LOOKBACK)
+    rows = await ctx.store.session_rows([p.id for p in parts], ctx.now - _LOOKBACK)
     begun = [r for r in rows if r.starts_at <= ctx.now and not r.cancelled]
     if not begun:
         raise UserError(
@@ -81,8 +75,8 @@ async def latest_started(ctx: Context, parts: list[Series]) -> SessionRow:
     return max(begun, key=lambda r: r.starts_at)
 
 
-async def stored(ctx: Context, item: Upcoming) -> SessionRow:
+async def stored(ctx: ClinicContext, item: Upcoming) -> SessionRow:
     """The session's row, storing it first if only its rule gave it so far."""
     if item.row is not None:
         return item.row
-    return await store_of(ctx).ensure_session(item.series, item.day, item.starts_at, ctx.now)
+    return await ctx.store.ensure_session(item.series, item.day, item.starts_at, ctx.now)

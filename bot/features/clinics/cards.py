@@ -7,6 +7,7 @@ import re
 from datetime import datetime, timedelta
 
 from bot.features.clinics.models import Answer, Roster, Rsvp, Series, SessionStatus
+from bot.features.clinics.store import CLINICS, NAME
 from bot.messages import (
     Button,
     ButtonStyle,
@@ -18,7 +19,7 @@ from bot.messages import (
     Tone,
     text,
 )
-from bot.models import ChannelPurpose, Destination, NewOutbox
+from bot.models import Destination, NewOutbox
 from bot.wording import plural
 
 RSVP_ACTION = "clinic.rsvp"
@@ -59,9 +60,10 @@ def channel_post(series: Series, message: Message, key: str | None = None) -> Ne
     """A post in the community's clinics channel."""
     return NewOutbox(
         community_id=series.community_id,
-        destination=Destination.channel(ChannelPurpose.ANNOUNCEMENTS),
+        destination=Destination.channel(CLINICS),
         payload=json.dumps(message.to_dict()),
         dedupe_key=key,
+        feature=NAME,
     )
 
 
@@ -72,6 +74,7 @@ def dm(series: Series, member_id: int, message: Message, key: str | None = None)
         destination=Destination.dm(member_id),
         payload=json.dumps(message.to_dict()),
         dedupe_key=key,
+        feature=NAME,
     )
 
 
@@ -87,6 +90,7 @@ def edit_announcement(roster: Roster) -> list[NewOutbox]:
             destination=item.destination,
             payload=item.payload,
             edit_of=announcement,
+            feature=NAME,
         )
     ]
 
@@ -110,7 +114,11 @@ def seats(roster: Roster) -> str:
     """Seats taken and the waitlist: "3 of 5 seats taken · 2 on the waitlist"."""
     taken = len(roster.seated)
     capacity = roster.series.capacity
-    said = f"{taken} going" if capacity is None else f"{taken} of {capacity} seats taken"
+    said = (
+        f"{taken} going"
+        if capacity is None
+        else f"{taken} of {capacity} {'seat' if capacity == 1 else 'seats'} taken"
+    )
     waiting = len(roster.waitlist)
     return f"{said} · {waiting} on the waitlist" if waiting else said
 
@@ -291,5 +299,19 @@ def changed_card(roster: Roster, was: datetime, reason: str) -> Message:
         ),
         fields=(Field("Where", place(series.location)),),
         buttons=(cant_button(session.id),),
+        tone=Tone.WARNING,
+    )
+
+
+def undeliverable(name: str) -> Message:
+    """The note posted when a member's DMs are closed and a clinic DM can't reach them."""
+    return Message(
+        title="Direct messages are closed",
+        body=text(
+            name,
+            ", I can't send you direct messages, so your clinic reminders and RSVP news are "
+            "waiting. Please allow direct messages from this community's members and apps; "
+            "meanwhile /clinic list and /clinic info show where you stand.",
+        ),
         tone=Tone.WARNING,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.commands.registry import (
+    TIMEZONE_SOURCE,
     Choice,
     Command,
     Direction,
@@ -13,14 +14,48 @@ from bot.commands.registry import (
     OptionType,
     Permission,
     Registry,
-    Suggest,
+    Role,
 )
 from bot.features.clinics import edits, hosting, manage, rsvp, views
+from bot.features.clinics.access import may_host
 from bot.features.clinics.cards import RSVP_ACTION
+from bot.features.clinics.store import ClinicContext
 
+# The type-ahead source of ``clinic:``: the community's clinics by number and title.
+CLINIC_SOURCE = "clinic"
 CLINIC = Option(
-    "clinic", "The clinic's title or number", required=True, max_length=100, placeholder="3"
+    "clinic",
+    "The clinic's title or number",
+    required=True,
+    max_length=100,
+    placeholder="3",
+    suggest=CLINIC_SOURCE,
 )
+
+
+async def _hosts(ctx: ClinicContext, args: list[str]) -> bool:
+    return await may_host(ctx)
+
+
+# Who may create a clinic: the members an admin made hosts, and admins.
+HOST_ROLE = Role(
+    "host",
+    _hosts,
+    "Only hosts and admins can create a clinic: ask an admin to make you a host (/admin host).",
+)
+
+
+async def clinics_typed(ctx: ClinicContext, typed: str) -> list[Choice]:
+    """Type-ahead for ``clinic:``: the community's clinics whose number or title matches."""
+    current = {s.number: s for s in await ctx.store.community_series(ctx.community.id)}
+    needle = typed.strip().lstrip("#").lower()
+    return [
+        Choice(str(s.number), f"#{s.number} {s.title}"[:100])
+        for s in current.values()
+        if not s.void and needle in f"{s.number} {s.title}".lower()
+    ]
+
+
 TITLE = Option(
     "title", "The clinic's name", required=True, max_length=100,
     placeholder="Room calibration clinic",
@@ -39,7 +74,7 @@ TIME = Option(
 )  # fmt: skip
 ZONE = Option(
     "timezone", "The clinic's time zone (default: the host's)", OptionType.TIMEZONE,
-    suggest=Suggest.TIMEZONE, label="Time zone",
+    suggest=TIMEZONE_SOURCE, label="Time zone",
 )  # fmt: skip
 START = Option(
     "start", "The first date the rule counts from (default today)", OptionType.DATE,
@@ -108,6 +143,7 @@ def register(registry: Registry) -> None:
                 ANNOUNCE,
                 HOST,
             ),
+            permission=HOST_ROLE,
             form_title="Create a clinic",
         )
     )

@@ -12,10 +12,9 @@ from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
 
 from bot.commands.args import Args
-from bot.context import Context
 from bot.errors import OptionError, UserError
 from bot.features.clinics import cards
-from bot.features.clinics.access import clinic_parts, require_manager, store_of
+from bot.features.clinics.access import clinic_parts, require_manager
 from bot.features.clinics.inputs import read_duration
 from bot.features.clinics.manage import RETRY, checked_plan, first_start, told
 from bot.features.clinics.models import (
@@ -28,7 +27,7 @@ from bot.features.clinics.models import (
 )
 from bot.features.clinics.recurrence import Schedule, end_before, session_on, sessions, wall_to_utc
 from bot.features.clinics.rules import Rule, read_rule, split_rrule
-from bot.features.clinics.store import SessionChanged
+from bot.features.clinics.store import ClinicContext, SessionChanged
 from bot.features.clinics.wording import describe
 from bot.messages import Field, Message, Response, Tone, text
 from bot.models import NewOutbox
@@ -40,7 +39,7 @@ EDITABLE = (
 )  # fmt: skip
 
 
-async def _current(ctx: Context, ref: str, doing: str) -> Series:
+async def _current(ctx: ClinicContext, ref: str, doing: str) -> Series:
     parts = await clinic_parts(ctx, ref)
     current = parts[-1]
     require_manager(ctx, current, doing)
@@ -62,7 +61,7 @@ def _continued(schedule: Schedule, from_day: date) -> Rule:
     return Rule(rule, describe(rule))
 
 
-async def edit(ctx: Context, args: Args) -> Response:
+async def edit(ctx: ClinicContext, args: Args) -> Response:
     """Change a series from a date on: the old series ends, a new one starts."""
     current = await _current(ctx, args.text("clinic"), "edit it")
     from_day = args.day("from")
@@ -76,7 +75,7 @@ async def edit(ctx: Context, args: Args) -> Response:
     if host is not None and host.id != current.host_id and not ctx.actor.is_admin:
         raise OptionError("host", "Only an admin can hand a clinic to another host.")
     title = args.text("title", current.title) or current.title
-    others = await store_of(ctx).community_series(ctx.community.id)
+    others = await ctx.store.community_series(ctx.community.id)
     if any(s.title.lower() == title.lower() and s.number != current.number for s in others):
         raise OptionError("title", "Another clinic is called that already: choose another title.")
     old = current.schedule
@@ -115,7 +114,7 @@ async def edit(ctx: Context, args: Args) -> Response:
     )
 
 
-async def end(ctx: Context, args: Args) -> Response:
+async def end(ctx: ClinicContext, args: Args) -> Response:
     """End a series after a date: later sessions are cancelled and their members told."""
     current = await _current(ctx, args.text("clinic"), "end it")
     after = args.day("after")
@@ -136,7 +135,7 @@ async def end(ctx: Context, args: Args) -> Response:
 
 
 async def _change(
-    ctx: Context,
+    ctx: ClinicContext,
     series: Series,
     cut: Schedule | None,
     new: NewSeries | None,
@@ -144,7 +143,7 @@ async def _change(
     reason: str,
 ) -> tuple[Series | None, int]:
     """Cut a series before ``from_day``; its stored later sessions rehome to ``new`` or end."""
-    store = store_of(ctx)
+    store = ctx.store
     rows = await store.session_rows([series.id], ctx.now - timedelta(days=1))
     later = [r for r in rows if r.day >= from_day]
     if any(r.starts_at <= ctx.now and not r.cancelled for r in later):

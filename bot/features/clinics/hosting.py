@@ -12,21 +12,21 @@ from bot.features.clinics.access import (
     clinic_parts,
     latest_started,
     session_on_day,
-    store_of,
     stored,
 )
 from bot.features.clinics.inputs import offsets_text, read_offsets
 from bot.features.clinics.models import Tally
+from bot.features.clinics.store import ClinicContext, ClinicSettingsStore, ClinicTallyStore
 from bot.messages import Field, Message, Response, Tone, text
 from bot.models import Member
 from bot.wording import plural
 
 
-async def host(ctx: Context, args: Args) -> Response:
+async def host(ctx: ClinicContext, args: Args) -> Response:
     """Make a member a host (or, with remove:yes, take them off)."""
     member = args.member("member")
     assert member is not None
-    store = store_of(ctx)
+    store = ctx.store
     if args.boolean("remove"):
         if not await store.remove_clinic_host(ctx.community.id, member.id):
             raise UserError(f"{member.display_name} isn't a host.")
@@ -51,9 +51,9 @@ async def host(ctx: Context, args: Args) -> Response:
     )
 
 
-async def hosts(ctx: Context, args: Args) -> Response:
+async def hosts(ctx: ClinicContext, args: Args) -> Response:
     """The community's hosts."""
-    found = await store_of(ctx).clinic_hosts(ctx.community.id)
+    found = await ctx.store.clinic_hosts(ctx.community.id)
     return Response(
         Message(
             title="Clinic hosts",
@@ -67,9 +67,9 @@ async def hosts(ctx: Context, args: Args) -> Response:
     )
 
 
-async def settings(ctx: Context, args: Args) -> Response:
+async def settings(ctx: ClinicContext, args: Args) -> Response:
     """Show or change when clinic reminders go out."""
-    store = store_of(ctx)
+    store = ctx.store
     if args.has("reminders"):
         offsets = read_offsets(args.text("reminders"))
         await store.set_clinic_reminders(ctx.community.id, offsets)
@@ -88,7 +88,7 @@ async def settings(ctx: Context, args: Args) -> Response:
     )
 
 
-async def _absent(ctx: Context, raw: str, find: MemberLookup) -> list[int]:
+async def _absent(ctx: ClinicContext, raw: str, find: MemberLookup) -> list[int]:
     found: list[int] = []
     for name in (n.strip().lstrip("@") for n in raw.split(",")):
         if not name:
@@ -100,7 +100,7 @@ async def _absent(ctx: Context, raw: str, find: MemberLookup) -> list[int]:
     return found
 
 
-async def notes(ctx: Context, args: Args) -> Response:
+async def notes(ctx: ClinicContext, args: Args) -> Response:
     """After a session, its host keeps notes and a recording link; going members attended."""
     parts = await clinic_parts(ctx, args.text("clinic"))
     day = args.day("date")
@@ -123,7 +123,7 @@ async def notes(ctx: Context, args: Args) -> Response:
         return await ctx.store.find_member(ctx.community.id, ref)
 
     absent = await _absent(ctx, args.text("absent"), find)
-    roster = await store_of(ctx).record_notes(
+    roster = await ctx.store.record_notes(
         row.id,
         args.text("notes", row.notes),
         args.optional_text("recording") or row.recording,
@@ -151,18 +151,18 @@ def tally_line(tally: Tally) -> str | None:
     )
 
 
-async def journey_field(ctx: Context, member: Member) -> Field | None:
+async def journey_field(ctx: Context[ClinicTallyStore], member: Member) -> Field | None:
     """/journey's clinics line for a member."""
-    line = tally_line(await store_of(ctx).clinic_tally(member.id))
+    line = tally_line(await ctx.store.clinic_tally(member.id))
     return Field("Clinics", text(line), inline=False) if line else None
 
 
-async def set_reminders(ctx: Context, on: bool) -> None:
+async def set_reminders(ctx: Context[ClinicSettingsStore], on: bool) -> None:
     """/profile clinic-reminders:on|off."""
-    await store_of(ctx).set_member_clinic_reminders(ctx.member.id, on)
+    await ctx.store.set_member_clinic_reminders(ctx.member.id, on)
 
 
-async def profile_field(ctx: Context) -> Field:
+async def profile_field(ctx: Context[ClinicSettingsStore]) -> Field:
     """The clinic line of the caller's profile card."""
-    on = await store_of(ctx).member_clinic_reminders(ctx.member.id)
+    on = await ctx.store.member_clinic_reminders(ctx.member.id)
     return Field("Clinic reminders", text("on" if on else "off"))

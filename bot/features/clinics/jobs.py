@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from bot.features.base import Job
 from bot.features.clinics import cards
 from bot.features.clinics.models import Roster, Series, Upcoming
 from bot.features.clinics.store import ClinicStore
@@ -124,18 +125,9 @@ async def next_attendance(store: ClinicStore, now: datetime) -> datetime | None:
     return await store.next_session_end(now)
 
 
-async def run_all(store: ClinicStore, now: datetime) -> int:
-    """Every clinic job in order (announcements first: reminders read what they store)."""
-    return (
-        await announce(store, now) + await remind(store, now) + await record_attendance(store, now)
-    )
-
-
-async def next_due(store: ClinicStore, now: datetime) -> datetime | None:
-    """The earliest moment any clinic job is due."""
-    found = [
-        await next_announcement(store, now),
-        await next_reminder(store, now),
-        await next_attendance(store, now),
-    ]
-    return min((t for t in found if t is not None), default=None)
+JOBS = (
+    Job("clinics.announcements", announce, next_announcement),
+    # Reminders read the sessions announcements store.
+    Job("clinics.reminders", remind, next_reminder, after=("clinics.announcements",)),
+    Job("clinics.attendance", record_attendance, next_attendance),
+)

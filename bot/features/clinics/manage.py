@@ -6,21 +6,18 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.commands.args import Args
-from bot.context import Context
 from bot.errors import OptionError, UserError
 from bot.features.clinics import cards
 from bot.features.clinics.access import (
     clinic_parts,
-    may_host,
     require_manager,
     session_on_day,
-    store_of,
 )
 from bot.features.clinics.inputs import DEFAULT_DURATION, read_duration, read_moment
 from bot.features.clinics.models import Answer, NewSeries, Roster, SessionChange, SessionStatus
 from bot.features.clinics.recurrence import Schedule, plan, sessions, wall_to_utc
 from bot.features.clinics.rules import Rule, read_rule
-from bot.features.clinics.store import SessionChanged
+from bot.features.clinics.store import ClinicContext, SessionChanged
 from bot.features.clinics.wording import describe
 from bot.messages import Field, Message, Response, Timestamp, Tone, text
 from bot.models import NewOutbox
@@ -34,15 +31,11 @@ def first_start(schedule: Schedule, now: datetime) -> datetime | None:
     return found[0].starts_at if found else None
 
 
-async def create(ctx: Context, args: Args) -> Response:
+async def create(ctx: ClinicContext, args: Args) -> Response:
     """Create a clinic series (hosts and admins)."""
-    store = store_of(ctx)
+    store = ctx.store
     host = args.member("host") or ctx.member
-    if not await may_host(ctx):
-        raise UserError(
-            "Only hosts and admins can create a clinic. An admin can make you a host "
-            f"with /admin host member:{ctx.member.display_name}."
-        )
+    # Only hosts and admins get here (the command's HOST_ROLE).
     if host.id != ctx.member.id and not ctx.actor.is_admin:
         raise OptionError("host", "Only an admin can create a clinic for another host.")
     title = args.text("title")
@@ -87,7 +80,7 @@ async def create(ctx: Context, args: Args) -> Response:
     )
 
 
-def _schedule(ctx: Context, rule: Rule, args: Args, zone: str) -> Schedule:
+def _schedule(ctx: ClinicContext, rule: Rule, args: Args, zone: str) -> Schedule:
     """The series' schedule from the options (start: today in its zone)."""
     at = args.clock_time("time")
     assert at is not None
@@ -95,7 +88,7 @@ def _schedule(ctx: Context, rule: Rule, args: Args, zone: str) -> Schedule:
     return checked_plan(ctx, rule, first_day, at, zone)
 
 
-def checked_plan(ctx: Context, rule: Rule, first_day: date, at: time, zone: str) -> Schedule:
+def checked_plan(ctx: ClinicContext, rule: Rule, first_day: date, at: time, zone: str) -> Schedule:
     """A schedule from a start date, refused if it has no session from now on."""
     schedule = plan(rule, first_day, at, zone)
     if first_start(schedule, ctx.now) is None:
@@ -116,7 +109,7 @@ def told(roster: Roster, *, cant_too: bool) -> list[int]:
     return [r.member_id for r in roster.answered if cant_too or r.answer is not Answer.CANT]
 
 
-async def cancel(ctx: Context, args: Args) -> Response:
+async def cancel(ctx: ClinicContext, args: Args) -> Response:
     """Cancel one session with a reason; the series stays as it is."""
     parts = await clinic_parts(ctx, args.text("clinic"))
     day = args.day("date")
@@ -139,7 +132,7 @@ async def cancel(ctx: Context, args: Args) -> Response:
         return cards.edit_announcement(roster) + dms
 
     try:
-        roster = await store_of(ctx).change_session(change, ctx.now, messages)
+        roster = await ctx.store.change_session(change, ctx.now, messages)
     except SessionChanged:
         raise UserError(RETRY) from None
     return Response(
@@ -155,7 +148,7 @@ async def cancel(ctx: Context, args: Args) -> Response:
     )
 
 
-async def move(ctx: Context, args: Args) -> Response:
+async def move(ctx: ClinicContext, args: Args) -> Response:
     """Move one session (keeping its RSVPs) with a reason; everyone who answered is told."""
     parts = await clinic_parts(ctx, args.text("clinic"))
     day = args.day("date")
@@ -188,7 +181,7 @@ async def move(ctx: Context, args: Args) -> Response:
         return cards.edit_announcement(roster) + dms
 
     try:
-        roster = await store_of(ctx).change_session(change, ctx.now, messages)
+        roster = await ctx.store.change_session(change, ctx.now, messages)
     except SessionChanged:
         raise UserError(RETRY) from None
     return Response(

@@ -11,17 +11,16 @@ from dataclasses import replace
 
 from bot.commands.args import Args
 from bot.commands.values import row_id
-from bot.context import Context
 from bot.errors import UserError
 from bot.features.clinics import cards
 from bot.features.clinics.access import (
     clinic_parts,
     next_open,
     session_on_day,
-    store_of,
     stored,
 )
 from bot.features.clinics.models import Answer, RsvpResult
+from bot.features.clinics.store import ClinicContext
 from bot.forms import form_for
 from bot.messages import Response
 from bot.models import NewOutbox
@@ -39,15 +38,15 @@ def _messages(result: RsvpResult) -> list[NewOutbox]:
     return cards.edit_announcement(roster) + promoted
 
 
-async def default_bring(ctx: Context) -> str:
+async def default_bring(ctx: ClinicContext) -> str:
     """What a presenter brings unless they say: their active sprint's deliverable."""
     sprint = await ctx.store.active_sprint(ctx.member.id)
     return sprint.deliverable if sprint is not None else ""
 
 
-async def answer(ctx: Context, session_id: int, given: Answer, bring: str) -> Response:
+async def answer(ctx: ClinicContext, session_id: int, given: Answer, bring: str) -> Response:
     """Record the caller's answer and tell them where it leaves them."""
-    result = await store_of(ctx).answer_rsvp(
+    result = await ctx.store.answer_rsvp(
         session_id, ctx.member.id, given, bring, ctx.now, _messages
     )
     session = result.roster.session
@@ -59,7 +58,7 @@ async def answer(ctx: Context, session_id: int, given: Answer, bring: str) -> Re
     return Response(card)
 
 
-async def rsvp(ctx: Context, args: Args) -> Response:
+async def rsvp(ctx: ClinicContext, args: Args) -> Response:
     """Answer a clinic's next session (or the one on ``date``)."""
     parts = await clinic_parts(ctx, args.text("clinic"))
     day = args.day("date")
@@ -77,16 +76,16 @@ async def rsvp(ctx: Context, args: Args) -> Response:
     return await answer(ctx, row.id, given, bring)
 
 
-async def press(ctx: Context, args: list[str]) -> Response:
+async def press(ctx: ClinicContext, args: list[str]) -> Response:
     """The announcement's buttons; "Going and presenting" opens the one-line form first."""
     session_id = row_id(args[0]) if args else None
-    session = await store_of(ctx).get_session(session_id) if session_id is not None else None
+    session = await ctx.store.get_session(session_id) if session_id is not None else None
     if session is None or len(args) < 2 or args[1] not in {a.value for a in Answer}:
         raise UserError("That button is out of date; /clinic list shows the coming sessions.")
     given = Answer(args[1])
     if given is not Answer.PRESENTING:
         return await answer(ctx, session.id, given, "")
-    roster = await store_of(ctx).roster(session.id)
+    roster = await ctx.store.roster(session.id)
     command = ctx.registry.get(RSVP_COMMAND)
     assert command is not None
     mine = roster.of(ctx.member.id)

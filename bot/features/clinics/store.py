@@ -1,11 +1,13 @@
-"""What clinics ask of storage, and only that; bot/storage/sqlite_clinics.py implements it."""
+"""What clinics ask of storage, and only that (SQLite: bot/storage/sqlite/clinics.py and
+clinic_sessions.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import date, datetime, timedelta
-from typing import Protocol, runtime_checkable
+from typing import Protocol
 
+from bot.context import Context
 from bot.features.clinics.models import (
     Answer,
     Fate,
@@ -22,7 +24,13 @@ from bot.features.clinics.models import (
     SessionRow,
     Tally,
 )
-from bot.models import NewOutbox
+from bot.models import NewOutbox, Sprint
+from bot.storage.base import IdentityStore
+
+# The feature's name, carried by the messages it queues.
+NAME = "clinics"
+# The channel purpose clinics post in; a community without one uses its announcements channel.
+CLINICS = "clinics"
 
 
 class SessionChanged(Exception):
@@ -33,9 +41,32 @@ class SessionChanged(Exception):
 FateMessages = Callable[[Roster, Fate], Sequence[NewOutbox]]
 
 
-@runtime_checkable
-class ClinicStore(Protocol):
+class ClinicSettingsStore(Protocol):
+    """A member's clinic reminders switch (read and set by /profile too)."""
+
+    async def member_clinic_reminders(self, member_id: int) -> bool:
+        """Whether the member gets clinic reminders."""
+        ...
+
+    async def set_member_clinic_reminders(self, member_id: int, on: bool) -> None:
+        """Turn a member's clinic reminders on or off."""
+        ...
+
+
+class ClinicTallyStore(Protocol):
+    """A member's clinics, for /journey."""
+
+    async def clinic_tally(self, member_id: int) -> Tally:
+        """How many clinics a member attended, presented at and hosted."""
+        ...
+
+
+class ClinicStore(IdentityStore, ClinicSettingsStore, ClinicTallyStore, Protocol):
     """Clinic storage; every change and the messages it queues are one transaction."""
+
+    async def active_sprint(self, member_id: int) -> Sprint | None:
+        """The member's active sprint (a presenter brings its deliverable by default)."""
+        ...
 
     async def add_clinic_host(self, community_id: int, member_id: int, now: datetime) -> bool:
         """Make a member a host; False if they were one already."""
@@ -172,21 +203,6 @@ class ClinicStore(Protocol):
         """Change the community's reminder times."""
         ...
 
-    async def member_clinic_reminders(self, member_id: int) -> bool:
-        """Whether the member gets clinic reminders."""
-        ...
 
-    async def set_member_clinic_reminders(self, member_id: int, on: bool) -> None:
-        """Turn a member's clinic reminders on or off."""
-        ...
-
-    async def clinic_tally(self, member_id: int) -> Tally:
-        """How many clinics a member attended, presented at and hosted."""
-        ...
-
-
-def clinic_store(store: object) -> ClinicStore:
-    """The clinics' view of the store the core was given."""
-    if not isinstance(store, ClinicStore):
-        raise TypeError(f"{type(store).__name__} does not store clinics")
-    return store
+# What a clinic command's handler gets.
+ClinicContext = Context[ClinicStore]

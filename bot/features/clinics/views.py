@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from bot.commands.args import Args
-from bot.context import Context
 from bot.features.clinics import cards
-from bot.features.clinics.access import clinic_parts, next_sessions, store_of
+from bot.features.clinics.access import clinic_parts, next_sessions
 from bot.features.clinics.models import Series, Upcoming
+from bot.features.clinics.store import ClinicContext
 from bot.features.clinics.timeline import clinic_sessions
 from bot.features.clinics.wording import describe
 from bot.messages import Field, Message, Response, Text, Timestamp, text
@@ -29,18 +29,18 @@ def _state(item: Upcoming, counts: dict[int, tuple[int, int]]) -> str:
     return said + (f" · {waiting} waiting" if waiting else "")
 
 
-async def _counts(ctx: Context, items: list[Upcoming]) -> dict[int, tuple[int, int]]:
+async def _counts(ctx: ClinicContext, items: list[Upcoming]) -> dict[int, tuple[int, int]]:
     ids = [u.row.id for u in items if u.row is not None]
-    return await store_of(ctx).seat_counts(ids)
+    return await ctx.store.seat_counts(ids)
 
 
 def _line(item: Upcoming, counts: dict[int, tuple[int, int]]) -> Text:
     return text(Timestamp(item.starts_at), _state(item, counts))
 
 
-async def list_sessions(ctx: Context, args: Args) -> Response:
+async def list_sessions(ctx: ClinicContext, args: Args) -> Response:
     """The coming sessions of every clinic, in each reader's own time."""
-    store = store_of(ctx)
+    store = ctx.store
     live = [s for s in await store.community_series(ctx.community.id) if not s.void]
     rows = await store.session_rows([s.id for s in live], ctx.now)
     items = clinic_sessions(live, rows, not_before=ctx.now, count=LISTED)
@@ -67,7 +67,7 @@ async def list_sessions(ctx: Context, args: Args) -> Response:
     )
 
 
-async def dates(ctx: Context, args: Args) -> Response:
+async def dates(ctx: ClinicContext, args: Args) -> Response:
     """The next dates of one clinic."""
     parts = await clinic_parts(ctx, args.text("clinic"))
     count = args.integer("count", DEFAULT_DATES) or DEFAULT_DATES
@@ -100,7 +100,7 @@ def _schedule_line(series: Series) -> str:
     return f"Meets {describe(series.schedule.rrule)}, at {start:%H:%M} {series.schedule.zone}."
 
 
-async def info(ctx: Context, args: Args) -> Response:
+async def info(ctx: ClinicContext, args: Args) -> Response:
     """Everything about one clinic: host, schedule, place, seats, the next session."""
     parts = await clinic_parts(ctx, args.text("clinic"))
     series = parts[-1]
@@ -117,7 +117,7 @@ async def info(ctx: Context, args: Args) -> Response:
         item = found[0]
         line = cards.when(item.starts_at)
         if item.row is not None:
-            roster = await store_of(ctx).roster(item.row.id)
+            roster = await ctx.store.roster(item.row.id)
             line = text(*line, f" · {cards.seats(roster)}")
             mine = roster.of(ctx.member.id)
             if mine is not None:

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.context import Context
+from bot.features.clinics.store import ClinicTallyStore
 from bot.models import CheckinWeek, Community, EndRequest, Member, NewOutbox, Sprint, SprintStatus
 from bot.storage.base import IdentityStore
 
@@ -65,7 +66,7 @@ class SprintReads(IdentityStore, Protocol):
         ...
 
 
-class SprintStore(SprintReads, Protocol):
+class SprintStore(SprintReads, ClinicTallyStore, Protocol):
     """Sprints: starting, editing and ending them, and the nudges about them."""
 
     async def create_sprint(self, sprint: Sprint, outbox: Sequence[NewOutbox] = ()) -> Sprint:

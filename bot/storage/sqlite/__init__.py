@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.storage.sqlite.checkin_jobs import CheckinJobSql
 from bot.storage.sqlite.checkins import CheckinSql
+from bot.storage.sqlite.clinics import ClinicSql
 from bot.storage.sqlite.identity import IdentitySql
 from bot.storage.sqlite.native_events import NativeEventSql
 from bot.storage.sqlite.nudges import NudgeSql
@@ -21,7 +22,14 @@ from bot.storage.sqlite_schema import migrations as migrations
 
 
 class SqliteStore(
-    IdentitySql, OutboxSql, NativeEventSql, SprintSql, CheckinSql, CheckinJobSql, NudgeSql
+    IdentitySql,
+    OutboxSql,
+    NativeEventSql,
+    SprintSql,
+    CheckinSql,
+    CheckinJobSql,
+    NudgeSql,
+    ClinicSql,
 ):
     """Crossfade's storage on one SQLite file (WAL, foreign keys on)."""
 
@@ -30,11 +38,12 @@ if TYPE_CHECKING:
     # mypy checks here that the store is every Protocol the core and the features type with.
     from bot.features.admin.store import AdminStore
     from bot.features.checkins.store import CheckinStore
+    from bot.features.clinics.store import ClinicStore
     from bot.features.profile.store import ProfileStore
     from bot.features.sprints.store import SprintStore
     from bot.storage.base import Store
 
     def _is_every_store(
         store: SqliteStore,
-    ) -> tuple[Store, SprintStore, CheckinStore, ProfileStore, AdminStore]:
-        return store, store, store, store, store
+    ) -> tuple[Store, SprintStore, CheckinStore, ProfileStore, AdminStore, ClinicStore]:
+        return store, store, store, store, store, store

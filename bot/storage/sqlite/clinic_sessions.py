@@ -19,7 +19,7 @@ from bot.features.clinics.models import (
     SessionRow,
 )
 from bot.features.clinics.store import SessionChanged
-from bot.storage.sqlite_clinic_rows import (
+from bot.storage.sqlite.clinic_rows import (
     SEATED,
     SERIES,
     ClinicRows,
@@ -27,11 +27,12 @@ from bot.storage.sqlite_clinic_rows import (
     offsets_from,
     series_from,
     session_from,
-    ts,
 )
+from bot.storage.sqlite.connection import ts
 
 
-def _as_read(row: SessionRow | None, read: SessionRow | None) -> bool:
+def as_read(row: SessionRow | None, read: SessionRow | None) -> bool:
+    """Whether a session is still as it was read (same state, start and sequence)."""
     if row is None or read is None:
         return row is None and read is None
     return (row.status, row.starts_at, row.sequence) == (read.status, read.starts_at, read.sequence)
@@ -159,7 +160,7 @@ class ClinicSessionSql(ClinicRows):
                 db, "SELECT * FROM clinic_sessions WHERE series_id = ? AND day = ?", key
             )
             row = None if found is None else session_from(found)
-            if not _as_read(row, change.read) or (row is not None and row.starts_at <= now):
+            if not as_read(row, change.read) or (row is not None and row.starts_at <= now):
                 raise SessionChanged(change.day)
             values = (change.status.value, ts(change.starts_at), ts(change.ends_at), change.reason)
             if row is None:
@@ -340,7 +341,7 @@ class ClinicSessionSql(ClinicRows):
         """Record these reminders of a session with their DMs, once; False if already done."""
         async with self._tx() as db:
             row = await self._session(db, read.id)
-            if row is None or row.cancelled or not _as_read(row, read) or row.starts_at <= now:
+            if row is None or row.cancelled or not as_read(row, read) or row.starts_at <= now:
                 return False
             recorded = 0
             for minute in minutes:

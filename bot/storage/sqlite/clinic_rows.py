@@ -1,11 +1,10 @@
-"""Reading clinic rows: SQL shared by the clinic mixins, and rows turned into records."""
+"""Clinic rows: SQL shared by the clinic mixins (clinics, clinic_sessions), rows as records."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import AbstractAsyncContextManager
-from datetime import UTC, date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime, timedelta
+from typing import Any
 
 import aiosqlite
 
@@ -20,6 +19,8 @@ from bot.features.clinics.models import (
 )
 from bot.features.clinics.recurrence import Schedule
 from bot.models import NewOutbox
+from bot.storage.sqlite.connection import ConnectionBase
+from bot.storage.sqlite.outbox import enqueue_in
 
 SERIES = (
     "SELECT s.*, m.display_name AS host_name FROM clinic_series s"
@@ -32,11 +33,6 @@ RSVPS = (
     " WHERE r.session_id = ? ORDER BY r.answered_at, r.rowid"
 )
 SEATED = "('going', 'presenting')"
-
-
-def ts(moment: datetime) -> str:
-    """A moment as stored: UTC ISO-8601 text."""
-    return moment.astimezone(UTC).isoformat()
 
 
 def marks(values: Sequence[object]) -> str:
@@ -110,18 +106,8 @@ def rsvp_from(row: aiosqlite.Row) -> Rsvp:
     )
 
 
-class ClinicRows:
-    """Reads shared by the clinic mixins; SqliteStore gives the connection helpers."""
-
-    if TYPE_CHECKING:
-
-        def _tx(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
-
-        def _read(self) -> AbstractAsyncContextManager[aiosqlite.Connection]: ...
-
-        async def _enqueue(
-            self, db: aiosqlite.Connection, item: NewOutbox, now: datetime
-        ) -> int: ...
+class ClinicRows(ConnectionBase):
+    """Reads shared by the clinic mixins, inside their transactions."""
 
     @staticmethod
     async def _rows(
@@ -155,7 +141,7 @@ class ClinicRows:
     async def _queue(
         self, db: aiosqlite.Connection, items: Sequence[NewOutbox], now: datetime
     ) -> list[int]:
-        return [await self._enqueue(db, item, now) for item in items]
+        return [await enqueue_in(db, item, now) for item in items]
 
     async def _promote(
         self, db: aiosqlite.Connection, session_id: int, capacity: int | None

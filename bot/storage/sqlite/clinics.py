@@ -1,20 +1,20 @@
 """Clinics in SQLite: hosts, series (numbered per community, split by edits) and settings.
 
-``ClinicSql`` is a mixin of ``SqliteStore``; its sessions live in sqlite_clinic_sessions.
+``ClinicSql`` is a mixin of ``SqliteStore``; its sessions are in ``clinic_sessions``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 import aiosqlite
 
 from bot.features.clinics.models import NewSeries, Person, Series, SeriesChange, Tally
 from bot.features.clinics.store import FateMessages, SessionChanged
-from bot.storage.sqlite_clinic_rows import SEATED, SERIES, offsets_from, series_from, ts
-from bot.storage.sqlite_clinic_sessions import ClinicSessionSql, _as_read
+from bot.storage.sqlite.clinic_rows import SEATED, SERIES, offsets_from, series_from
+from bot.storage.sqlite.clinic_sessions import ClinicSessionSql, as_read
+from bot.storage.sqlite.connection import ts
 
 _HELD = "s.closed_at IS NOT NULL AND s.status != 'cancelled'"
 
@@ -155,7 +155,7 @@ class ClinicSql(ClinicSessionSql):
                 new_id = await self._insert_series(db, change.new, old.number, old.part + 1, now)
             for fate in change.fates:
                 row = await self._session(db, fate.read.id)
-                if not _as_read(row, fate.read):
+                if not as_read(row, fate.read):
                     raise SessionChanged(fate.read.id)
                 if new_id is not None and fate.starts_at is not None and fate.ends_at is not None:
                     await db.execute(
@@ -231,10 +231,3 @@ class ClinicSql(ClinicSessionSql):
         assert came is not None
         assert hosted is not None
         return Tally(attended=int(came[0]), presented=int(came[1]), hosted=int(hosted[0]))
-
-
-if TYPE_CHECKING:
-    from bot.features.clinics.store import ClinicStore
-
-    # SqliteStore serves clinics through this mixin: it must be a whole ClinicStore.
-    _CONFORMS: type[ClinicStore] = ClinicSql
