@@ -21,6 +21,7 @@ from bot.features.clinics.store import ClinicContext, SessionChanged
 from bot.features.clinics.wording import describe
 from bot.messages import Field, Message, Response, Timestamp, Tone, text
 from bot.models import NewOutbox
+from bot.wording import plural
 
 RETRY = "The clinic changed while I was saving, so nothing was changed. Please try again."
 
@@ -65,7 +66,7 @@ async def create(ctx: ClinicContext, args: Args) -> Response:
             title=f"Clinic #{series.number} created: {series.title}",
             body=text(
                 f"Meets {describe(schedule.rrule)}, at {schedule.start:%H:%M} {schedule.zone}. "
-                f"Each session is announced {series.announce_days} days before, "
+                f"Each session is announced {plural(series.announce_days, 'day')} before, "
                 "with RSVP buttons."
             ),
             fields=(

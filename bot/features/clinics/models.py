@@ -246,8 +246,6 @@ class Upcoming:
     day: date
     starts_at: datetime
     row: SessionRow | None = None
-    seated: int = 0
-    waiting: int = 0
 
     @property
     def cancelled(self) -> bool:

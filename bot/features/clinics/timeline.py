@@ -101,8 +101,3 @@ def on_date(parts: Sequence[Series], rows: Iterable[SessionRow], day: date) -> l
         if not any(u.series.id == item.series.id and u.day == item.day for u in found):
             found.append(item)
     return sorted(found, key=lambda u: (u.starts_at, u.series.id))
-
-
-def local_day(item: Upcoming) -> date:
-    """The date a session takes place on, in its clinic's zone."""
-    return item.starts_at.astimezone(item.series.schedule.tz).date()

@@ -5,11 +5,12 @@ from __future__ import annotations
 from bot.commands.args import Args
 from bot.features.clinics import cards
 from bot.features.clinics.access import clinic_parts, next_sessions
-from bot.features.clinics.models import Series, Upcoming
+from bot.features.clinics.models import Answer, Series, Upcoming
 from bot.features.clinics.store import ClinicContext
 from bot.features.clinics.timeline import clinic_sessions
 from bot.features.clinics.wording import describe
 from bot.messages import Field, Message, Response, Text, Timestamp, text
+from bot.wording import plural
 
 LISTED = 10
 DEFAULT_DATES = 6
@@ -111,7 +112,7 @@ async def info(ctx: ClinicContext, args: Args) -> Response:
         Field("Where", cards.place(series.location)),
         Field("Seats", text(str(series.capacity) if series.capacity else "no limit")),
         Field("Bring", text(series.bring), inline=False),
-        Field("Announced", text(f"{series.announce_days} days before each session")),
+        Field("Announced", text(f"{plural(series.announce_days, 'day')} before each session")),
     ]
     if found:
         item = found[0]
@@ -121,7 +122,11 @@ async def info(ctx: ClinicContext, args: Args) -> Response:
             line = text(*line, f" · {cards.seats(roster)}")
             mine = roster.of(ctx.member.id)
             if mine is not None:
-                line = text(*line, f" · your answer: {mine.answer.value}")
+                said = {
+                    Answer.WAITLIST: f"#{roster.place(ctx.member.id)} on the waitlist",
+                    Answer.CANT: "can't come",
+                }.get(mine.answer, mine.answer.value)
+                line = text(*line, f" · your answer: {said}")
         fields.insert(0, Field("Next session", line, inline=False))
     else:
         fields.insert(0, Field("Next session", text("none: the series has ended"), inline=False))
