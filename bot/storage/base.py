@@ -60,6 +60,10 @@ class IdentityStore(Protocol):
         """Save a member's profile and flags."""
         ...
 
+    async def set_paused(self, member_id: int, paused: bool) -> None:
+        """Pause or resume a member's check-in prompts."""
+        ...
+
     async def set_dm_note_sent(self, member_id: int, sent: bool) -> None:
         """Record whether the member was told their DMs are closed."""
         ...

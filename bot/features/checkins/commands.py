@@ -208,7 +208,7 @@ async def pause(ctx: CheckinContext, args: Args) -> Response:
     """Stop check-in prompts until resumed."""
     if ctx.member.paused:
         raise UserError("Check-in prompts are already paused. /checkin resume restarts them.")
-    await ctx.store.update_member(replace(ctx.member, paused=True))
+    await ctx.store.set_paused(ctx.member.id, True)
     return Response(
         Message(
             title="Check-in prompts paused",
@@ -224,7 +224,7 @@ async def resume(ctx: CheckinContext, args: Args) -> Response:
     """Restart check-in prompts."""
     if not ctx.member.paused:
         raise UserError("Check-in prompts aren't paused.")
-    await ctx.store.update_member(replace(ctx.member, paused=False))
+    await ctx.store.set_paused(ctx.member.id, False)
     sprint = await ctx.store.active_sprint(ctx.member.id)
     body = text("Welcome back.")
     if sprint is not None and sprint.next_prompt_at is not None:

@@ -142,6 +142,12 @@ class IdentitySql(ConnectionBase):
         async with self._tx() as db:
             await save_member(db, member)
 
+    async def set_paused(self, member_id: int, paused: bool) -> None:
+        """Pause or resume a member's prompts (only that column, so a concurrent profile edit
+        is never overwritten with what this request read)."""
+        async with self._tx() as db:
+            await db.execute("UPDATE members SET paused = ? WHERE id = ?", (int(paused), member_id))
+
     async def set_dm_note_sent(self, member_id: int, sent: bool) -> None:
         """Record whether the member was told their DMs are closed (only that column)."""
         async with self._tx() as db:
