@@ -87,9 +87,9 @@ async def dates(ctx: ClinicContext, args: Args) -> Response:
             title=f"{cards.clinic_name(current)}: next {len(items)} dates",
             body=text(_schedule_line(current)),
             fields=tuple(
-                Field(
-                    f"{u.starts_at.astimezone(u.series.schedule.tz):%a %d %b %Y}", _line(u, counts)
-                )
+                # The session's own date, as /clinic cancel and /clinic move take it; the
+                # value shows the time in the reader's zone.
+                Field(f"date:{u.day.isoformat()}", _line(u, counts))
                 for u in items
             ),
         )
