@@ -4,7 +4,8 @@ Slash commands and autocomplete reach the core through the command tree (command
 clicks and modal submissions are routed here by the state their custom_id carries, so they keep
 working after a restart. Discord wants every interaction answered within 3 seconds: the core
 usually answers in milliseconds and its reply goes straight back; past ``defer_after`` the
-interaction is deferred and the reply follows up. Every reply pings nobody.
+interaction is deferred and the reply follows up. Posting a reply is replies.py's job, and
+walking a multi-step form is form_steps.py's.
 """
 
 from __future__ import annotations
@@ -12,28 +13,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
-from typing import Any, Literal, cast
+from typing import Any, cast
 
 import discord
 from discord import app_commands
 
 from adapters.discord.commands import build_commands, sync_if_changed
 from adapters.discord.connection import LABEL, Gateway
-from adapters.discord.custom_ids import ButtonId, StepId, open_step_id, parse
-from adapters.discord.embeds import ButtonSpec, Rendered, clip, render
+from adapters.discord.custom_ids import ButtonId, StepId, parse
+from adapters.discord.embeds import clip
 from adapters.discord.event_interest import InterestListener
-from adapters.discord.modals import (
-    Draft,
-    Drafts,
-    build_modal,
-    problems_message,
-    start_again_message,
-    step_done_message,
-    step_of,
-    steps,
-    submitted_values,
-)
+from adapters.discord.form_steps import FormSteps
+from adapters.discord.modals import Drafts, submitted_values
+from adapters.discord.replies import Deferral, Interaction, Reply, defer, deliver, reply_for, say
 from adapters.discord.scheduled_events import DiscordEvents
 from adapters.discord.transport import DiscordTransport, retry_guard
 from bot.app import Crossfade
@@ -41,18 +33,12 @@ from bot.commands.registry import Command, Option, OptionType
 from bot.config import Settings
 from bot.delivery import Transport
 from bot.errors import StartupError
-from bot.forms import form_for
-from bot.messages import Form, Message, Response, Tone, text
+from bot.messages import Response
 from bot.models import Actor
-from bot.notices import COMMAND_CHANGED, OOPS, OUTSIDE_COMMUNITY, STALE_FORM, notice
+from bot.notices import COMMAND_CHANGED, OOPS, OUTSIDE_COMMUNITY
 from bot.status import Backoff, Status
 
 log = logging.getLogger(__name__)
-
-Interaction = discord.Interaction[discord.Client]
-# How a deferred interaction was acknowledged: "update" (type 6, on a message's component)
-# or "thinking" (type 5, an ephemeral "Crossfade is thinking…").
-Deferral = Literal["update", "thinking"] | None
 
 # Discord allows 3 s to answer an interaction; leave room for the round trip.
 DEFER_AFTER = 1.5
@@ -64,17 +50,6 @@ CHOICE_TEXT = 100
 
 class NoCommunity(Exception):
     """An interaction outside any server, where the adapter can't tell which community is meant."""
-
-
-@dataclass
-class Reply:
-    """What to answer an interaction with: a rendered message, or a form step to show."""
-
-    rendered: Rendered | None = None
-    public: bool = False
-    replace_source: bool = False
-    form: Form | None = None
-    step: int = 1
 
 
 class CrossfadeClient(discord.Client):
@@ -164,6 +139,7 @@ class DiscordAdapter:
         self.discord_transport.events = events
         self.interest = InterestListener(core, self.client, events)
         self.drafts = Drafts()
+        self.forms = FormSteps(core, self.drafts)
 
     @classmethod
     def from_settings(cls, settings: Settings, core: Crossfade) -> DiscordAdapter:
@@ -275,10 +251,10 @@ class DiscordAdapter:
     ) -> None:
         if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
             log.warning("a member used an outdated command: %s", error)
-            await self._say(interaction, COMMAND_CHANGED)
+            await say(interaction, COMMAND_CHANGED)
             return
         log.error("slash command failed", exc_info=error)
-        await self._say(interaction, OOPS)
+        await say(interaction, OOPS)
 
     # -- buttons and modals -----------------------------------------------------------------
 
@@ -307,104 +283,24 @@ class DiscordAdapter:
             await self._handle(
                 interaction,
                 found.community,
-                lambda actor: self._submit_step(actor, found, values),
+                lambda actor: self.forms.submit(actor, found, values),
             )
 
     async def _open_step(self, interaction: Interaction, step: StepId) -> None:
-        """A "continue" or "fix" button: the form step as a modal, prefilled (no core call)."""
+        """A "continue" or "fix" button: the form step as a modal (see form_steps)."""
         try:
-            actor = self.actor(interaction, step.community)
-            community = actor.community_id
-            draft = self._draft(actor, step.form_id)
-            if draft is not None and self.drafts.missing(draft, step.step):
-                # The earlier steps were lost: say so now, before the member types more.
-                await self._send(interaction, self._start_again(community, draft.form), None)
-                return
-            modal = build_modal(draft.form, step.step, community, draft.values) if draft else None
-            if modal is None:
-                await self._say(interaction, STALE_FORM)
-                return
-            await interaction.response.send_modal(modal)
+            await self.forms.open(interaction, self.actor(interaction, step.community), step)
         except NoCommunity:
-            await self._say(interaction, OUTSIDE_COMMUNITY)
+            await say(interaction, OUTSIDE_COMMUNITY)
         except Exception:
             log.exception("could not open a form step")
-            await self._say(interaction, OOPS)
-
-    def _draft(self, actor: Actor, form_id: str) -> Draft | None:
-        """The member's draft of a form, or a fresh one (after a restart lost it)."""
-        draft = self.drafts.get(actor.user_id, form_id)
-        if draft is not None:
-            return draft
-        command = self.core.form_command(form_id)
-        if command is None:
-            return None
-        return self.drafts.start(actor.user_id, form_for(command, {}))
-
-    async def _submit_step(self, actor: Actor, step: StepId, values: dict[str, str]) -> Reply:
-        """A submitted modal: the next step, what to fix, or the core's answer to the whole form."""
-        community = actor.community_id
-        draft = self._draft(actor, step.form_id)
-        if draft is None:
-            return self._notice(community, STALE_FORM)
-        draft.values.update(values)
-        parts = steps(draft.form)
-        if step.step < len(parts):
-            problems: dict[str, str] = {}
-            for field in parts[step.step - 1]:
-                value = values.get(field.name, "")
-                problem = await self.core.check_field(actor, draft.form.form_id, field.name, value)
-                if problem:
-                    problems[field.name] = problem
-            if problems:
-                return self._fix(community, draft.form, problems)
-            rendered = render(step_done_message(draft.form, step.step), community)
-            return self._with_button(rendered, "Continue", community, step.step + 1, draft.form)
-        if self.drafts.missing(draft, step.step):
-            return self._start_again(community, draft.form)
-        response = await self.core.submit_form(actor, draft.form.form_id, draft.values)
-        if response.field_errors:
-            return self._fix(community, draft.form, response.field_errors)
-        self.drafts.drop(actor.user_id, draft.form.form_id)
-        return await self._reply_for(actor, _done(response))
-
-    def _start_again(self, community: str, form: Form) -> Reply:
-        rendered = render(start_again_message(form), community)
-        return self._with_button(rendered, "Start again", community, 1, form)
-
-    def _fix(self, community: str, form: Form, problems: Mapping[str, str]) -> Reply:
-        rendered = render(problems_message(problems), community)
-        first = step_of(form, next(iter(problems)))
-        return self._with_button(rendered, "Fix my answers", community, first, form)
-
-    @staticmethod
-    def _with_button(
-        rendered: Rendered, label: str, community: str, step: int, form: Form
-    ) -> Reply:
-        custom_id = open_step_id(community, step, form.form_id)
-        if custom_id is not None:
-            rendered.buttons.append(ButtonSpec(label, custom_id, discord.ButtonStyle.primary))
-        return Reply(rendered)
-
-    @staticmethod
-    def _notice(community: str, words: str) -> Reply:
-        return Reply(render(notice(words), community))
+            await say(interaction, OOPS)
 
     # -- answering --------------------------------------------------------------------------
 
-    async def _reply_for(self, actor: Actor, pending: Awaitable[Response] | Response) -> Reply:
-        """The core's response as a reply; a form starts a draft and shows its first step."""
-        response = pending if isinstance(pending, Response) else await pending
-        if response.form is not None:
-            draft = self.drafts.start(actor.user_id, response.form)
-            return Reply(form=draft.form, step=1)
-        if response.message is None:
-            return Reply()
-        return Reply(
-            render(response.message, actor.community_id),
-            public=response.public,
-            replace_source=response.replace_source,
-        )
+    async def _reply_for(self, actor: Actor, pending: Awaitable[Response]) -> Reply:
+        """The core's response as a reply (a form starts a draft)."""
+        return await reply_for(self.drafts, actor, pending)
 
     async def _handle(
         self,
@@ -420,112 +316,11 @@ class DiscordAdapter:
             try:
                 reply = await asyncio.wait_for(asyncio.shield(task), self.defer_after)
             except TimeoutError:
-                deferral = await self._defer(interaction)
+                deferral = await defer(interaction)
                 reply = await task
-            await self._deliver(interaction, actor.community_id, reply, deferral)
+            await deliver(interaction, actor.community_id, reply, deferral, self.drafts)
         except NoCommunity:
-            await self._say(interaction, OUTSIDE_COMMUNITY)
+            await say(interaction, OUTSIDE_COMMUNITY)
         except Exception:
             log.exception("could not answer an interaction")
-            await self._say(interaction, OOPS)
-
-    async def _defer(self, interaction: Interaction) -> Deferral:
-        if interaction.message is not None:
-            await interaction.response.defer()
-            return "update"
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        return "thinking"
-
-    async def _deliver(
-        self, interaction: Interaction, community: str, reply: Reply, deferral: Deferral
-    ) -> None:
-        if reply.form is not None:
-            await self._show_form(interaction, community, reply.form, reply.step, deferral)
-        elif reply.rendered is not None:
-            await self._send(interaction, reply, deferral)
-        elif deferral is None and interaction.message is not None:
-            await interaction.response.defer()  # nothing to say: just acknowledge the click
-        elif deferral != "update":
-            done = render(Message(body=text("Done."), tone=Tone.SUCCESS), community)
-            await self._send(interaction, Reply(done), deferral)
-
-    async def _show_form(
-        self, interaction: Interaction, community: str, form: Form, step: int, deferral: Deferral
-    ) -> None:
-        """A modal when it can be the first answer; otherwise a button that opens it."""
-        draft = self.drafts.get(str(interaction.user.id), form.form_id)
-        values = draft.values if draft else {}
-        modal = build_modal(form, step, community, values)
-        first_answer = deferral is None and not interaction.response.is_done()
-        if (
-            modal is not None
-            and first_answer
-            and interaction.type is not discord.InteractionType.modal_submit
-        ):
-            await interaction.response.send_modal(modal)
-            return
-        rendered = render(
-            Message(title=form.title, body=text("Open the form to fill it in.")), community
-        )
-        await self._send(
-            interaction,
-            self._with_button(rendered, "Open the form", community, step, form),
-            deferral,
-        )
-
-    async def _send(self, interaction: Interaction, reply: Reply, deferral: Deferral) -> None:
-        """Post a reply: edit the clicked message, or a new message, ephemeral unless public."""
-        assert reply.rendered is not None
-        rendered = reply.rendered
-        view = rendered.view()
-        edit: dict[str, Any] = {
-            "content": rendered.content,
-            "embeds": rendered.embeds,
-            "view": view,
-            "allowed_mentions": rendered.allowed_mentions,
-        }
-        post = {k: v for k, v in edit.items() if v is not None}
-        if rendered.attachments:
-            # Files go with the reply (ephemeral ones too); an edit's list replaces the old one.
-            edit["attachments"] = post["files"] = rendered.files()
-        if reply.replace_source and interaction.message is not None:
-            # On a message's component a deferral is always "update": @original is that message.
-            if deferral is None:
-                await interaction.response.edit_message(**edit)
-            else:
-                await interaction.edit_original_response(**edit)
-            return
-        ephemeral = not reply.public
-        if deferral is None:
-            await interaction.response.send_message(ephemeral=ephemeral, **post)
-        elif deferral == "update" or not ephemeral:
-            if deferral == "thinking":
-                # The deferred answer was private; the public post follows it.
-                await interaction.edit_original_response(content="Posted.", embeds=[], view=None)
-            await interaction.followup.send(ephemeral=ephemeral, **post)
-        else:
-            await interaction.edit_original_response(**edit)
-
-    async def _say(self, interaction: Interaction, words: str) -> None:
-        """A one-line private notice, whatever state the interaction is in; never raises."""
-        rendered = render(notice(words), "")
-        try:
-            if interaction.response.is_done():
-                await interaction.followup.send(
-                    embeds=rendered.embeds,
-                    ephemeral=True,
-                    allowed_mentions=rendered.allowed_mentions,
-                )
-            else:
-                await interaction.response.send_message(
-                    embeds=rendered.embeds,
-                    ephemeral=True,
-                    allowed_mentions=rendered.allowed_mentions,
-                )
-        except Exception:
-            log.exception("could not tell a member something went wrong")
-
-
-def _done(response: Response) -> Response:
-    # A submitted form never reopens itself: a form in the core's answer is dropped.
-    return replace(response, form=None) if response.form is not None else response
+            await say(interaction, OOPS)
