@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from bot.commands.args import Args
 from bot.errors import OptionError, UserError
-from bot.features.clinics import cards
+from bot.features.clinics import cards, mirror
 from bot.features.clinics.access import clinic_parts, require_manager
 from bot.features.clinics.inputs import read_duration
 from bot.features.clinics.manage import RETRY, checked_plan, first_start, told
@@ -171,7 +171,8 @@ async def _change(
             card = cards.changed_card(roster, fate.read.starts_at, reason)
             members = told(roster, cant_too=True)
         count += len(members)
-        return cards.edit_announcement(roster) + [cards.dm(roster.series, m, card) for m in members]
+        dms = [cards.dm(roster.series, m, card) for m in members]
+        return cards.edit_announcement(roster) + dms + mirror.followed(roster)
 
     change = SeriesChange(series, cut.rrule if cut else None, new, tuple(fates), reason)
     try:

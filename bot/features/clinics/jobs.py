@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.features.base import Job
-from bot.features.clinics import cards
+from bot.features.clinics import cards, mirror
 from bot.features.clinics.models import Roster, Series, Upcoming
 from bot.features.clinics.store import ClinicStore
 from bot.features.clinics.timeline import upcoming
@@ -27,7 +27,8 @@ _JUST_AFTER = timedelta(microseconds=1)
 
 def _announce_messages(roster: Roster) -> list[NewOutbox]:
     card = cards.announcement_card(roster)
-    return [cards.channel_post(roster.series, card, f"clinic-announce:{roster.session.id}")]
+    post = cards.channel_post(roster.series, card, f"clinic-announce:{roster.session.id}")
+    return [post, *mirror.announced(roster)]
 
 
 async def _unannounced(store: ClinicStore, now: datetime) -> list[tuple[Series, Upcoming]]:

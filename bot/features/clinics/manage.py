@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.commands.args import Args
 from bot.errors import OptionError, UserError
-from bot.features.clinics import cards
+from bot.features.clinics import cards, mirror
 from bot.features.clinics.access import (
     clinic_parts,
     require_manager,
@@ -130,7 +130,7 @@ async def cancel(ctx: ClinicContext, args: Args) -> Response:
     def messages(roster: Roster) -> list[NewOutbox]:
         card = cards.cancelled_card(roster, reason)
         dms = [cards.dm(roster.series, m, card) for m in told(roster, cant_too=False)]
-        return cards.edit_announcement(roster) + dms
+        return cards.edit_announcement(roster) + dms + mirror.followed(roster)
 
     try:
         roster = await ctx.store.change_session(change, ctx.now, messages)
@@ -179,7 +179,7 @@ async def move(ctx: ClinicContext, args: Args) -> Response:
             cards.dm(roster.series, r.member_id, cards.moved_card(roster, r, item.starts_at))
             for r in roster.answered
         ]
-        return cards.edit_announcement(roster) + dms
+        return cards.edit_announcement(roster) + dms + mirror.followed(roster)
 
     try:
         roster = await ctx.store.change_session(change, ctx.now, messages)
