@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.clinic_helpers import FIRST
 from tests import slack_stack as stack_module
+from tests.clinic_helpers import FIRST
 from tests.slack_stack import SlackStack, assert_payloads_valid, texts_of
 
 slack_stack = stack_module.slack_stack
@@ -13,8 +13,7 @@ slack_stack = stack_module.slack_stack
 ADMIN = "U0ADMIN"
 # Slack's date token for the first session: the reader's own date and time, UTC as fallback.
 TOKEN = (
-    f"<!date^{int(FIRST.timestamp())}^{{date_short_pretty}} at {{time}}"
-    "|Fri 04 Dec 2026 19:00 UTC>"
+    f"<!date^{int(FIRST.timestamp())}^{{date_short_pretty}} at {{time}}|Fri 04 Dec 2026 19:00 UTC>"
 )
 
 
