@@ -168,3 +168,22 @@ async def test_interested_takes_a_seat_or_the_waitlist_and_withdrawing_it_gives_
     assert dms(fake, LIN_ID)[-1].startswith("A seat opened: Room calibration")
     roster = await stack.store.roster(1)
     assert [r.ext_id for r in roster.seated] == [str(LIN_ID)]
+
+
+@pytest.mark.asyncio
+async def test_a_presenter_showing_interest_stays_a_presenter(stack: DiscordStack) -> None:
+    fake = stack.fake
+    await clinic(stack, capacity="1")
+    await stack.engine.tick()
+    answer = {"clinic": "1", "answer": "presenting", "bring": "My 7.1.4 room profile"}
+    presenting = await said(stack, "clinic rsvp", answer, user_id=LIN_ID)
+    assert presenting.startswith("You're presenting"), presenting
+
+    await fake.add_event_user(FAKE_GUILD_ID, int(event(fake)["id"]), LIN_ID)
+    await clicked(stack)
+    await stack.engine.tick()
+    assert dms(fake, LIN_ID)[-1].startswith("You're presenting: Room calibration")
+    roster = await stack.store.roster(1)
+    assert [(r.ext_id, r.answer.value, r.bring) for r in roster.seated] == [
+        (str(LIN_ID), "presenting", "My 7.1.4 room profile")
+    ]

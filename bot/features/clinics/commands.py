@@ -16,7 +16,7 @@ from bot.commands.registry import (
     Registry,
     Role,
 )
-from bot.features.clinics import edits, hosting, manage, rsvp, views
+from bot.features.clinics import edits, hosting, manage, mirror, rsvp, views
 from bot.features.clinics.access import may_host
 from bot.features.clinics.cards import RSVP_ACTION
 from bot.features.clinics.store import ClinicContext
@@ -285,6 +285,7 @@ def register(registry: Registry) -> None:
         )
     )
     registry.action(RSVP_ACTION, rsvp.press)
+    registry.action(mirror.INTEREST_ACTION, mirror.interested)
     register_admin(registry)
 
 
