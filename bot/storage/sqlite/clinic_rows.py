@@ -33,6 +33,13 @@ RSVPS = (
     " WHERE r.session_id = ? ORDER BY r.answered_at, r.rowid"
 )
 SEATED = "('going', 'presenting')"
+# One member's answer, read as RSVPS reads every answer.
+RSVP_OF = RSVPS.replace("WHERE r.session_id = ?", "WHERE r.session_id = ? AND r.member_id = ?")
+# Seats taken by everyone but one member.
+SEATED_OTHERS = (
+    f"SELECT COUNT(*) FROM clinic_rsvps WHERE session_id = ? AND answer IN {SEATED}"
+    " AND member_id != ?"
+)
 
 
 def marks(values: Sequence[object]) -> str:

@@ -20,11 +20,14 @@ from bot.features.clinics.models import (
 )
 from bot.features.clinics.store import SessionChanged
 from bot.storage.sqlite.clinic_rows import (
+    RSVP_OF,
     SEATED,
+    SEATED_OTHERS,
     SERIES,
     ClinicRows,
     marks,
     offsets_from,
+    rsvp_from,
     series_from,
     session_from,
 )
@@ -200,15 +203,23 @@ class ClinicSessionSql(ClinicRows):
         are seated one after another and never past the capacity.
         """
         async with self._tx() as db:
-            before = await self._roster(db, session_id)
-            if before.session.cancelled or before.session.starts_at <= now:
-                return RsvpResult(before, answer, closed=True)
-            mine = before.of(member_id)
-            capacity = before.series.capacity
-            others = [r for r in before.seated if r.member_id != member_id]
+            session = await self._session(db, session_id)
+            if session is None:
+                raise KeyError(session_id)
+            if session.cancelled or session.starts_at <= now:
+                return RsvpResult(await self._roster(db, session_id), answer, closed=True)
+            series = await self._series(db, session.series_id)
+            assert series is not None
+            # Only this member's row and a count: reading the whole roster here too would make
+            # a rush of answers cost the square of its size.
+            row = await self._row(db, RSVP_OF, (session_id, member_id))
+            mine = None if row is None else rsvp_from(row)
+            capacity = series.capacity
+            seated = await self._row(db, SEATED_OTHERS, (session_id, member_id))
+            others = int(seated[0]) if seated is not None else 0
             final, order = answer, None
             seated_already = mine is not None and mine.answer.seated
-            full = capacity is not None and len(others) >= capacity
+            full = capacity is not None and others >= capacity
             if answer.seated and not seated_already and full:
                 final = Answer.WAITLIST
                 if mine is not None and mine.answer is Answer.WAITLIST:
