@@ -291,3 +291,15 @@ async def test_a_form_step_becomes_a_modal_with_labels_prefilled() -> None:
     assert [o.get("default", False) for o in kind["component"]["options"]] == [False, True]
     assert hours["description"] == "0–168"
     assert hours["component"]["required"] is False
+
+
+def test_a_relative_time_the_core_adds_is_not_shown_twice() -> None:
+    # The core writes "<time> (<relative>)" for every platform; Discord's full time has both.
+    message = Message(
+        title="Clinic",
+        body=text("When: ", Timestamp(AT), " (", Timestamp(AT, "relative"), ") in Studio A"),
+    )
+
+    sent = payload(message)
+
+    assert sent["embeds"][0]["description"] == (f"When: <t:{EPOCH}:F> (<t:{EPOCH}:R>) in Studio A")

@@ -120,6 +120,28 @@ def _merged(value: Text) -> list[Part]:
             out[-1] += part
         else:
             out.append(part)
+    return _without_repeated_relative(out)
+
+
+def _without_repeated_relative(parts: list[Part]) -> list[Part]:
+    """Drop "(relative)" right after a full time of the same moment: Discord's full time shows
+    it already, and the core writes it out for platforms that don't."""
+    out: list[Part] = []
+    for part in parts:
+        last = out[-3:]
+        if (
+            isinstance(part, str)
+            and part.startswith(")")
+            and len(last) == 3
+            and last[1] == " ("
+            and isinstance(last[2], Timestamp)
+            and last[2].style == "relative"
+            and last[0] == Timestamp(last[2].at)
+        ):
+            del out[-2:]
+            part = part[1:]
+        if part:
+            out.append(part)
     return out
 
 
