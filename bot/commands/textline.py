@@ -35,7 +35,8 @@ def parse_line(registry: Registry, line: str) -> ParsedLine:
     """Parse ``/sprint start goal:"Learn Atmos" weeks:10`` into a command and its raw values.
 
     Options may be ``name:value``, ``name=value`` or ``--name value``; unquoted words after
-    a text option continue it. Words without a name go to the command's positional option.
+    a text option continue it. A yes/no option's bare name turns it on (``rotate`` is
+    ``rotate:yes``). Other words without a name go to the command's positional option.
     """
     words = split_words(line.strip().lstrip("/"))
     if not words:
@@ -72,6 +73,8 @@ def parse_line(registry: Registry, line: str) -> ParsedLine:
             continuing = _text_option(command, match.group(1))
         elif continuing is not None:
             raw[continuing] = f"{raw[continuing]} {word}"
+        elif _flag(command, word):
+            _put(command, raw, word.lower(), "yes")
         else:
             positional.append(word)
         i += 1
@@ -82,6 +85,11 @@ def parse_line(registry: Registry, line: str) -> ParsedLine:
 def _text_option(command: Command, name: str) -> str | None:
     option = command.option(name)
     return name if option is not None and option.type is OptionType.TEXT else None
+
+
+def _flag(command: Command, word: str) -> bool:
+    option = command.option(word.lower())
+    return option is not None and option.type is OptionType.BOOLEAN
 
 
 def _put(command: Command, raw: dict[str, object], name: str, value: str) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from bot.storage.sqlite.checkin_jobs import CheckinJobSql
 from bot.storage.sqlite.checkins import CheckinSql
+from bot.storage.sqlite.clinic_calendar import ClinicCalendarSql
 from bot.storage.sqlite.clinics import ClinicSql
 from bot.storage.sqlite.identity import IdentitySql
 from bot.storage.sqlite.native_events import NativeEventSql
@@ -30,6 +31,7 @@ class SqliteStore(
     CheckinJobSql,
     NudgeSql,
     ClinicSql,
+    ClinicCalendarSql,
 ):
     """Crossfade's storage on one SQLite file (WAL, foreign keys on)."""
 
@@ -38,6 +40,7 @@ if TYPE_CHECKING:
     # mypy checks here that the store is every Protocol the core and the features type with.
     from bot.features.admin.store import AdminStore
     from bot.features.checkins.store import CheckinStore
+    from bot.features.clinics.calendar import CalendarStore
     from bot.features.clinics.store import ClinicStore
     from bot.features.profile.store import ProfileStore
     from bot.features.sprints.store import SprintStore
@@ -45,5 +48,7 @@ if TYPE_CHECKING:
 
     def _is_every_store(
         store: SqliteStore,
-    ) -> tuple[Store, SprintStore, CheckinStore, ProfileStore, AdminStore, ClinicStore]:
-        return store, store, store, store, store, store
+    ) -> tuple[
+        Store, SprintStore, CheckinStore, ProfileStore, AdminStore, ClinicStore, CalendarStore
+    ]:
+        return store, store, store, store, store, store, store
