@@ -2,7 +2,8 @@
 
 An unknown or malformed token answers 404 like any unknown address, saying nothing of why.
 The answer carries a weak ETag of what the calendar says (its series, cancels and moves), so
-a calendar app asking again with If-None-Match gets 304 without the file being written.
+a calendar app asking again with If-None-Match gets 304 without the file being written; the
+file itself is kept per community and written again only when that changes or a day passes.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
+from datetime import UTC, date
 
 from bot.clock import Clock
 from bot.features.clinics.calendar import (
@@ -45,6 +47,9 @@ def _matches(if_none_match: str, etag: str) -> bool:
 
 def routes(store: CalendarStore, clock: Clock) -> Sequence[Route]:
     """The feed route, answered from ``store`` at ``clock``'s time."""
+    # Per community: (ETag, UTC date written, file). Writing a file of years of sessions is
+    # most of an answer's time; the same entries on the same day give the same calendar.
+    written: dict[int, tuple[str, date, bytes]] = {}
 
     async def feed(request: WebRequest) -> WebResponse:
         token = request.path_params.get("token", "")
@@ -62,7 +67,13 @@ def routes(store: CalendarStore, clock: Clock) -> Sequence[Route]:
         headers = {**_CACHING, "ETag": etag}
         if _matches(request.headers.get("if-none-match", ""), etag):
             return WebResponse(304, CONTENT_TYPE, b"", headers)
-        body = calendar_file(entries, stamp=clock.now(), name=name, refresh=FEED_REFRESH)
+        now = clock.now()
+        kept = written.get(community_id)
+        if kept is not None and kept[:2] == (etag, now.astimezone(UTC).date()):
+            body = kept[2]
+        else:
+            body = calendar_file(entries, stamp=now, name=name, refresh=FEED_REFRESH)
+            written[community_id] = (etag, now.astimezone(UTC).date(), body)
         headers["Content-Disposition"] = 'inline; filename="clinics.ics"'
         return WebResponse(200, CONTENT_TYPE, body, headers)
 

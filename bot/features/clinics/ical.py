@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from icalendar import Calendar, Event, vDuration, vRecur
+from icalendar import Calendar, Event, Timezone, vDuration, vRecur
 
 from bot.features.clinics.recurrence import (
     Schedule,
@@ -85,10 +86,18 @@ def calendar_file(
         for event, day in _events(entry, stamp):
             calendar.add_component(event)
             earliest, latest = min(earliest, day), max(latest, day)
-    calendar.add_missing_timezones(
-        first_date=earliest - timedelta(days=1), last_date=latest + _ZONE_AHEAD
-    )
+    # Whole years, so one VTIMEZONE serves every file of those years (see _vtimezone).
+    first = date(earliest.year - 1, 1, 1)
+    last = date((latest + _ZONE_AHEAD).year + 1, 1, 1)
+    for index, tzid in enumerate(sorted(calendar.get_missing_tzids())):
+        calendar.subcomponents.insert(index, _vtimezone(tzid, first, last))
     return bytes(calendar.to_ical())
+
+
+@lru_cache(maxsize=256)
+def _vtimezone(tzid: str, first: date, last: date) -> Timezone:
+    """A zone's VTIMEZONE from zoneinfo: written once, as writing one is a feed's slowest part."""
+    return Timezone.from_tzid(tzid, first_date=first, last_date=last)
 
 
 def _events(entry: SeriesEntry, stamp: datetime) -> list[tuple[Event, date]]:
