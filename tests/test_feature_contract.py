@@ -308,7 +308,8 @@ async def test_a_features_web_routes_are_served_with_the_processs_store_and_cloc
     async with await pinging(tmp_path) as harness:
         await harness.advance(timedelta(days=5))
         routes = routes_of(WITH_PINGS, harness.store, harness.clock)
-        assert [r.path for r in routes] == ["/pings/last"]
+        # The test feature's route, beside the clinics' feed (a route of FEATURES).
+        assert [r.path for r in routes] == ["/pings/last", "/calendar/{token}.ics"]
         settings = load_settings(
             {"CROSSFADE_DB": str(harness.store.path), "CROSSFADE_HTTP_PORT": "0"}
         )
