@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -25,6 +26,7 @@ from tests.clinic_helpers import CREATE, announcements, host_clinic
 from tests.fakes.slack_fake import SlackFake
 from tests.harness import Harness, reply_text
 from tests.slack_stack import SlackStack, texts_of
+from tests.test_console import play
 
 START = datetime(2026, 11, 30, 8, tzinfo=UTC)
 UNTIL = datetime(2028, 1, 1, tzinfo=UTC)
@@ -238,3 +240,17 @@ def test_the_flag_word_is_only_for_yes_no_options() -> None:
     registry = build_registry()
     assert parse_line(registry, "/admin calendar-link rotate").raw == {"rotate": "yes"}
     assert parse_line(registry, "/clinic calendar clinic").raw == {"clinic": "clinic"}
+
+
+@pytest.mark.asyncio
+async def test_the_console_writes_the_file_beside_the_database(tmp_path: Path) -> None:
+    transcript = await play(
+        tmp_path / "crossfade.db",
+        ["/as boss admin", CREATE, "/as kim", "/clinic calendar clinic:1"],
+    )
+    saved = tmp_path / "files" / "clinic-1.ics"
+    assert f"clinic-1.ics (text/calendar) saved to {saved}" in transcript
+    assert [at for _, at in expand(saved.read_bytes(), until=utc(2027, 2, 1))] == [
+        utc(2026, 12, 4, 19),
+        utc(2027, 1, 1, 19),
+    ]
