@@ -31,6 +31,8 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.core_bench
 	$(BIN)/python -m benchmarks.slack_delivery
 	$(BIN)/python -m benchmarks.discord_delivery
+	$(BIN)/python -m benchmarks.clinic_rsvp
+	$(BIN)/python -m benchmarks.clinic_feed
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
