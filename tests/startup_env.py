@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -80,6 +81,14 @@ def _probe(argv: list[str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+def unavailable(reason: str) -> NoReturn:
+    """Skip locally when this machine can't run the case; in CI (CI set) fail, since CI's
+    machine can, and a skipped permission test there would prove nothing."""
+    if os.environ.get("CI"):
+        pytest.fail(f"CI must run this test, but {reason}")
+    pytest.skip(reason)
+
+
 def unprivileged_prefix() -> list[str]:
     """The command prefix that runs a program as a user file permissions apply to."""
     if os.geteuid() != 0:
@@ -87,7 +96,7 @@ def unprivileged_prefix() -> list[str]:
     try:
         nobody = pwd.getpwnam("nobody")
     except KeyError:
-        pytest.skip("running as root and there is no 'nobody' user to test permissions as")
+        unavailable("running as root and there is no 'nobody' user to test permissions as")
     if shutil.which("setpriv"):
         prefix = [
             "setpriv",
@@ -98,10 +107,10 @@ def unprivileged_prefix() -> list[str]:
     elif shutil.which("runuser"):
         prefix = ["runuser", "-u", "nobody", "--"]
     else:
-        pytest.skip("running as root with neither setpriv nor runuser to drop privileges")
+        unavailable("running as root with neither setpriv nor runuser to drop privileges")
     probe = _probe([*prefix, sys.executable, "-c", "import adapters.cli"])
     if probe.returncode != 0:
-        pytest.skip(f"user nobody cannot run Crossfade from {ROOT}: {probe.stderr[-300:]}")
+        unavailable(f"user nobody cannot run Crossfade from {ROOT}: {probe.stderr[-300:]}")
     return prefix
 
 
@@ -119,7 +128,7 @@ def namespace_prefix(folder: Path, setup: str) -> list[str]:
         probe = _probe([*unshare, "sh", "-c", wrapper, "sh", "true"])
         if probe.returncode == 0:
             return [*unshare, "sh", "-c", wrapper, "sh"]
-    pytest.skip("no private mount namespaces here (unshare/mount not permitted)")
+    unavailable("no private mount namespaces here (unshare/mount not permitted)")
 
 
 def open_up(folder: Path, mode: int = 0o777) -> None:
