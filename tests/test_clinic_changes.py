@@ -43,7 +43,7 @@ async def test_a_cancelled_session_tells_those_coming_and_leaves_the_series(
     done = await harness.run(
         "ana", "/clinic cancel clinic:1 date:2026-12-04 reason:'The studio is flooded'"
     )
-    assert "is off. 2 member(s) told." in reply_text(done)
+    assert "is off. 2 members told." in reply_text(done)
     (told,) = harness.transport.dms("kim")
     assert told.message.title == "Cancelled: Room calibration"
     assert plain(told.message.body).endswith("is off: The studio is flooded.")
@@ -98,7 +98,7 @@ async def test_a_moved_session_keeps_its_answers_and_offers_a_one_press_cant(
         "ana", "/clinic move clinic:1 date:2026-12-04 to:'2026-12-05 18:30' reason:'Room booked'"
     )
     new_start = utc(2026, 12, 5, 18, 30)
-    assert "3 member(s) told; their answers stand." in reply_text(moved)
+    assert "3 members told; their answers stand." in reply_text(moved)
     (kim,) = harness.transport.dms("kim")
     assert kim.message.title == "Moved: Room calibration"
     assert Timestamp(new_start) in kim.message.body
@@ -207,7 +207,7 @@ async def test_ending_a_series_cancels_later_sessions_and_tells_who_answered(
     await harness.run("bea", "/clinic rsvp clinic:1 answer:going date:2027-01-01")
     ended = await harness.run("ana", "/clinic end clinic:1 after:2026-12-31")
     assert reply_text(ended) == (
-        "Clinic #1 ends after 31 December 2026\nLater sessions are off. 1 member(s) told."
+        "Clinic #1 ends after 31 December 2026\nLater sessions are off. 1 member told."
     )
     (bea,) = harness.transport.dms("bea")
     assert "is off: the clinic ends after 31 December 2026." in plain(bea.message.body)

@@ -31,6 +31,7 @@ from bot.features.clinics.store import ClinicContext, SessionChanged
 from bot.features.clinics.wording import describe
 from bot.messages import Field, Message, Response, Tone, text
 from bot.models import NewOutbox
+from bot.wording import plural
 
 # What /clinic edit may change from a date on.
 EDITABLE = (
@@ -106,7 +107,7 @@ async def edit(ctx: ClinicContext, args: Args) -> Response:
             body=text(
                 f"From then on it meets {describe(part.schedule.rrule)}, at "
                 f"{part.schedule.start:%H:%M} {part.schedule.zone}. "
-                f"Sessions before stay as they were. {count} member(s) told."
+                f"Sessions before stay as they were. {plural(count, 'member')} told."
             ),
             fields=(Field("Next session", cards.when(first) if first else text("none")),),
             tone=Tone.SUCCESS,
@@ -128,7 +129,7 @@ async def end(ctx: ClinicContext, args: Args) -> Response:
     return Response(
         Message(
             title=f"Clinic #{current.number} ends after {after:%d %B %Y}",
-            body=text(f"Later sessions are off. {count} member(s) told."),
+            body=text(f"Later sessions are off. {plural(count, 'member')} told."),
             tone=Tone.SUCCESS,
         )
     )

@@ -142,7 +142,7 @@ async def cancel(ctx: ClinicContext, args: Args) -> Response:
             body=text(
                 "The session of ",
                 Timestamp(item.starts_at),
-                f" is off. {len(told(roster, cant_too=False))} member(s) told.",
+                f" is off. {plural(len(told(roster, cant_too=False)), 'member')} told.",
             ),
             tone=Tone.SUCCESS,
         )
@@ -191,7 +191,7 @@ async def move(ctx: ClinicContext, args: Args) -> Response:
             body=text(
                 "The session now starts ",
                 *cards.when(starts),
-                f". {len(roster.answered)} member(s) told; their answers stand.",
+                f". {plural(len(roster.answered), 'member')} told; their answers stand.",
             ),
             tone=Tone.SUCCESS,
         )
