@@ -77,17 +77,7 @@ class ClinicSessionSql(ClinicRows):
     ) -> SessionRow:
         """Store a session the rule gives (if it isn't yet) and return it."""
         async with self._tx() as db:
-            await db.execute(
-                "INSERT OR IGNORE INTO clinic_sessions (series_id, day, starts_at, ends_at,"
-                " created_at) VALUES (?, ?, ?, ?, ?)",
-                (
-                    series.id,
-                    day.isoformat(),
-                    ts(starts_at),
-                    ts(starts_at + series.duration),
-                    ts(now),
-                ),
-            )
+            await _store_session(db, series, day, starts_at, now)
             row = await self._row(
                 db,
                 "SELECT * FROM clinic_sessions WHERE series_id = ? AND day = ?",
@@ -125,17 +115,7 @@ class ClinicSessionSql(ClinicRows):
     ) -> bool:
         """Queue a session's announcement once (storing the session); False if it had one."""
         async with self._tx() as db:
-            await db.execute(
-                "INSERT OR IGNORE INTO clinic_sessions (series_id, day, starts_at, ends_at,"
-                " created_at) VALUES (?, ?, ?, ?, ?)",
-                (
-                    series.id,
-                    day.isoformat(),
-                    ts(starts_at),
-                    ts(starts_at + series.duration),
-                    ts(now),
-                ),
-            )
+            await _store_session(db, series, day, starts_at, now)
             row = await self._row(
                 db,
                 "SELECT id FROM clinic_sessions WHERE series_id = ? AND day = ?"
@@ -392,3 +372,14 @@ class ClinicSessionSql(ClinicRows):
                     closed += 1
                     await self._queue(db, messages(await self._roster(db, int(row[0]))), now)
             return closed
+
+
+async def _store_session(
+    db: aiosqlite.Connection, series: Series, day: date, starts_at: datetime, now: datetime
+) -> None:
+    """Store a session where its rule puts it, unless it is stored already."""
+    await db.execute(
+        "INSERT OR IGNORE INTO clinic_sessions (series_id, day, starts_at, ends_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?)",
+        (series.id, day.isoformat(), ts(starts_at), ts(starts_at + series.duration), ts(now)),
+    )
