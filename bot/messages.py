@@ -211,8 +211,14 @@ class Message:
     buttons: tuple[Button, ...] = ()
     tone: Tone = Tone.INFO
     attachments: tuple[Attachment, ...] = ()
+    # Labels for the post (a lead's skills): a Discord forum applies them as its tags, other
+    # places show them as plain text.
+    tags: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        if not isinstance(self.tags, tuple):
+            object.__setattr__(self, "tags", tuple(self.tags))
+        object.__setattr__(self, "tags", tuple(t.strip() for t in self.tags if t.strip()))
         if not isinstance(self.attachments, tuple):
             object.__setattr__(self, "attachments", tuple(self.attachments))
         if len(self.attachments) > MAX_ATTACHMENTS:
@@ -244,6 +250,8 @@ class Message:
         if self.attachments:
             # Only when there are files, so every other payload stays as it was.
             saved["attachments"] = [a.to_dict() for a in self.attachments]
+        if self.tags:
+            saved["tags"] = list(self.tags)
         return saved
 
     @classmethod
@@ -263,6 +271,7 @@ class Message:
             ),
             tone=Tone(data.get("tone", "info")),
             attachments=tuple(Attachment.from_dict(a) for a in data.get("attachments", [])),
+            tags=tuple(str(t) for t in data.get("tags", [])),
         )
 
 

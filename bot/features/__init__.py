@@ -7,7 +7,7 @@ jobs it runs after.
 
 from __future__ import annotations
 
-from bot.features import admin, checkins, clinics, help, profile, sprints
+from bot.features import admin, checkins, clinics, gigs, help, profile, sprints
 from bot.features.base import Feature
 
 FEATURES: tuple[Feature, ...] = (
@@ -17,5 +17,6 @@ FEATURES: tuple[Feature, ...] = (
     admin.FEATURE,
     # After admin: its /admin host, hosts and clinics join the admin group.
     clinics.FEATURE,
+    gigs.FEATURE,
     help.FEATURE,
 )

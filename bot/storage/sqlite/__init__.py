@@ -13,6 +13,9 @@ from bot.storage.sqlite.checkin_jobs import CheckinJobSql
 from bot.storage.sqlite.checkins import CheckinSql
 from bot.storage.sqlite.clinic_calendar import ClinicCalendarSql
 from bot.storage.sqlite.clinics import ClinicSql
+from bot.storage.sqlite.gig_matches import GigMatchSql
+from bot.storage.sqlite.gig_posts import GigPostSql
+from bot.storage.sqlite.gig_reads import GigReadSql
 from bot.storage.sqlite.identity import IdentitySql
 from bot.storage.sqlite.native_events import NativeEventSql
 from bot.storage.sqlite.nudges import NudgeSql
@@ -32,6 +35,9 @@ class SqliteStore(
     NudgeSql,
     ClinicSql,
     ClinicCalendarSql,
+    GigReadSql,
+    GigPostSql,
+    GigMatchSql,
 ):
     """Crossfade's storage on one SQLite file (WAL, foreign keys on)."""
 
@@ -42,6 +48,7 @@ if TYPE_CHECKING:
     from bot.features.checkins.store import CheckinStore
     from bot.features.clinics.calendar import CalendarStore
     from bot.features.clinics.store import ClinicStore
+    from bot.features.gigs.store import GigStore
     from bot.features.profile.store import ProfileStore
     from bot.features.sprints.store import SprintStore
     from bot.storage.base import Store
@@ -49,6 +56,13 @@ if TYPE_CHECKING:
     def _is_every_store(
         store: SqliteStore,
     ) -> tuple[
-        Store, SprintStore, CheckinStore, ProfileStore, AdminStore, ClinicStore, CalendarStore
+        Store,
+        SprintStore,
+        CheckinStore,
+        ProfileStore,
+        AdminStore,
+        ClinicStore,
+        CalendarStore,
+        GigStore,
     ]:
-        return store, store, store, store, store, store, store
+        return store, store, store, store, store, store, store, store

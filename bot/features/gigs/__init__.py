@@ -1,0 +1,25 @@
+"""Gig leads: paid work posted to the community and sent to the members whose skills fit."""
+
+from __future__ import annotations
+
+from bot.commands.registry import Registry
+from bot.features.base import Feature, Purpose
+from bot.features.gigs.models import GIG_REVIEW, GIGS, NAME
+
+
+def _register(registry: Registry) -> None:
+    """The gig commands and buttons: posting and moderation, then matching and interest."""
+
+
+FEATURE = Feature(
+    name=NAME,
+    register=_register,
+    purposes=(
+        Purpose(GIGS, "gigs (paid work leads)", fallback="announcements", title="Gigs"),
+        Purpose(
+            GIG_REVIEW,
+            "gig review (approvals and reports; admins only)",
+            title="Gig review",
+        ),
+    ),
+)
