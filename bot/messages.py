@@ -3,7 +3,8 @@
 Text is a tuple of parts. A plain ``str`` part is always literal user-safe text that
 adapters escape; a ``Timestamp`` is shown in each reader's own time zone; a ``Mention``
 names a member and pings them only when the core asks for it. A message may carry
-``Attachment``s (a calendar file, an image): named files every platform delivers with it.
+``Attachment``s (a calendar file, an image): named files every platform delivers with it,
+and ``tags``: labels a Discord forum applies as its post's tags and other platforms show as text.
 """
 
 from __future__ import annotations
@@ -202,6 +203,7 @@ class Message:
 
     ``attachments`` are files that go with it (at most ``MAX_ATTACHMENTS``, together at most
     ``MAX_ATTACHMENT_BYTES``); an edit changes a message's words and buttons, never its files.
+    ``tags`` label the post (skills, topics): literal user text, trimmed, blank ones dropped.
     """
 
     title: str = ""
@@ -216,9 +218,7 @@ class Message:
     tags: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        if not isinstance(self.tags, tuple):
-            object.__setattr__(self, "tags", tuple(self.tags))
-        object.__setattr__(self, "tags", tuple(t.strip() for t in self.tags if t.strip()))
+        object.__setattr__(self, "tags", _checked_tags(self.tags))
         if not isinstance(self.attachments, tuple):
             object.__setattr__(self, "attachments", tuple(self.attachments))
         if len(self.attachments) > MAX_ATTACHMENTS:
@@ -273,6 +273,28 @@ class Message:
             attachments=tuple(Attachment.from_dict(a) for a in data.get("attachments", [])),
             tags=tuple(str(t) for t in data.get("tags", [])),
         )
+
+
+def _checked_tags(tags: object) -> tuple[str, ...]:
+    """Tags as a tuple of trimmed strings; blank ones are no tags and are dropped."""
+    if isinstance(tags, str) or not isinstance(tags, tuple | list):
+        raise TypeError("Message.tags must be a tuple of strings")
+    out: list[str] = []
+    for tag in tags:
+        if not isinstance(tag, str):
+            raise TypeError(f"a message tag must be a str, not {type(tag).__name__}")
+        trimmed = " ".join(tag.split())
+        if trimmed:
+            out.append(trimmed)
+    return tuple(out)
+
+
+TAG_SEPARATOR = " \u00b7 "
+
+
+def tag_line(tags: tuple[str, ...]) -> str:
+    """Tags as one line of plain text ("spatial mixing · live sound")."""
+    return TAG_SEPARATOR.join(tags)
 
 
 def _text_to_json(value: Text) -> list[Any]:

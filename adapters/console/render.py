@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.messages import Mention, Message, Text, Timestamp, Tone
+from bot.messages import Mention, Message, Text, Timestamp, Tone, tag_line
 
 WIDTH = 78
 _TONE_MARK = {Tone.INFO: "", Tone.SUCCESS: "\u2713 ", Tone.WARNING: "! ", Tone.ERROR: "\u2717 "}
@@ -69,7 +69,7 @@ def render_message(
     ``files`` says where its attachments were saved (one line each, never wrapped: a path
     must stay whole to be copied)."""
     mark = _TONE_MARK[message.tone]
-    if not message.title and not message.fields and not message.buttons:
+    if not (message.title or message.fields or message.buttons or message.tags):
         # A one-line reply (errors are these).
         lines = _wrap(mark + render_text(message.body, zone, now), "")
         if message.footer:
@@ -83,6 +83,8 @@ def render_message(
         if not value:
             continue
         lines += _wrap(f"{field.name}: {value}", "\u2502 ")
+    if message.tags:
+        lines += _wrap(f"Tags: {tag_line(message.tags)}", "\u2502 ")
     if message.footer:
         lines += _wrap(render_text(message.footer, zone, now), "\u2502 ")
     lines += [f"\u2502 {line}" for line in files]

@@ -28,12 +28,14 @@ from bot.messages import (
     Button,
     ButtonStyle,
     ChannelLink,
+    Field,
     Mention,
     Message,
     Part,
     Text,
     Timestamp,
     Tone,
+    tag_line,
     utc_text,
 )
 
@@ -383,7 +385,9 @@ def render(message: Message, community: str, *, key: str | None = None) -> Rende
     marker = key_marker(key) if key else ""
     footer = clip(plain_text(message.footer), FOOTER - size(marker)) + marker
     blocks = [_block(None, message.body, False)]
-    for item in message.fields[: FIELDS * EMBEDS]:
+    # Tags show as text too: a forum applies only five, and elsewhere there are no tags.
+    tags = (Field("Tags", (tag_line(message.tags),), inline=False),) if message.tags else ()
+    for item in (*message.fields, *tags)[: FIELDS * EMBEDS]:
         name = clip(plain_text(item.name), FIELD_NAME) or BLANK
         blocks.append(_block(name, item.value, item.inline))
     kept, cut = _allocate(blocks, TOTAL - size(title) - size(footer))

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from adapters.slack.mrkdwn import ELLIPSIS, escape, fit, render, split
-from bot.messages import Button, ButtonStyle, Message, Tone
+from bot.messages import Button, ButtonStyle, Message, Tone, tag_line
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,9 @@ def message_blocks(message: Message, *, max_blocks: int = MESSAGE_BLOCKS) -> lis
     content = [_section(chunk) for chunk in split(body, SECTION_TEXT)] if body.strip() else []
     content += _field_blocks(message)
     tail: list[dict[str, Any]] = []
+    if message.tags:
+        # Tags are user text: escaped like any other, so none can form a mention.
+        tail.append(_context(f"Tags: {escape(tag_line(message.tags))}"))
     footer = render(message.footer)
     if footer.strip():
         tail.append(_context(footer))
