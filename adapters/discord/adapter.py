@@ -24,6 +24,7 @@ from adapters.discord.custom_ids import ButtonId, StepId, parse
 from adapters.discord.embeds import clip
 from adapters.discord.event_interest import InterestListener
 from adapters.discord.form_steps import FormSteps
+from adapters.discord.forum import DiscordForums
 from adapters.discord.modals import Drafts, submitted_values
 from adapters.discord.replies import Deferral, Interaction, Reply, defer, deliver, reply_for, say
 from adapters.discord.scheduled_events import DiscordEvents
@@ -137,6 +138,8 @@ class DiscordAdapter:
         self.transport: Transport = self.discord_transport
         events = DiscordEvents(self.client, self.discord_transport.pacer)
         self.discord_transport.events = events
+        transport = self.discord_transport
+        transport.forums = DiscordForums(transport, transport.edit_message)
         self.interest = InterestListener(core, self.client, events)
         self.drafts = Drafts()
         self.forms = FormSteps(core, self.drafts)

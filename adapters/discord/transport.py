@@ -24,6 +24,9 @@ first message: those retries can't post twice, as long as they come soon. ``retr
 ``NONCE_SAFE_SECONDS`` after its first try, which then counts as ambiguous. A post is never
 cancelled (a cancelled discord.py request can leave its global rate-limit lock shut): past
 the timeout it is left to finish on its own.
+
+A channel that is a forum gets each message as a post of its own (a thread with the forum's
+tags): see forum.py.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import asyncio
 import contextvars
 import logging
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
@@ -42,6 +45,9 @@ from bot.delivery import DeliveryError, Receipt, RecipientUnreachable, Target
 from bot.messages import Message
 from bot.models import DestinationKind
 from bot.native_events import EventTransport
+
+if TYPE_CHECKING:
+    from adapters.discord.forum import DiscordForums, Forum
 
 log = logging.getLogger(__name__)
 
@@ -209,6 +215,8 @@ class DiscordTransport:
         self.nonce_safe_seconds = nonce_safe_seconds
         # Guild Scheduled Events (scheduled_events.py, on this pacer), set by the adapter.
         self.events: EventTransport | None = None
+        # Posts in forum channels (forum.py, on this pacer), set by the adapter.
+        self.forums: DiscordForums | None = None
         # Posts still waiting for Discord's answer after their timeout (kept from the GC).
         self._late: set[asyncio.Task[discord.Message]] = set()
         # DM channel ids by Discord user, for this process. The core passes the DM channel it
@@ -295,6 +303,9 @@ class DiscordTransport:
         channel_id: int | None = None
         try:
             channel_id = await self._channel(target)
+            forum = await self._forum(target, channel_id)
+            if forum is not None and self.forums is not None:
+                return await self.forums.post(forum, message, target.community_id, key)
             try:
                 sent = await self._post(channel_id, rendered, key)
             except discord.NotFound as exc:
@@ -309,21 +320,36 @@ class DiscordTransport:
             raise delivery_error(exc, where, channel=_is_channel(target)) from exc
         return Receipt(str(channel_id), str(sent.id))
 
+    async def _forum(self, target: Target, channel_id: int) -> Forum | None:
+        """The forum a channel target is, if it is one."""
+        if self.forums is None or target.kind is DestinationKind.DM:
+            return None
+        return await self.forums.forum(channel_id)
+
+    async def edit_message(self, channel_id: int, message_id: int, rendered: Rendered) -> None:
+        """Replace one posted message's words and buttons."""
+        partial = self.client.get_partial_messageable(channel_id)
+        await self.pacer.wait()
+        await partial.get_partial_message(message_id).edit(
+            content=rendered.content,
+            embeds=rendered.embeds,
+            view=rendered.view(),
+            allowed_mentions=rendered.allowed_mentions,
+        )
+
     async def edit(self, target: Target, receipt: Receipt, message: Message) -> None:
         """Replace a posted message (a check-in prompt once answered); its files stay."""
-        rendered = render(message, target.community_id)
         channel_id = int(receipt.channel_id)
         if target.kind is DestinationKind.DM and target.user_id and target.user_id.isdigit():
             self.remember_dm(int(target.user_id), channel_id)
-        partial = self.client.get_partial_messageable(channel_id)
+        # A forum post is a thread whose starter message has the thread's id.
+        forum_post = _is_channel(target) and receipt.channel_id == receipt.message_id
         try:
-            await self.pacer.wait()
-            await partial.get_partial_message(int(receipt.message_id)).edit(
-                content=rendered.content,
-                embeds=rendered.embeds,
-                view=rendered.view(),
-                allowed_mentions=rendered.allowed_mentions,
-            )
+            if forum_post and self.forums is not None:
+                await self.forums.edit(channel_id, message, target.community_id)
+            else:
+                rendered = render(message, target.community_id)
+                await self.edit_message(channel_id, int(receipt.message_id), rendered)
         except _FAILURES as exc:
             where = self._where(target, channel_id)
             raise delivery_error(exc, where, channel=_is_channel(target), editing=True) from exc
@@ -333,6 +359,9 @@ class DiscordTransport:
         channel_id: int | None = None
         try:
             channel_id = await self._channel(target)
+            forum = await self._forum(target, channel_id)
+            if forum is not None and self.forums is not None:
+                return await self.forums.find(forum, key)
             await self.pacer.wait()
             recent = await self.client.http.logs_from(channel_id, RECOVERY_WINDOW)
         except _FAILURES as exc:

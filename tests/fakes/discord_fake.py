@@ -38,6 +38,7 @@ from typing import Any, Literal, Self
 from aiohttp import WSMsgType, web
 
 from tests.fakes.discord_events_fake import ScheduledEventsFake
+from tests.fakes.discord_forum_fake import FORUM_TYPES, THREAD_ARCHIVED, ForumsFake
 
 JSON = dict[str, Any]
 
@@ -184,7 +185,7 @@ class FakeUser:
 
 @dataclass(frozen=True)
 class FakeChannel:
-    """A guild channel (type 0 = text)."""
+    """A guild channel (type 0 = text, 15 = forum)."""
 
     id: int
     name: str
@@ -417,7 +418,7 @@ def _zstd_compressor() -> Callable[[bytes], bytes]:
     return lambda data: bytes(obj.compress(data) + obj.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK))
 
 
-class DiscordFake(ScheduledEventsFake):
+class DiscordFake(ScheduledEventsFake, ForumsFake):
     """Loopback Discord: REST API under ``/api/v10`` and a gateway websocket at ``/gateway``."""
 
     def __init__(
@@ -483,6 +484,7 @@ class DiscordFake(ScheduledEventsFake):
         self._runner: web.AppRunner | None = None
         self._port = 0
         self._init_scheduled_events()
+        self._init_forums()
         self._routes = self._build_routes()
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -663,11 +665,13 @@ class DiscordFake(ScheduledEventsFake):
         }
 
     def _channel_payload(self, guild_id: int, channel: FakeChannel) -> JSON:
-        voice: JSON = {}
-        if channel.type in (2, 13):  # voice and stage channels
-            voice = {"bitrate": 64000, "user_limit": 0, "rtc_region": None}
+        extra: JSON = {}
+        if channel.type in (2, 13):  # extra and stage channels
+            extra = {"bitrate": 64000, "user_limit": 0, "rtc_region": None}
+        elif channel.type in FORUM_TYPES:
+            extra = self.forum_fields()
         return {
-            **voice,
+            **extra,
             "id": str(channel.id),
             "type": channel.type,
             "guild_id": str(guild_id),
@@ -1548,6 +1552,7 @@ class DiscordFake(ScheduledEventsFake):
             (ROUTE_WEBHOOK_MESSAGE_EDIT, self._webhook_message),
             (ROUTE_WEBHOOK_MESSAGE_DELETE, self._webhook_message),
             *self.event_routes(),
+            *self.forum_routes(),
         ]
         compiled = []
         for key, handler in table:
@@ -1761,6 +1766,8 @@ class DiscordFake(ScheduledEventsFake):
             return message
         if int(message["author"]["id"]) != self.bot_user.id:
             return 403, discord_error(50005, "Cannot edit a message authored by another user")
+        if self.thread_archived(int(message["channel_id"])):
+            return 400, discord_error(THREAD_ARCHIVED, "Thread is archived")
         self._edit_message(message, call.json or {}, call.files)
         await self._echo("MESSAGE_UPDATE", message)
         return 200, message
