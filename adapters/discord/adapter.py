@@ -53,6 +53,15 @@ class NoCommunity(Exception):
     """An interaction outside any server, where the adapter can't tell which community is meant."""
 
 
+def _channel_of(interaction: Interaction) -> str | None:
+    """The channel a command was typed in; in a forum's post, the forum (which takes no
+    messages of its own, so an admin picks it from inside one of its posts)."""
+    channel = interaction.channel
+    if isinstance(channel, discord.Thread) and isinstance(channel.parent, discord.ForumChannel):
+        return str(channel.parent.id)
+    return str(interaction.channel_id) if interaction.channel_id else None
+
+
 class CrossfadeClient(discord.Client):
     """The discord.py client: guilds and scheduled events intents only, nothing pinged."""
 
@@ -205,7 +214,7 @@ class DiscordAdapter:
             display_name=user.display_name,
             community_name=guild.name if guild else "",
             is_admin=admin,
-            channel_id=str(interaction.channel_id) if interaction.channel_id else None,
+            channel_id=_channel_of(interaction),
         )
 
     # -- slash commands and autocomplete ----------------------------------------------------

@@ -1,0 +1,496 @@
+"""Posts to a Discord forum channel: one thread each, the forum's tags applied, never twice.
+
+Real discord.py against the loopback fake over HTTP on 127.0.0.1, through the real outbox and
+Dispatcher on a SQLite file. The fake stores a thread before any injected fault answers, as
+Discord may create a post and then lose its answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+import pytest_asyncio
+
+from adapters.discord.forum import shorten_tag, wanted_tags
+from bot.features.admin.store import ANNOUNCEMENTS
+from bot.messages import Button, Field, Message, text
+from bot.models import Destination, NewOutbox, OutboxItem
+from bot.storage.sqlite import SqliteStore
+from tests.discord_stack import DiscordStack, running_stack, text_of
+from tests.fakes.discord_fake import (
+    ROUTE_CHANNEL_GET,
+    ROUTE_MESSAGE_CREATE,
+    ROUTE_MESSAGE_EDIT,
+    DiscordFake,
+    FakeChannel,
+    FaultKind,
+)
+from tests.fakes.discord_fixtures import (
+    FAKE_APPLICATION_ID,
+    FAKE_DM_CLOSED_USER_ID,
+    FAKE_GUILD_ID,
+    FAKE_HEARTBEAT_MS,
+    FAKE_OTHER_CHANNEL_ID,
+    FAKE_TOKEN,
+    make_discord_fake,
+    patch_discord_py,
+)
+from tests.fakes.discord_forum_fake import (
+    ROUTE_ACTIVE_THREADS,
+    ROUTE_CHANNEL_EDIT,
+    ROUTE_THREAD_CREATE,
+)
+
+FORUM_ID = 1100000000000000203
+POST_TIMEOUT = 0.3
+JSON = dict[str, Any]
+
+
+class Crash(BaseException):
+    """The process dies between posting and recording the post (a kill, not an exception)."""
+
+
+@pytest_asyncio.fixture
+async def forum_fake() -> AsyncIterator[DiscordFake]:
+    """The default fake's guild with a forum channel, #gigs, added."""
+    base = make_discord_fake()
+    guild = base.guilds[FAKE_GUILD_ID]
+    forum = FakeChannel(FORUM_ID, "gigs", type=15, position=2)
+    fake = DiscordFake(
+        token=FAKE_TOKEN,
+        application_id=FAKE_APPLICATION_ID,
+        guilds=[replace(guild, channels=(*guild.channels, forum))],
+        dm_closed_user_ids=[FAKE_DM_CLOSED_USER_ID],
+        heartbeat_interval_ms=FAKE_HEARTBEAT_MS,
+    )
+    await fake.start()
+    try:
+        with patch_discord_py(fake):
+            yield fake
+    finally:
+        await fake.stop()
+
+
+@pytest_asyncio.fixture
+async def stack(forum_fake: DiscordFake, tmp_path: Path) -> AsyncIterator[DiscordStack]:
+    """The adapter logged in to the forum fake; the announcements purpose points at #gigs."""
+    async with running_stack(forum_fake, tmp_path / "forum.db") as running:
+        await point_at(running, FORUM_ID)
+        yield running
+
+
+async def point_at(stack: DiscordStack, channel_id: int) -> None:
+    community, _ = await stack.member()
+    await stack.store.set_channel(community.id, ANNOUNCEMENTS, str(channel_id))
+
+
+def lead(
+    *tags: str, title: str = "Spatial mix for a podcast", body: str = "Eight episodes"
+) -> Message:
+    return Message(
+        title=title,
+        body=text(body),
+        fields=(Field("Pay", text("400-600 EUR per day")),),
+        buttons=(Button("I'm interested", "gig.interested:1"),),
+        tags=tags,
+    )
+
+
+async def queue(stack: DiscordStack, message: Message, *, edit_of: int | None = None) -> int:
+    """Queue a post (or an edit of one) for the announcements purpose, as a feature would."""
+    community, _ = await stack.member()
+    item = NewOutbox(
+        community.id,
+        Destination.channel(ANNOUNCEMENTS),
+        json.dumps(message.to_dict()),
+        edit_of=edit_of,
+        feature="admin",
+    )
+    (outbox_id,) = await stack.store.enqueue([item], stack.clock.now())
+    return outbox_id
+
+
+async def row(stack: DiscordStack, outbox_id: int) -> OutboxItem:
+    item = await stack.store.get_outbox(outbox_id)
+    assert item is not None
+    return item
+
+
+def starter(fake: DiscordFake, thread: JSON) -> JSON:
+    message = fake.message(int(thread["id"]))
+    assert message is not None
+    return message
+
+
+def creates(fake: DiscordFake) -> list[Any]:
+    return fake.find(ROUTE_THREAD_CREATE)
+
+
+# ------------------------------------------------------------------ posting
+
+
+@pytest.mark.asyncio
+async def test_a_post_to_a_forum_becomes_one_thread_with_its_tags(stack: DiscordStack) -> None:
+    fake = stack.fake
+    fake.set_forum_tags(FORUM_ID, ["Spatial Mixing", "live sound", "mastering"])
+    outbox_id = await queue(stack, lead("spatial   mixing", "LIVE SOUND"))
+
+    await stack.engine.tick()
+
+    (thread,) = fake.threads_in(FORUM_ID)
+    assert thread["name"] == "Spatial mix for a podcast"
+    assert int(thread["owner_id"]) == FAKE_APPLICATION_ID
+    assert fake.applied_tag_names(int(thread["id"])) == ["Spatial Mixing", "live sound"]
+    message = starter(fake, thread)
+    assert message["id"] == thread["id"]  # the starter message has the thread's id
+    shown = text_of(message)
+    assert "Eight episodes" in shown
+    assert "400-600 EUR per day" in shown
+    assert "spatial mixing \u00b7 LIVE SOUND" in shown  # the tags as text too
+    assert "Forum tags to add" not in shown
+    assert [c["label"] for r in message["components"] for c in r["components"]] == [
+        "I'm interested"
+    ]
+    (create,) = creates(fake)
+    assert create.json["message"]["allowed_mentions"]["parse"] == []
+    assert not fake.find(ROUTE_MESSAGE_CREATE)  # no plain message anywhere
+    assert not fake.find(ROUTE_CHANNEL_EDIT)  # every tag existed
+    item = await row(stack, outbox_id)
+    assert (item.status.value, item.channel_ref, item.message_ref) == (
+        "delivered",
+        thread["id"],
+        thread["id"],
+    )
+
+
+@pytest.mark.asyncio
+async def test_a_forum_is_read_once_and_every_message_becomes_its_own_post(
+    stack: DiscordStack,
+) -> None:
+    fake = stack.fake
+    for n in range(3):
+        await queue(stack, Message(body=text(f"Clinic {n} moved\nto Thursday")))
+
+    await stack.engine.tick()
+
+    threads = fake.threads_in(FORUM_ID)
+    # No title: the body's first line names the post.
+    assert sorted(t["name"] for t in threads) == [
+        "Clinic 0 moved",
+        "Clinic 1 moved",
+        "Clinic 2 moved",
+    ]
+    assert all(t["applied_tags"] == [] for t in threads)
+    forum_reads = [r for r in fake.find(ROUTE_CHANNEL_GET) if r.path == f"/channels/{FORUM_ID}"]
+    assert len(forum_reads) == 1
+
+
+@pytest.mark.asyncio
+async def test_missing_tags_are_added_to_the_forum_when_the_bot_may(stack: DiscordStack) -> None:
+    fake = stack.fake
+    fake.manage_channels.add(FORUM_ID)
+    (kept,) = fake.set_forum_tags(FORUM_ID, ["mastering"])
+
+    await queue(stack, lead("Mastering", "live sound", "low-latency monitoring engineering"))
+    await stack.engine.tick()
+
+    # Shortened to Discord's 20 characters at a word, the forum's own tag kept as it was.
+    assert fake.forum_tags(FORUM_ID) == ["mastering", "live sound", "low-latency"]
+    assert fake.channel_payload(FORUM_ID)["available_tags"][0] == kept
+    (thread,) = fake.threads_in(FORUM_ID)
+    assert fake.applied_tag_names(int(thread["id"])) == ["mastering", "live sound", "low-latency"]
+    assert "Forum tags to add" not in text_of(starter(fake, thread))
+    (patch,) = fake.find(ROUTE_CHANNEL_EDIT)
+    assert patch.status == 200
+
+
+@pytest.mark.asyncio
+async def test_a_full_forum_gets_no_more_tags_and_the_post_names_the_rest(
+    stack: DiscordStack,
+) -> None:
+    fake = stack.fake
+    fake.manage_channels.add(FORUM_ID)
+    fake.set_forum_tags(FORUM_ID, [f"skill {n}" for n in range(18)])
+
+    await queue(stack, lead("skill 3", "live sound", "mastering", "room calibration"))
+    await stack.engine.tick()
+
+    tags = fake.forum_tags(FORUM_ID)
+    assert len(tags) == 20  # Discord's most
+    assert tags[18:] == ["live sound", "mastering"]
+    (thread,) = fake.threads_in(FORUM_ID)
+    assert fake.applied_tag_names(int(thread["id"])) == ["skill 3", "live sound", "mastering"]
+    assert "Forum tags to add\nroom calibration" in text_of(starter(fake, thread))
+    assert all(len(p.json["available_tags"]) <= 20 for p in fake.find(ROUTE_CHANNEL_EDIT))
+
+
+@pytest.mark.asyncio
+async def test_without_manage_channels_the_post_goes_out_and_names_the_tags_to_add(
+    stack: DiscordStack,
+) -> None:
+    fake = stack.fake
+    fake.set_forum_tags(FORUM_ID, ["mastering"])
+    first = await queue(stack, lead("mastering", "live sound", "<@&1> @everyone"))
+
+    await stack.engine.tick()
+
+    (refused,) = fake.find(ROUTE_CHANNEL_EDIT)
+    assert (refused.status, refused.response["code"]) == (403, 50013)
+    assert fake.forum_tags(FORUM_ID) == ["mastering"]
+    (thread,) = fake.threads_in(FORUM_ID)
+    assert fake.applied_tag_names(int(thread["id"])) == ["mastering"]
+    shown = text_of(starter(fake, thread))
+    assert "Forum tags to add\nlive sound, <\u200b@&1> @\u200beveryone" in shown
+    assert "@everyone" not in shown
+    assert "<@&" not in shown
+    assert (await row(stack, first)).status.value == "delivered"
+
+    # The refusal is remembered: the next post doesn't ask again, and says the same.
+    await queue(stack, lead("live sound", title="Monitor engineer"))
+    await stack.engine.tick()
+    assert len(fake.find(ROUTE_CHANNEL_EDIT)) == 1
+    second = next(t for t in fake.threads_in(FORUM_ID) if t["name"] == "Monitor engineer")
+    assert "Forum tags to add\nlive sound" in text_of(starter(fake, second))
+
+
+@pytest.mark.asyncio
+async def test_an_admin_adding_a_tag_by_hand_is_seen_at_the_next_post(stack: DiscordStack) -> None:
+    fake = stack.fake
+    await queue(stack, lead("live sound"))
+    await stack.engine.tick()
+    fake.set_forum_tags(FORUM_ID, ["Live Sound"])  # the admin read the note
+
+    await queue(stack, lead("live sound", title="Second"))
+    await stack.engine.tick()
+
+    second = next(t for t in fake.threads_in(FORUM_ID) if t["name"] == "Second")
+    assert fake.applied_tag_names(int(second["id"])) == ["Live Sound"]
+    assert "Forum tags to add" not in text_of(starter(fake, second))
+
+
+@pytest.mark.asyncio
+async def test_more_than_five_tags_apply_the_first_five(stack: DiscordStack) -> None:
+    fake = stack.fake
+    names = ["a1", "b2", "c3", "d4", "e5", "f6", "g7"]
+    fake.set_forum_tags(FORUM_ID, reversed(names))
+
+    await queue(stack, lead(*names, "A1"))
+    await stack.engine.tick()
+
+    (thread,) = fake.threads_in(FORUM_ID)
+    assert fake.applied_tag_names(int(thread["id"])) == names[:5]
+    assert "a1 \u00b7 b2 \u00b7 c3 \u00b7 d4 \u00b7 e5 \u00b7 f6 \u00b7 g7" in text_of(
+        starter(fake, thread)
+    )
+
+
+def test_tags_are_shortened_to_twenty_characters_sensibly() -> None:
+    assert shorten_tag("low-latency monitoring engineer") == "low-latency"
+    assert shorten_tag("spatial audio mixing engineer") == "spatial audio mixing"
+    assert shorten_tag("  live   sound ") == "live sound"
+    assert shorten_tag("supercalifragilisticexpialidocious") == "supercalifragilisti\u2026"
+    assert all(len(shorten_tag(t)) <= 20 for t in ("x" * 40, "ab " * 20, "a-" * 30))
+    assert wanted_tags(["Live Sound", "live  sound", "a", "b", "c", "d", "e"]) == [
+        "Live Sound",
+        "a",
+        "b",
+        "c",
+        "d",
+    ]
+
+
+# ------------------------------------------------------------------ never twice
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [("server_error", 500), ("server_error", 503), ("html", None), ("reset", None), ("lost", None)],
+)
+async def test_a_post_discord_may_have_created_is_looked_up_not_created_again(
+    stack: DiscordStack, kind: FaultKind, status: int | None
+) -> None:
+    fake = stack.fake
+    if kind == "lost":
+        # Given up on soon; otherwise waited for long enough to see any repeat discord.py makes.
+        stack.adapter.discord_transport.post_timeout = POST_TIMEOUT
+    fake.set_forum_tags(FORUM_ID, ["live sound"])
+    fake.inject_fault(ROUTE_THREAD_CREATE, kind, status=status)
+    outbox_id = await queue(stack, lead("live sound"))
+
+    await stack.engine.tick()
+
+    # discord.py was not let repeat the create (it retries a 500 by itself).
+    assert [r.fault for r in creates(fake)] == [kind]
+    assert len(fake.threads_in(FORUM_ID)) == 1  # Discord has it, without telling us
+    assert (await row(stack, outbox_id)).status.value == "sending"
+
+    await stack.advance(timedelta(minutes=5))
+
+    assert len(fake.find(ROUTE_ACTIVE_THREADS)) == 1
+    assert len(creates(fake)) == 1  # found, not created again
+    (thread,) = fake.threads_in(FORUM_ID)
+    item = await row(stack, outbox_id)
+    assert (item.status.value, item.channel_ref, item.message_ref) == (
+        "delivered",
+        thread["id"],
+        thread["id"],
+    )
+
+
+@pytest.mark.asyncio
+async def test_a_post_discord_did_not_create_is_created_after_looking(stack: DiscordStack) -> None:
+    fake = stack.fake
+    # Another post of the bot's in the forum is looked at, and isn't taken for this one.
+    await queue(stack, lead(title="Earlier"))
+    await stack.engine.tick()
+    fake.inject_fault(ROUTE_THREAD_CREATE, "reset", stored=False)
+    outbox_id = await queue(stack, lead(title="This one"))
+    await stack.engine.tick()
+    assert (await row(stack, outbox_id)).status.value == "sending"
+
+    await stack.advance(timedelta(minutes=5))
+
+    assert len(fake.find(ROUTE_ACTIVE_THREADS)) == 1
+    assert [r.fault for r in creates(fake)] == [None, "reset", None]
+    names = sorted(t["name"] for t in fake.threads_in(FORUM_ID))
+    assert names == ["Earlier", "This one"]
+    (this,) = [t for t in fake.threads_in(FORUM_ID) if t["name"] == "This one"]
+    assert (await row(stack, outbox_id)).message_ref == this["id"]
+
+
+@pytest.mark.asyncio
+async def test_a_crash_after_posting_finds_the_thread_instead_of_posting_again(
+    forum_fake: DiscordFake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "crash.db"
+    async with running_stack(forum_fake, db) as first:
+        await point_at(first, FORUM_ID)
+        outbox_id = await queue(first, lead("live sound"))
+        clock = first.clock
+        real = SqliteStore.mark_delivered
+
+        async def crash(self: SqliteStore, *args: Any) -> None:
+            raise Crash
+
+        monkeypatch.setattr(SqliteStore, "mark_delivered", crash)
+        with pytest.raises(Crash):
+            await first.engine.tick()
+        monkeypatch.setattr(SqliteStore, "mark_delivered", real)
+    (thread,) = forum_fake.threads_in(FORUM_ID)
+
+    async with running_stack(forum_fake, db, clock) as second:
+        await second.engine.tick()
+        assert len(forum_fake.find(ROUTE_ACTIVE_THREADS)) == 1
+        assert len(creates(forum_fake)) == 1
+        item = await row(second, outbox_id)
+        assert (item.status.value, item.channel_ref, item.message_ref) == (
+            "delivered",
+            thread["id"],
+            thread["id"],
+        )
+
+
+# ------------------------------------------------------------------ editing
+
+
+@pytest.mark.asyncio
+async def test_an_edit_changes_the_post_and_its_tags_in_place(stack: DiscordStack) -> None:
+    fake = stack.fake
+    fake.set_forum_tags(FORUM_ID, ["live sound", "mastering", "mixing"])
+    post = await queue(stack, lead("live sound", "mastering"))
+    await stack.engine.tick()
+    (thread,) = fake.threads_in(FORUM_ID)
+
+    edited = lead("live sound", "mixing", title="Spatial mix (filled)", body="Filled, thanks")
+    await queue(stack, edited, edit_of=post)
+    await stack.engine.tick()
+
+    (same,) = fake.threads_in(FORUM_ID)
+    assert same["id"] == thread["id"]
+    assert same["name"] == "Spatial mix (filled)"
+    assert fake.applied_tag_names(int(same["id"])) == ["live sound", "mixing"]
+    message = starter(fake, same)
+    assert "Filled, thanks" in text_of(message)
+    assert "Eight episodes" not in text_of(message)
+    assert message["edited_timestamp"] is not None
+    (edit,) = fake.find(ROUTE_MESSAGE_EDIT)
+    assert edit.path == f"/channels/{thread['id']}/messages/{thread['id']}"
+    assert not fake.find(ROUTE_MESSAGE_CREATE)
+    assert len(creates(fake)) == 1
+
+    # The same tags and name again: only the words change.
+    patches = len(fake.find(ROUTE_CHANNEL_EDIT))
+    await queue(stack, replace(edited, body=text("Filled by Ada")), edit_of=post)
+    await stack.engine.tick()
+    assert len(fake.find(ROUTE_CHANNEL_EDIT)) == patches
+    assert "Filled by Ada" in text_of(starter(fake, same))
+
+
+@pytest.mark.asyncio
+async def test_an_archived_post_is_reopened_for_an_edit_and_archived_again(
+    stack: DiscordStack,
+) -> None:
+    fake = stack.fake
+    post = await queue(stack, lead(title="Calibration audit"))
+    await stack.engine.tick()
+    (thread,) = fake.threads_in(FORUM_ID)
+    fake.archive_thread(int(thread["id"]))  # idle for a week
+
+    await queue(stack, lead(title="Calibration audit", body="Expired"), edit_of=post)
+    await stack.engine.tick()
+
+    assert "Expired" in text_of(starter(fake, thread))
+    assert fake.thread_archived(int(thread["id"]))
+    assert [r.json for r in fake.find(ROUTE_CHANNEL_EDIT)] == [
+        {"archived": False},
+        {"archived": True},
+    ]
+
+
+# ------------------------------------------------------------------ elsewhere
+
+
+@pytest.mark.asyncio
+async def test_a_text_channel_gets_a_plain_message_as_before(stack: DiscordStack) -> None:
+    fake = stack.fake
+    await point_at(stack, FAKE_OTHER_CHANNEL_ID)
+    outbox_id = await queue(stack, lead("live sound"))
+
+    await stack.engine.tick()
+
+    (posted,) = fake.find(ROUTE_MESSAGE_CREATE)
+    assert posted.path == f"/channels/{FAKE_OTHER_CHANNEL_ID}/messages"
+    assert "Tags\nlive sound" in text_of(posted.json)
+    assert not creates(fake)
+    assert not fake.find(ROUTE_CHANNEL_GET)
+    item = await row(stack, outbox_id)
+    assert (item.channel_ref, item.message_ref) == (
+        str(FAKE_OTHER_CHANNEL_ID),
+        posted.response["id"],
+    )
+
+
+@pytest.mark.asyncio
+async def test_admin_channel_typed_in_a_forum_post_picks_the_forum(stack: DiscordStack) -> None:
+    fake = stack.fake
+    await point_at(stack, FAKE_OTHER_CHANNEL_ID)
+    # A post in the forum to type the command in (members' posts look the same).
+    await point_at(stack, FORUM_ID)
+    await queue(stack, lead(title="Welcome"))
+    await stack.engine.tick()
+    (thread,) = fake.threads_in(FORUM_ID)
+    await point_at(stack, FAKE_OTHER_CHANNEL_ID)
+
+    await stack.command(
+        "admin channel", {"purpose": ANNOUNCEMENTS}, admin=True, channel_id=int(thread["id"])
+    )
+
+    community, _ = await stack.member()
+    assert (await stack.store.channels(community.id))[ANNOUNCEMENTS] == str(FORUM_ID)
