@@ -14,6 +14,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import discord
 import pytest
 import pytest_asyncio
 
@@ -275,6 +276,26 @@ async def test_an_admin_adding_a_tag_by_hand_is_seen_at_the_next_post(stack: Dis
 
 
 @pytest.mark.asyncio
+async def test_a_tag_deleted_since_the_forum_was_read_is_looked_up_again(
+    stack: DiscordStack,
+) -> None:
+    fake = stack.fake
+    fake.set_forum_tags(FORUM_ID, ["live sound"])
+    await queue(stack, lead("live sound", title="First"))
+    await stack.engine.tick()
+    # An admin deletes the tag and makes it again: the id the bot knows is gone.
+    fake.set_forum_tags(FORUM_ID, ["Live Sound"])
+
+    second = await queue(stack, lead("live sound", title="Second"))
+    await stack.engine.tick()
+
+    assert [r.status for r in creates(fake)] == [201, 400, 201]
+    thread = next(t for t in fake.threads_in(FORUM_ID) if t["name"] == "Second")
+    assert fake.applied_tag_names(int(thread["id"])) == ["Live Sound"]
+    assert (await row(stack, second)).message_ref == thread["id"]
+
+
+@pytest.mark.asyncio
 async def test_more_than_five_tags_apply_the_first_five(stack: DiscordStack) -> None:
     fake = stack.fake
     names = ["a1", "b2", "c3", "d4", "e5", "f6", "g7"]
@@ -469,7 +490,7 @@ async def test_a_text_channel_gets_a_plain_message_as_before(stack: DiscordStack
     assert posted.path == f"/channels/{FAKE_OTHER_CHANNEL_ID}/messages"
     assert "Tags\nlive sound" in text_of(posted.json)
     assert not creates(fake)
-    assert not fake.find(ROUTE_CHANNEL_GET)
+    assert not fake.find(ROUTE_CHANNEL_GET)  # the gateway said it's a text channel
     item = await row(stack, outbox_id)
     assert (item.channel_ref, item.message_ref) == (
         str(FAKE_OTHER_CHANNEL_ID),
@@ -494,3 +515,55 @@ async def test_admin_channel_typed_in_a_forum_post_picks_the_forum(stack: Discor
 
     community, _ = await stack.member()
     assert (await stack.store.channels(community.id))[ANNOUNCEMENTS] == str(FORUM_ID)
+
+
+# ------------------------------------------------------------------ the fake itself
+
+
+@pytest.mark.asyncio
+async def test_the_fake_forum_answers_discord_py_as_discord_does(stack: DiscordStack) -> None:
+    fake, client = stack.fake, stack.adapter.client
+    fake.set_forum_tags(FORUM_ID, [f"tag {n}" for n in range(6)])
+    forum = await client.fetch_channel(FORUM_ID)
+    assert isinstance(forum, discord.ForumChannel)
+    tags = forum.available_tags
+    assert [t.name for t in tags] == [f"tag {n}" for n in range(6)]
+
+    made = await forum.create_thread(name="Hello", content="First post", applied_tags=tags[:5])
+    assert made.thread.id == made.message.id
+    assert (made.thread.parent_id, made.thread.owner_id) == (FORUM_ID, FAKE_APPLICATION_ID)
+    assert made.thread.type is discord.ChannelType.public_thread
+    with pytest.raises(discord.HTTPException) as six:
+        await forum.create_thread(name="Six", content="x", applied_tags=tags)
+    assert (six.value.status, six.value.code) == (400, 50035)
+    assert "applied_tags" in six.value.text
+    with pytest.raises(discord.HTTPException) as unnamed:
+        await forum.create_thread(name="", content="x")
+    assert (unnamed.value.status, unnamed.value.code) == (400, 50035)
+    assert len(fake.threads_in(FORUM_ID)) == 1
+
+    with pytest.raises(discord.Forbidden) as refused:
+        await forum.edit(available_tags=[*tags, discord.ForumTag(name="new")])
+    assert refused.value.code == 50013
+    fake.manage_channels.add(FORUM_ID)
+    for wrong in (
+        [discord.ForumTag(name="x" * 21)],
+        [discord.ForumTag(name=f"{n}") for n in range(21)],
+    ):
+        with pytest.raises(discord.HTTPException) as invalid:
+            await forum.edit(available_tags=wrong)
+        assert (invalid.value.status, invalid.value.code) == (400, 50035)
+    edited = await forum.edit(available_tags=[*tags, discord.ForumTag(name="new")])
+    assert isinstance(edited, discord.ForumChannel)
+    assert [t.id for t in edited.available_tags][:6] == [t.id for t in tags]
+    assert fake.forum_tags(FORUM_ID)[-1] == "new"
+
+    await made.thread.edit(applied_tags=[tags[5]])
+    assert fake.applied_tag_names(made.thread.id) == ["tag 5"]
+    active = await client.http.get_active_threads(FAKE_GUILD_ID)
+    assert [t["id"] for t in active["threads"]] == [str(made.thread.id)]
+    fake.archive_thread(made.thread.id)
+    assert (await client.http.get_active_threads(FAKE_GUILD_ID))["threads"] == []
+    with pytest.raises(discord.HTTPException) as archived:
+        await made.message.edit(content="Too late")
+    assert archived.value.code == 50083

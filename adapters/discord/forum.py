@@ -140,10 +140,15 @@ class DiscordForums:
     async def _read(self, channel_id: int) -> Forum | None:
         await self.transport.pacer.wait()
         data: Any = await self.client.http.get_channel(channel_id)
-        found = None
-        if int(data.get("type", 0)) in FORUM_TYPES:
-            found = Forum(channel_id, int(data["guild_id"]), list(data.get("available_tags") or []))
-        self._forums[channel_id] = found
+        if int(data.get("type", 0)) not in FORUM_TYPES:
+            self._forums[channel_id] = None
+            return None
+        tags = list(data.get("available_tags") or [])
+        known = self._forums.get(channel_id)
+        if known is not None:
+            known.tags = tags  # refreshed in place: callers hold this one
+            return known
+        found = self._forums[channel_id] = Forum(channel_id, int(data["guild_id"]), tags)
         return found
 
     @staticmethod
@@ -161,8 +166,7 @@ class DiscordForums:
         applied, missing = self._match(forum, wanted)
         if not missing:
             return applied, []
-        refreshed = await self._read(forum.id)  # an admin may have added some by hand
-        forum.tags = refreshed.tags if refreshed is not None else forum.tags
+        await self._read(forum.id)  # an admin may have added some by hand
         applied, missing = self._match(forum, wanted)
         loop = asyncio.get_running_loop()
         if missing and self._refused.get(forum.id, 0.0) <= loop.time():
@@ -198,7 +202,21 @@ class DiscordForums:
         forum.tags = list(data.get("available_tags") or [])
 
     async def post(self, forum: Forum, message: Message, community: str, key: str) -> Receipt:
-        """Start a thread in the forum with the message; ``key`` hidden in its footer."""
+        """Start a thread in the forum with the message; ``key`` hidden in its footer.
+
+        A tag an admin deleted since the forum was read makes Discord refuse the post (400,
+        nothing created): the tags are read again and the post tried once more.
+        """
+        try:
+            return await self._start(forum, message, community, key)
+        except discord.HTTPException as exc:
+            if exc.status != 400 or "applied_tags" not in exc.text:
+                raise
+            log.info("forum %s refused a post's tags (%s); reading its tags again", forum.id, exc)
+        await self._read(forum.id)
+        return await self._start(forum, message, community, key)
+
+    async def _start(self, forum: Forum, message: Message, community: str, key: str) -> Receipt:
         applied, missing = await self.applied_tags(forum, message.tags)
         rendered = render(with_missing_tags(message, missing), community, key=key)
         view = rendered.view()

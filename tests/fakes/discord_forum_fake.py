@@ -233,8 +233,8 @@ class ForumsFake:
         forum["last_message_id"] = str(thread_id)
         await self._dispatch_guild("THREAD_CREATE", {**thread, "newly_created": True})
         await self._echo("MESSAGE_CREATE", message)  # type: ignore[attr-defined]
-        member = {"id": str(thread_id), "user_id": str(self.bot_user.id)}
-        return 201, {**thread, "message": message, "member": {**member, "flags": 1}}
+        member = {"id": str(thread_id), "user_id": str(self.bot_user.id), "flags": 1}
+        return 201, {**thread, "message": message, "member": {**member, "join_timestamp": now}}
 
     async def _edit_channel(self, call: _Call) -> _Result:
         channel_id = int(call.params["channel_id"])
