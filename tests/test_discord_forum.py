@@ -227,7 +227,8 @@ async def test_a_full_forum_gets_no_more_tags_and_the_post_names_the_rest(
     assert tags[18:] == ["live sound", "mastering"]
     (thread,) = fake.threads_in(FORUM_ID)
     assert fake.applied_tag_names(int(thread["id"])) == ["skill 3", "live sound", "mastering"]
-    assert "Forum tags to add\nroom calibration" in text_of(starter(fake, thread))
+    shown = text_of(starter(fake, thread))
+    assert "Forum tags to add\nroom calibration\n(this forum has Discord's 20 tags" in shown
     assert all(len(p.json["available_tags"]) <= 20 for p in fake.find(ROUTE_CHANNEL_EDIT))
 
 
@@ -459,20 +460,23 @@ async def test_an_archived_post_is_reopened_for_an_edit_and_archived_again(
     stack: DiscordStack,
 ) -> None:
     fake = stack.fake
-    post = await queue(stack, lead(title="Calibration audit"))
+    _, expired = fake.set_forum_tags(FORUM_ID, ["calibration", "expired"])
+    post = await queue(stack, lead("calibration", title="Calibration audit"))
     await stack.engine.tick()
     (thread,) = fake.threads_in(FORUM_ID)
     fake.archive_thread(int(thread["id"]))  # idle for a week
 
-    await queue(stack, lead(title="Calibration audit", body="Expired"), edit_of=post)
+    await queue(stack, lead("expired", title="Calibration audit", body="Expired"), edit_of=post)
     await stack.engine.tick()
 
     assert "Expired" in text_of(starter(fake, thread))
+    assert fake.applied_tag_names(int(thread["id"])) == ["expired"]
     assert fake.thread_archived(int(thread["id"]))
     assert [r.json for r in fake.find(ROUTE_CHANNEL_EDIT)] == [
         {"archived": False},
-        {"archived": True},
+        {"applied_tags": [expired["id"]], "archived": True},
     ]
+    assert all(r.status == 200 for r in fake.find(ROUTE_CHANNEL_EDIT))
 
 
 # ------------------------------------------------------------------ elsewhere

@@ -97,19 +97,18 @@ def thread_name(message: Message) -> str:
     return clip(plain_text(name), THREAD_NAME)
 
 
-def with_missing_tags(message: Message, missing: Sequence[str]) -> Message:
-    """The message with a line naming the forum tags an admin should add."""
+def with_missing_tags(message: Message, missing: Sequence[str], *, full: bool) -> Message:
+    """The message with a line naming the forum tags an admin should add (``full``: the
+    forum already has Discord's 20)."""
     if not missing:
         return message
-    note = Field(
-        "Forum tags to add",
-        text(
-            ", ".join(missing),
-            "\n(an admin can add them in this forum's settings, or give Crossfade Manage "
-            "Channels here to add them itself)",
-        ),
-        inline=False,
+    how = (
+        "\n(this forum has Discord's 20 tags: an admin can make room in its settings)"
+        if full
+        else "\n(an admin can add them in this forum's settings, or give Crossfade Manage "
+        "Channels here to add them itself)"
     )
+    note = Field("Forum tags to add", text(", ".join(missing), how), inline=False)
     return replace(message, fields=(*message.fields, note))
 
 
@@ -218,7 +217,8 @@ class DiscordForums:
 
     async def _start(self, forum: Forum, message: Message, community: str, key: str) -> Receipt:
         applied, missing = await self.applied_tags(forum, message.tags)
-        rendered = render(with_missing_tags(message, missing), community, key=key)
+        full = len(forum.tags) >= FORUM_TAGS
+        rendered = render(with_missing_tags(message, missing, full=full), community, key=key)
         view = rendered.view()
         params = handle_message_parameters(
             content=rendered.content,
@@ -253,10 +253,11 @@ class DiscordForums:
             log.info("Discord answered a forum post late; the outbox looks it up first")
 
     async def edit(self, thread_id: int, message: Message, community: str) -> None:
-        """Edit a forum post in place: its starter message, and its tags and name if changed.
+        """Edit a forum post in place: its starter message, then its tags and name if changed.
 
-        An archived post (Discord archives idle ones) is reopened for the edit, then archived
-        again.
+        The words go first, so a rename Discord makes wait (it allows few) doesn't hold them
+        up; an edit tried again does the same again. An archived post (Discord archives idle
+        ones) is reopened for the edit and archived again.
         """
         await self.transport.pacer.wait()
         thread: Any = await self.client.http.get_channel(thread_id)
@@ -270,17 +271,16 @@ class DiscordForums:
         name = thread_name(message)
         if name != thread.get("name"):
             changes["name"] = name
-        archived = bool((thread.get("thread_metadata") or {}).get("archived"))
-        if archived:
-            changes["archived"] = False
+        if (thread.get("thread_metadata") or {}).get("archived"):
+            await self.transport.pacer.wait()
+            await self.client.http.edit_channel(thread_id, archived=False)
+            changes["archived"] = True
+        full = forum is not None and len(forum.tags) >= FORUM_TAGS
+        rendered = render(with_missing_tags(message, missing, full=full), community)
+        await self._edit_message(thread_id, thread_id, rendered)
         if changes:
             await self.transport.pacer.wait()
             await self.client.http.edit_channel(thread_id, **changes)
-        rendered = render(with_missing_tags(message, missing), community)
-        await self._edit_message(thread_id, thread_id, rendered)
-        if archived:
-            await self.transport.pacer.wait()
-            await self.client.http.edit_channel(thread_id, archived=True)
 
     async def find(self, forum: Forum, key: str) -> Receipt | None:
         """The post carrying ``key`` among the bot's active threads in the forum, if any."""
