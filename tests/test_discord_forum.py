@@ -1,136 +1,28 @@
-"""Posts to a Discord forum channel: one thread each, the forum's tags applied, never twice.
+"""Posts to a Discord forum channel: one thread each, the forum's tags applied, edited in place.
 
 Real discord.py against the loopback fake over HTTP on 127.0.0.1, through the real outbox and
-Dispatcher on a SQLite file. The fake stores a thread before any injected fault answers, as
-Discord may create a post and then lose its answer.
+Dispatcher on a SQLite file (tests/forum_stack.py).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
 from dataclasses import replace
-from datetime import timedelta
-from pathlib import Path
-from typing import Any
 
 import discord
 import pytest
-import pytest_asyncio
 
 from adapters.discord.forum import shorten_tag, wanted_tags
 from bot.features.admin.store import ANNOUNCEMENTS
-from bot.messages import Button, Field, Message, text
-from bot.models import Destination, NewOutbox, OutboxItem
-from bot.storage.sqlite import SqliteStore
-from tests.discord_stack import DiscordStack, running_stack, text_of
-from tests.fakes.discord_fake import (
-    ROUTE_CHANNEL_GET,
-    ROUTE_MESSAGE_CREATE,
-    ROUTE_MESSAGE_EDIT,
-    DiscordFake,
-    FakeChannel,
-    FaultKind,
-)
-from tests.fakes.discord_fixtures import (
-    FAKE_APPLICATION_ID,
-    FAKE_DM_CLOSED_USER_ID,
-    FAKE_GUILD_ID,
-    FAKE_HEARTBEAT_MS,
-    FAKE_OTHER_CHANNEL_ID,
-    FAKE_TOKEN,
-    make_discord_fake,
-    patch_discord_py,
-)
-from tests.fakes.discord_forum_fake import (
-    ROUTE_ACTIVE_THREADS,
-    ROUTE_CHANNEL_EDIT,
-    ROUTE_THREAD_CREATE,
-)
+from bot.messages import Message, text
+from tests import forum_stack
+from tests.discord_stack import DiscordStack, text_of
+from tests.fakes.discord_fake import ROUTE_CHANNEL_GET, ROUTE_MESSAGE_CREATE, ROUTE_MESSAGE_EDIT
+from tests.fakes.discord_fixtures import FAKE_APPLICATION_ID, FAKE_GUILD_ID, FAKE_OTHER_CHANNEL_ID
+from tests.fakes.discord_forum_fake import ROUTE_CHANNEL_EDIT
+from tests.forum_stack import FORUM_ID, creates, lead, point_at, queue, row, starter
 
-FORUM_ID = 1100000000000000203
-POST_TIMEOUT = 0.3
-JSON = dict[str, Any]
-
-
-class Crash(BaseException):
-    """The process dies between posting and recording the post (a kill, not an exception)."""
-
-
-@pytest_asyncio.fixture
-async def forum_fake() -> AsyncIterator[DiscordFake]:
-    """The default fake's guild with a forum channel, #gigs, added."""
-    base = make_discord_fake()
-    guild = base.guilds[FAKE_GUILD_ID]
-    forum = FakeChannel(FORUM_ID, "gigs", type=15, position=2)
-    fake = DiscordFake(
-        token=FAKE_TOKEN,
-        application_id=FAKE_APPLICATION_ID,
-        guilds=[replace(guild, channels=(*guild.channels, forum))],
-        dm_closed_user_ids=[FAKE_DM_CLOSED_USER_ID],
-        heartbeat_interval_ms=FAKE_HEARTBEAT_MS,
-    )
-    await fake.start()
-    try:
-        with patch_discord_py(fake):
-            yield fake
-    finally:
-        await fake.stop()
-
-
-@pytest_asyncio.fixture
-async def stack(forum_fake: DiscordFake, tmp_path: Path) -> AsyncIterator[DiscordStack]:
-    """The adapter logged in to the forum fake; the announcements purpose points at #gigs."""
-    async with running_stack(forum_fake, tmp_path / "forum.db") as running:
-        await point_at(running, FORUM_ID)
-        yield running
-
-
-async def point_at(stack: DiscordStack, channel_id: int) -> None:
-    community, _ = await stack.member()
-    await stack.store.set_channel(community.id, ANNOUNCEMENTS, str(channel_id))
-
-
-def lead(
-    *tags: str, title: str = "Spatial mix for a podcast", body: str = "Eight episodes"
-) -> Message:
-    return Message(
-        title=title,
-        body=text(body),
-        fields=(Field("Pay", text("400-600 EUR per day")),),
-        buttons=(Button("I'm interested", "gig.interested:1"),),
-        tags=tags,
-    )
-
-
-async def queue(stack: DiscordStack, message: Message, *, edit_of: int | None = None) -> int:
-    """Queue a post (or an edit of one) for the announcements purpose, as a feature would."""
-    community, _ = await stack.member()
-    item = NewOutbox(
-        community.id,
-        Destination.channel(ANNOUNCEMENTS),
-        json.dumps(message.to_dict()),
-        edit_of=edit_of,
-        feature="admin",
-    )
-    (outbox_id,) = await stack.store.enqueue([item], stack.clock.now())
-    return outbox_id
-
-
-async def row(stack: DiscordStack, outbox_id: int) -> OutboxItem:
-    item = await stack.store.get_outbox(outbox_id)
-    assert item is not None
-    return item
-
-
-def starter(fake: DiscordFake, thread: JSON) -> JSON:
-    message = fake.message(int(thread["id"]))
-    assert message is not None
-    return message
-
-
-def creates(fake: DiscordFake) -> list[Any]:
-    return fake.find(ROUTE_THREAD_CREATE)
+forum_fake = forum_stack.forum_fake
+stack = forum_stack.stack
 
 
 # ------------------------------------------------------------------ posting
@@ -325,98 +217,6 @@ def test_tags_are_shortened_to_twenty_characters_sensibly() -> None:
         "c",
         "d",
     ]
-
-
-# ------------------------------------------------------------------ never twice
-
-
-@pytest.mark.asyncio
-@pytest.mark.parametrize(
-    ("kind", "status"),
-    [("server_error", 500), ("server_error", 503), ("html", None), ("reset", None), ("lost", None)],
-)
-async def test_a_post_discord_may_have_created_is_looked_up_not_created_again(
-    stack: DiscordStack, kind: FaultKind, status: int | None
-) -> None:
-    fake = stack.fake
-    if kind == "lost":
-        # Given up on soon; otherwise waited for long enough to see any repeat discord.py makes.
-        stack.adapter.discord_transport.post_timeout = POST_TIMEOUT
-    fake.set_forum_tags(FORUM_ID, ["live sound"])
-    fake.inject_fault(ROUTE_THREAD_CREATE, kind, status=status)
-    outbox_id = await queue(stack, lead("live sound"))
-
-    await stack.engine.tick()
-
-    # discord.py was not let repeat the create (it retries a 500 by itself).
-    assert [r.fault for r in creates(fake)] == [kind]
-    assert len(fake.threads_in(FORUM_ID)) == 1  # Discord has it, without telling us
-    assert (await row(stack, outbox_id)).status.value == "sending"
-
-    await stack.advance(timedelta(minutes=5))
-
-    assert len(fake.find(ROUTE_ACTIVE_THREADS)) == 1
-    assert len(creates(fake)) == 1  # found, not created again
-    (thread,) = fake.threads_in(FORUM_ID)
-    item = await row(stack, outbox_id)
-    assert (item.status.value, item.channel_ref, item.message_ref) == (
-        "delivered",
-        thread["id"],
-        thread["id"],
-    )
-
-
-@pytest.mark.asyncio
-async def test_a_post_discord_did_not_create_is_created_after_looking(stack: DiscordStack) -> None:
-    fake = stack.fake
-    # Another post of the bot's in the forum is looked at, and isn't taken for this one.
-    await queue(stack, lead(title="Earlier"))
-    await stack.engine.tick()
-    fake.inject_fault(ROUTE_THREAD_CREATE, "reset", stored=False)
-    outbox_id = await queue(stack, lead(title="This one"))
-    await stack.engine.tick()
-    assert (await row(stack, outbox_id)).status.value == "sending"
-
-    await stack.advance(timedelta(minutes=5))
-
-    assert len(fake.find(ROUTE_ACTIVE_THREADS)) == 1
-    assert [r.fault for r in creates(fake)] == [None, "reset", None]
-    names = sorted(t["name"] for t in fake.threads_in(FORUM_ID))
-    assert names == ["Earlier", "This one"]
-    (this,) = [t for t in fake.threads_in(FORUM_ID) if t["name"] == "This one"]
-    assert (await row(stack, outbox_id)).message_ref == this["id"]
-
-
-@pytest.mark.asyncio
-async def test_a_crash_after_posting_finds_the_thread_instead_of_posting_again(
-    forum_fake: DiscordFake, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    db = tmp_path / "crash.db"
-    async with running_stack(forum_fake, db) as first:
-        await point_at(first, FORUM_ID)
-        outbox_id = await queue(first, lead("live sound"))
-        clock = first.clock
-        real = SqliteStore.mark_delivered
-
-        async def crash(self: SqliteStore, *args: Any) -> None:
-            raise Crash
-
-        monkeypatch.setattr(SqliteStore, "mark_delivered", crash)
-        with pytest.raises(Crash):
-            await first.engine.tick()
-        monkeypatch.setattr(SqliteStore, "mark_delivered", real)
-    (thread,) = forum_fake.threads_in(FORUM_ID)
-
-    async with running_stack(forum_fake, db, clock) as second:
-        await second.engine.tick()
-        assert len(forum_fake.find(ROUTE_ACTIVE_THREADS)) == 1
-        assert len(creates(forum_fake)) == 1
-        item = await row(second, outbox_id)
-        assert (item.status.value, item.channel_ref, item.message_ref) == (
-            "delivered",
-            thread["id"],
-            thread["id"],
-        )
 
 
 # ------------------------------------------------------------------ editing
