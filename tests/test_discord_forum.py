@@ -189,6 +189,32 @@ async def test_a_tag_deleted_since_the_forum_was_read_is_looked_up_again(
 
 
 @pytest.mark.asyncio
+async def test_a_forum_requiring_tags_holds_a_post_none_of_whose_tags_exist_for_an_admin(
+    stack: DiscordStack,
+) -> None:
+    fake = stack.fake
+    fake.require_tags(FORUM_ID)
+    fake.set_forum_tags(FORUM_ID, ["mastering"])
+    outbox_id = await queue(stack, lead("live sound"))
+
+    await stack.engine.tick()
+
+    assert not creates(fake)  # Discord would refuse it
+    item = await row(stack, outbox_id)
+    assert item.status.value == "pending"
+    assert item.attempts == 0  # waiting for an admin uses up no tries
+    assert "requires a tag" in (item.last_error or "")
+
+    fake.set_forum_tags(FORUM_ID, ["mastering", "Live sound"])  # the admin adds it
+    await point_at(stack, FORUM_ID)  # and runs /admin channel again
+    await stack.engine.tick()
+
+    (thread,) = fake.threads_in(FORUM_ID)
+    assert fake.applied_tag_names(int(thread["id"])) == ["Live sound"]
+    assert (await row(stack, outbox_id)).status.value == "delivered"
+
+
+@pytest.mark.asyncio
 async def test_more_than_five_tags_apply_the_first_five(stack: DiscordStack) -> None:
     fake = stack.fake
     names = ["a1", "b2", "c3", "d4", "e5", "f6", "g7"]
@@ -344,6 +370,11 @@ async def test_the_fake_forum_answers_discord_py_as_discord_does(stack: DiscordS
     with pytest.raises(discord.HTTPException) as unnamed:
         await forum.create_thread(name="", content="x")
     assert (unnamed.value.status, unnamed.value.code) == (400, 50035)
+    fake.require_tags(FORUM_ID)
+    with pytest.raises(discord.HTTPException) as untagged:
+        await forum.create_thread(name="Untagged", content="x")
+    assert (untagged.value.status, untagged.value.code) == (400, 40067)
+    fake.require_tags(FORUM_ID, False)
     assert len(fake.threads_in(FORUM_ID)) == 1
 
     with pytest.raises(discord.Forbidden) as refused:

@@ -32,7 +32,7 @@ from discord.utils import MISSING
 
 from adapters.discord.embeds import Rendered, clip, plain_text, read_marker, render
 from adapters.discord.transport import RECOVERY_WINDOW, _post_tries, _Tries
-from bot.delivery import Receipt
+from bot.delivery import DeliveryError, Receipt
 from bot.messages import Field, Message, plain, text
 
 if TYPE_CHECKING:
@@ -49,6 +49,7 @@ THREAD_NAME = 100
 # fail again, and an admin who grants Manage Channels sees it used within the hour.
 REFUSAL_MEMORY = 3600.0
 _TAG_FIELDS = ("id", "name", "moderated", "emoji_id", "emoji_name")
+REQUIRE_TAG = 1 << 4  # channel flag: every post in the forum needs a tag
 
 EditMessage = Callable[[int, int, Rendered], Awaitable[None]]
 
@@ -60,6 +61,7 @@ class Forum:
     id: int
     guild_id: int
     tags: list[dict[str, Any]]
+    requires_tag: bool = False
 
 
 def tag_key(name: str) -> str:
@@ -143,11 +145,14 @@ class DiscordForums:
             self._forums[channel_id] = None
             return None
         tags = list(data.get("available_tags") or [])
+        required = bool(int(data.get("flags") or 0) & REQUIRE_TAG)
         known = self._forums.get(channel_id)
         if known is not None:
-            known.tags = tags  # refreshed in place: callers hold this one
+            # Refreshed in place: callers hold this one.
+            known.tags, known.requires_tag = tags, required
             return known
-        found = self._forums[channel_id] = Forum(channel_id, int(data["guild_id"]), tags)
+        found = Forum(channel_id, int(data["guild_id"]), tags, required)
+        self._forums[channel_id] = found
         return found
 
     @staticmethod
@@ -217,6 +222,16 @@ class DiscordForums:
 
     async def _start(self, forum: Forum, message: Message, community: str, key: str) -> Receipt:
         applied, missing = await self.applied_tags(forum, message.tags)
+        if forum.requires_tag and not applied:
+            # Discord would refuse it: the post waits, without using up its tries.
+            await self._read(forum.id)
+            if forum.requires_tag:
+                raise DeliveryError(
+                    f"forum {forum.id} requires a tag on every post and none of this one's "
+                    f"exists there ({', '.join(wanted_tags(message.tags)) or 'it has none'}): "
+                    "an admin adds one, or turns off Require Tags, then runs /admin channel",
+                    needs_admin=True,
+                )
         full = len(forum.tags) >= FORUM_TAGS
         rendered = render(with_missing_tags(message, missing, full=full), community, key=key)
         view = rendered.view()

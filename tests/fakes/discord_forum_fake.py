@@ -14,7 +14,8 @@ whose id is the thread's. "Modify Channel" (PATCH) sets a forum's ``available_ta
 Manage Channels: tests grant it with :attr:`ForumsFake.manage_channels`) and a thread's
 ``applied_tags``, ``name`` and ``archived``; "List Active Guild Threads" lists the guild's
 unarchived threads. An archived thread's messages can't be edited (50083) until it is
-unarchived, as on Discord.
+unarchived, as on Discord. A forum with Require Tags (flag 1 << 4,
+:meth:`ForumsFake.require_tags`) refuses a post without tags (400, 40067).
 """
 
 from __future__ import annotations
@@ -43,6 +44,8 @@ INTENT_GUILDS = 1 << 0
 MISSING_PERMISSIONS = 50013
 INVALID_FORM_BODY = 50035
 THREAD_ARCHIVED = 50083
+TAG_REQUIRED = 40067
+REQUIRE_TAG = 1 << 4  # a forum's flag: every post needs a tag
 
 
 def _now_iso() -> str:
@@ -104,6 +107,12 @@ class ForumsFake:
         tags = [self._tag(name) for name in names]
         self._channels[forum_id]["available_tags"] = tags
         return tags
+
+    def require_tags(self, forum_id: int, required: bool = True) -> None:
+        """Turn a forum's Require Tags setting on (or off)."""
+        channel = self._channels[forum_id]
+        flags = int(channel.get("flags") or 0)
+        channel["flags"] = flags | REQUIRE_TAG if required else flags & ~REQUIRE_TAG
 
     def forum_tags(self, forum_id: int) -> list[str]:
         """The names of a forum's tags, in order."""
@@ -191,6 +200,10 @@ class ForumsFake:
             problem = self._check_applied(forum, body.get("applied_tags", []))
         if problem is not None:
             return problem
+        if int(forum.get("flags") or 0) & REQUIRE_TAG and not body.get("applied_tags"):
+            return _refused(
+                TAG_REQUIRED, "A tag is required to create a forum post in this channel", 400
+            )
         starter = body.get("message")
         files: tuple[RecordedFile, ...] = call.files
         if not isinstance(starter, dict) or not (
