@@ -4,16 +4,22 @@ from __future__ import annotations
 
 from bot.commands.registry import Registry
 from bot.features.base import Feature, Purpose
+from bot.features.gigs import commands as posting
+from bot.features.gigs.expiry import JOBS as POST_JOBS
 from bot.features.gigs.models import GIG_REVIEW, GIGS, NAME
+from bot.features.gigs.options import GIG_SOURCE, gigs_typed
+from bot.features.gigs.review_cards import undeliverable
 
 
 def _register(registry: Registry) -> None:
     """The gig commands and buttons: posting and moderation, then matching and interest."""
+    posting.register(registry)
 
 
 FEATURE = Feature(
     name=NAME,
     register=_register,
+    jobs=POST_JOBS,
     purposes=(
         Purpose(GIGS, "gigs (paid work leads)", fallback="announcements", title="Gigs"),
         Purpose(
@@ -22,4 +28,6 @@ FEATURE = Feature(
             title="Gig review",
         ),
     ),
+    suggestions={GIG_SOURCE: gigs_typed},
+    undeliverable=undeliverable,
 )

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from bot.commands.args import Args
 from bot.commands.registry import Command, Option, OptionType, Registry
 from bot.features.clinics.hosting import journey_field
+from bot.features.gigs.closing import journey_field as gigs_field
 from bot.features.sprints.cards import kind_label
 from bot.features.sprints.store import SprintContext
 from bot.messages import Field, Message, Response, text
@@ -63,6 +64,9 @@ async def journey(ctx: SprintContext, args: Args) -> Response:
     clinics = await journey_field(ctx, member)
     if clinics is not None:
         fields.append(clinics)
+    gigs = await gigs_field(ctx, member)
+    if gigs is not None:
+        fields.append(gigs)
     if not sprints:
         who = "You haven't" if member.id == ctx.member.id else f"{member.display_name} hasn't"
         body = text(f"{who} started a sprint yet. Every path starts with /sprint start.")

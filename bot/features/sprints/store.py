@@ -9,6 +9,7 @@ from typing import Protocol
 
 from bot.context import Context
 from bot.features.clinics.store import ClinicTallyStore
+from bot.features.gigs.post_store import GigJourneyStore
 from bot.models import CheckinWeek, Community, EndRequest, Member, NewOutbox, Sprint, SprintStatus
 from bot.storage.base import IdentityStore
 
@@ -66,7 +67,7 @@ class SprintReads(IdentityStore, Protocol):
         ...
 
 
-class SprintStore(SprintReads, ClinicTallyStore, Protocol):
+class SprintStore(SprintReads, ClinicTallyStore, GigJourneyStore, Protocol):
     """Sprints: starting, editing and ending them, and the nudges about them."""
 
     async def create_sprint(self, sprint: Sprint, outbox: Sequence[NewOutbox] = ()) -> Sprint:
