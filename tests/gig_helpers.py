@@ -87,3 +87,20 @@ def mark_interested(path: Path, number: int, *members: str) -> None:
                 )
     finally:
         conn.close()
+
+
+async def press(h: Harness, name: str, action: str, *, admin: bool = False) -> Response:
+    """Press a button as a member (or an admin), then deliver what it queued."""
+    response = await h.core.press(h.actor(name, admin=admin), action)
+    await h.engine.tick()
+    return response
+
+
+async def submit(h: Harness, name: str, form: Response, values: dict[str, str],
+                 *, admin: bool = False) -> Response:  # fmt: skip
+    """Fill in the form a response opened, as it shows, with ``values`` added."""
+    assert form.form is not None, form
+    filled = {f.name: f.value for f in form.form.fields} | values
+    response = await h.core.submit_form(h.actor(name, admin=admin), form.form.form_id, filled)
+    await h.engine.tick()
+    return response

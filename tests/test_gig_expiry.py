@@ -1,0 +1,121 @@
+"""Leads running out through restarts: the warning with "Extend 14 days", extending, expiry."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FakeClock
+from bot.messages import plain
+from tests.conftest import START
+from tests.gig_helpers import POST, channels, posted, press, rows
+from tests.harness import Harness, reply_text
+
+DAY = timedelta(days=1)
+
+
+async def restarted(path: Path, clock: FakeClock) -> Harness:
+    """A new store and engine on the same database file, as after a restart."""
+    return await Harness.open(path, clock)
+
+
+def dms(path: Path, title: str) -> list[tuple[object, ...]]:
+    """Queued DMs whose title starts so, straight from the file."""
+    return rows(
+        path,
+        "SELECT id, status FROM outbox WHERE dest_kind = 'dm'"
+        f" AND json_extract(payload, '$.title') LIKE '{title}%'",
+    )
+
+
+@pytest.mark.asyncio
+async def test_warning_extension_and_expiry_each_happen_once_across_restarts(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "crossfade.db"
+    clock = FakeClock(START)
+    async with await Harness.open(path, clock) as h:
+        await channels(h)
+        await posted(h)
+        post = h.transport.channel("gigs")[0]
+    # Twelve days on (two before it expires): nothing yet a minute before.
+    async with await restarted(path, clock) as h:
+        await h.advance(12 * DAY - timedelta(minutes=1))
+        assert h.transport.dms("ana") == []
+    async with await restarted(path, clock) as h:
+        await h.advance(timedelta(minutes=2))
+        (warning,) = h.transport.dms("ana")
+        assert warning.message.title == "Gig #1 expires soon: Spatial mix for a podcast"
+        assert warning.at == START + 12 * DAY
+        (extend,) = warning.message.buttons
+        assert extend.label == "Extend 14 days"
+    async with await restarted(path, clock) as h:
+        await h.advance(DAY)
+        assert h.transport.dms("ana") == []
+        assert len(dms(path, "Gig #1 expires soon")) == 1
+        # Only its poster may extend it.
+        refused = reply_text(await press(h, "kim", extend.action))
+        assert "Only the member who posted gig #1 can extend it" in refused
+        said = reply_text(await press(h, "ana", extend.action))
+        assert "Gig #1 extended" in said
+        until = START + 28 * DAY
+        assert rows(path, "SELECT expires_at, warned_at, warn_at FROM gigs") == [
+            (until.isoformat(), None, (until - 2 * DAY).isoformat())
+        ]
+        edit = h.transport.edits()[-1]
+        assert edit.receipt == post.receipt
+        assert "Open until" in plain(edit.message.footer)
+    # The new warning comes two days before the new end, once.
+    async with await restarted(path, clock) as h:
+        await h.advance_to(START + 26 * DAY + timedelta(minutes=1))
+        (again,) = h.transport.dms("ana")
+        assert again.at == START + 26 * DAY
+    async with await restarted(path, clock) as h:
+        await h.advance_to(START + 28 * DAY - timedelta(minutes=1))
+        assert rows(path, "SELECT status FROM gigs") == [("open",)]
+        await h.advance(timedelta(minutes=2))
+        assert rows(path, "SELECT status FROM gigs") == [("expired",)]
+        expired = h.transport.edits()[-1]
+        assert expired.receipt == post.receipt
+        assert expired.message.title == "Expired: #1 Spatial mix for a podcast"
+        assert expired.message.buttons == ()
+        assert len(h.transport.dms("ana")) == 1
+    async with await restarted(path, clock) as h:
+        await h.advance(3 * DAY)
+        assert h.transport.sent == []
+        # An expired lead can't be extended any more.
+        late = reply_text(await press(h, "ana", extend.action))
+        assert "has expired, so it can't be extended" in late
+    assert len(dms(path, "Gig #1 expires soon")) == 2
+    assert len(dms(path, "Your lead expired")) == 1
+
+
+@pytest.mark.asyncio
+async def test_extending_stays_within_sixty_days_from_now(harness: Harness) -> None:
+    await channels(harness)
+    await posted(harness, POST + " open-days:40")
+    assert "Gig #1 extended" in reply_text(await harness.run("ana", "/gig extend gig:1 days:20"))
+    said = reply_text(await harness.run("ana", "/gig extend gig:1"))
+    assert "A lead stays open at most 60 days from now" in said
+    assert "extend it by at most 0 days" not in said
+    assert "it can't be extended more" in said
+    assert rows(harness.store.path, "SELECT expires_at FROM gigs") == [
+        ((START + 60 * DAY).isoformat(),)
+    ]
+    await harness.advance(5 * DAY)
+    said = reply_text(await harness.run("ana", "/gig extend gig:1 days:14"))
+    assert "extend it by at most 5 days" in said
+    assert "Gig #1 extended" in reply_text(await harness.run("ana", "/gig extend gig:1 days:5"))
+
+
+@pytest.mark.asyncio
+async def test_a_short_lead_gets_no_warning_and_still_expires(harness: Harness) -> None:
+    await channels(harness)
+    await posted(harness, POST + " open-days:2")
+    await harness.advance(3 * DAY)
+    assert rows(harness.store.path, "SELECT status, warned_at FROM gigs") == [("expired", None)]
+    assert [s.message.title for s in harness.transport.dms("ana")] == [
+        "Your lead expired: #1 Spatial mix for a podcast"
+    ]
