@@ -1,4 +1,4 @@
-"""A lead on Slack: the post's blocks show pay, place, dates and both buttons; answers are private."""
+"""A lead on Slack: its blocks show pay, place, dates and both buttons; answers are private."""
 
 from __future__ import annotations
 
