@@ -38,7 +38,7 @@ async def _hired(ctx: GigContext, raw: str) -> tuple[Member | None, str | None]:
     return None, typed
 
 
-def _thanks(gig: Gig, member_id: int) -> Message:
+def _thanks(gig: Gig) -> Message:
     return Message(
         title=f"Gig #{gig.number} is filled: {gig.title}",
         body=text(
@@ -64,7 +64,7 @@ async def close(ctx: GigContext, args: Args) -> Response:
         told: tuple[NewOutbox, ...] = ()
         if outcome is Outcome.FILLED:
             told = tuple(
-                dm(view.gig, m, _thanks(view.gig, m), key=f"gig:{view.gig.id}:filled:{m}")
+                dm(view.gig, m, _thanks(view.gig), key=f"gig:{view.gig.id}:filled:{m}")
                 for m in view.interested
                 if m != view.gig.poster_id
             )
@@ -80,7 +80,7 @@ async def close(ctx: GigContext, args: Args) -> Response:
     try:
         closed = await ctx.store.change_gig(gig, changes, ctx.now, messages)
     except GigChanged:
-        raise gone(gig) from None
+        raise await gone(ctx, gig) from None
     interested = await ctx.store.gig_interested(closed.id)
     said = f"Gig #{closed.number} closed as {outcome.value}: {closed.title}"
     told = ""
@@ -110,6 +110,7 @@ async def delete(ctx: GigContext, args: Args) -> Response:
     if gig.poster_id != ctx.member.id and not ctx.actor.is_admin:
         raise UserError(f"Only its poster or an admin can delete gig #{gig.number}.")
     by_admin = gig.poster_id != ctx.member.id
+    poster = (await ctx.store.get_member(gig.poster_id)).display_name
 
     def messages(view: GigView) -> GigMessages:
         told = None
@@ -120,7 +121,7 @@ async def delete(ctx: GigContext, args: Args) -> Response:
         if view.gig.published_at is None:
             review = review_edit(
                 view.gig,
-                review_card(view.gig, "its poster", f"Deleted by {ctx.member.display_name}."),
+                review_card(view.gig, poster, f"Deleted by {ctx.member.display_name}."),
             )
         return GigMessages(others=only(shown(view), review, told))
 
@@ -128,7 +129,7 @@ async def delete(ctx: GigContext, args: Args) -> Response:
     try:
         await ctx.store.change_gig(gig, changes, ctx.now, messages)
     except GigChanged:
-        raise gone(gig) from None
+        raise await gone(ctx, gig) from None
     return Response(
         Message(
             title=f"Gig #{gig.number} deleted: {gig.title}",

@@ -201,7 +201,7 @@ async def _decide_hidden(ctx: GigContext, args: list[str], keep: bool) -> Respon
     try:
         await ctx.store.change_gig(gig, changes, ctx.now, messages)
     except GigChanged:
-        raise gone(gig) from None
+        raise await gone(ctx, gig) from None
     return Response(Message(title=f"Gig #{gig.number}: {decided}", body=text(gig.title)))
 
 

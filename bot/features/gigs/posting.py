@@ -179,7 +179,7 @@ async def edit(ctx: GigContext, args: Args) -> Response:
             gig, {"draft": draft, "edited_at": ctx.now}, ctx.now, messages
         )
     except GigChanged:
-        raise gone(await _reread(ctx, gig)) from None
+        raise await gone(ctx, gig) from None
     where = "its post is updated" if changed.post_id else "admins see the new version"
     return Response(
         Message(
@@ -188,12 +188,6 @@ async def edit(ctx: GigContext, args: Args) -> Response:
             tone=Tone.SUCCESS,
         )
     )
-
-
-async def _reread(ctx: GigContext, gig: Gig) -> Gig:
-    found = await ctx.store.get_gig(gig.id)
-    assert found is not None
-    return found
 
 
 async def extend_lead(ctx: GigContext, gig: Gig, days: int) -> Response:
@@ -222,7 +216,7 @@ async def extend_lead(ctx: GigContext, gig: Gig, days: int) -> Response:
     try:
         changed = await ctx.store.change_gig(gig, expiry_changes(until, ctx.now), ctx.now, messages)
     except GigChanged:
-        raise gone(await _reread(ctx, gig)) from None
+        raise await gone(ctx, gig) from None
     return Response(
         Message(
             title=f"Gig #{changed.number} extended: {changed.title}",

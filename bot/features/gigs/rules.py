@@ -63,6 +63,7 @@ def local(ctx: GigContext, moment: datetime) -> str:
     return f"{at:%a %d %b %Y %H:%M} {at.tzname()}"
 
 
-def gone(gig: Gig) -> UserError:
+async def gone(ctx: GigContext, gig: Gig) -> UserError:
     """The friendly line for a lead that moved on (another admin, its poster) meanwhile."""
-    return UserError(f"Gig #{gig.number} {status_words(gig)} now; nothing was changed.")
+    now = await ctx.store.get_gig(gig.id) or gig
+    return UserError(f"Gig #{now.number} {status_words(now)} now; nothing was changed.")
