@@ -138,7 +138,10 @@ async def test_reports_go_to_admins_once_per_member_and_three_hide_the_lead(
     # The Report button opens a form asking the reason.
     form = await press(harness, "lee", post.message.buttons[1].action)
     assert form.form is not None
-    await submit(harness, "lee", form, {"reason": "Unpaid in disguise"})
+    await submit(harness, "lee", form, {"reason": "Unpaid in disguise <!channel> @everyone"})
+    assert all(isinstance(p, str) for p in reviews(harness)[-1].message.body)
+    pressed_again = reply_text(await press(harness, "lee", post.message.buttons[1].action))
+    assert "You reported gig #1 already" in pressed_again
     assert reviews(harness)[-1].message.buttons == ()
     assert rows(harness.store.path, "SELECT status FROM gigs") == [("open",)]
     await harness.run("max", "/gig report gig:1 reason:Spam")
