@@ -32,6 +32,7 @@ async def test_post_edit_and_close_a_lead_in_the_console(tmp_path: Path) -> None
     assert "€400–600 per day" in transcript
     assert "Where: Berlin" in transcript
     assert "Fri 15 Jan 2027" in transcript
+    assert "Tags: spatial mixing · dolby atmos" in transcript
     assert "I'm interested" in transcript
     assert "Gig #1 edited: Spatial mix @everyone" in transcript
     assert "(message updated)" in transcript

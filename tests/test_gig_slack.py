@@ -25,7 +25,7 @@ async def test_the_post_shows_pay_where_when_and_buttons_and_answers_are_ephemer
     await fake.wait_for_response(url)
     _, url = await slack_stack.command(
         'post title:"Atmos mix <!channel>" details:"Six episodes @here <!everyone>" '
-        'skills:"spatial mixing" pay:"£250 per project" where:"Bristol" '
+        'skills:"spatial mixing, dolby atmos" pay:"£250 per project" where:"Bristol" '
         "when:2027-01-15 link:https://example.org/brief",
         command="/gig",
         user=POSTER,
@@ -41,6 +41,7 @@ async def test_the_post_shows_pay_where_when_and_buttons_and_answers_are_ephemer
     assert "Bristol" in shown
     assert "Fri 15 Jan 2027" in shown
     assert "https://example.org/brief" in shown
+    assert "Tags: spatial mixing · dolby atmos" in shown
     assert list(buttons_of(post.params["blocks"])) == ["I'm interested", "Report"]
     # User text can't notify anyone: Slack's crowd mentions come out escaped.
     assert not any(p in shown for p in PINGS), shown
