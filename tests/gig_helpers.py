@@ -1,12 +1,29 @@
-"""Shared steps of the gig tests: channels set, a lead posted, and counting what was written."""
+"""Shared steps of the gig tests: channels set, a lead posted, and counting what was written.
+
+``open_gig`` writes a lead the way publishing does (status open, ``published_at`` set, its
+channel post queued as an outbox row with ``post_id`` set, in one transaction on the store's
+own connection), for matching tests that need many leads or exact skills without the
+posting limits in the way; ``sprint`` gives a member an active or completed sprint.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
+from collections.abc import Sequence
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
+from bot.features.gigs.cards import gig_card
+from bot.features.gigs.models import GIGS, NAME, Gig, GigDraft, Pay, Per
 from bot.messages import Message, Response, plain
+from bot.models import Destination, NewOutbox, Sprint, SprintStatus
+from bot.progress import first_prompt_at
+from bot.storage.sqlite.connection import ts
+from bot.storage.sqlite.gig_rows import GIG_COLUMNS, draft_values, gig_from
+from bot.storage.sqlite.outbox import enqueue_in
 from tests.harness import Harness, Sent, reply_text
 
 POST = (
@@ -64,11 +81,11 @@ def written(path: Path) -> tuple[int, int, int]:
     return count(path, "gigs"), count(path, "outbox"), count(path, "gig_reports")
 
 
-def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
+def rows(path: Path, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
     """Rows straight from the database file."""
     conn = sqlite3.connect(path)
     try:
-        return conn.execute(sql).fetchall()
+        return conn.execute(sql, params).fetchall()
     finally:
         conn.close()
 
@@ -104,3 +121,111 @@ async def submit(h: Harness, name: str, form: Response, values: dict[str, str],
     response = await h.core.submit_form(h.actor(name, admin=admin), form.form.form_id, filled)
     await h.engine.tick()
     return response
+
+
+DAY_RATE = Pay(Decimal(400), Decimal(600), "EUR", Per.DAY)
+
+
+def draft(
+    title: str = "Spatial mix for a podcast",
+    skills: Sequence[str] = ("spatial mixing",),
+    *,
+    pay: Pay = DAY_RATE,
+    place: str = "",
+    details: str = "Ten episodes of a narrative podcast, mixed in Dolby Atmos.",
+) -> GigDraft:
+    """A lead as its poster describes it."""
+    return GigDraft(title, details, tuple(skills), pay, place, None, None, None)
+
+
+async def open_gig(
+    h: Harness,
+    poster: str,
+    title: str = "Spatial mix for a podcast",
+    skills: Sequence[str] = ("spatial mixing",),
+    *,
+    days: int = 14,
+    **fields: object,
+) -> Gig:
+    """A lead published now by ``poster``: open, its post queued, alerts not decided yet."""
+    now = h.clock.now()
+    _, member = await h.store.ensure_member(h.actor(poster), now)
+    lead = draft(title, skills, **fields)  # type: ignore[arg-type]
+    async with h.store._tx() as db:
+        cursor = await db.execute(
+            "INSERT INTO gigs (community_id, number, poster_id, title, details, skills, pay_min,"
+            " pay_max, currency, pay_per, place, starts_on, ends_on, link, status, created_at,"
+            " published_at, expires_at) VALUES (?,"
+            " (SELECT COALESCE(MAX(number), 0) + 1 FROM gigs WHERE community_id = ?),"
+            " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)",
+            (
+                member.community_id,
+                member.community_id,
+                member.id,
+                *draft_values(lead),
+                ts(now),
+                ts(now),
+                ts(now + timedelta(days=days)),
+            ),
+        )
+        gig_id = cursor.lastrowid
+        assert gig_id is not None
+        row = await (
+            await db.execute(f"SELECT {GIG_COLUMNS} FROM gigs g WHERE g.id = ?", (gig_id,))
+        ).fetchone()
+        assert row is not None
+        post = NewOutbox(
+            community_id=member.community_id,
+            destination=Destination.channel(GIGS),
+            payload=json.dumps(gig_card(gig_from(row), 0).to_dict()),
+            dedupe_key=f"gig-post:{gig_id}",
+            feature=NAME,
+        )
+        post_id = await enqueue_in(db, post, now)
+        await db.execute("UPDATE gigs SET post_id = ? WHERE id = ?", (post_id, gig_id))
+    gig = await h.store.get_gig(gig_id)
+    assert gig is not None
+    return gig
+
+
+async def set_status(h: Harness, gig: Gig, status: str) -> None:
+    """Move a lead on as closing, hiding or expiring it would (status and version)."""
+    async with h.store._tx() as db:
+        await db.execute(
+            "UPDATE gigs SET status = ?, version = version + 1,"
+            " outcome = CASE WHEN ? = 'closed' THEN 'filled' END WHERE id = ?",
+            (status, status, gig.id),
+        )
+
+
+async def sprint(h: Harness, name: str, skill: str, *, link: str | None = None) -> Sprint:
+    """An active sprint on ``skill``, as /sprint start stores it; with ``link``, completed."""
+    now = h.clock.now()
+    community, member = await h.store.ensure_member(h.actor(name), now)
+    zone = member.zone(community)
+    start = now.astimezone(zone).date()
+    made = await h.store.create_sprint(
+        Sprint(
+            id=0,
+            member_id=member.id,
+            goal=f"Get good at {skill}",
+            skill=skill,
+            deliverable_kind="workshop",
+            deliverable=f"A workshop on {skill}",
+            start_date=start,
+            weeks=12,
+            status=SprintStatus.ACTIVE,
+            created_at=now,
+            next_week=1,
+            next_prompt_at=first_prompt_at(start, now, community, zone),
+        )
+    )
+    if link is not None:
+        assert await h.store.end_sprint(made, SprintStatus.COMPLETED, now, outcome_url=link)
+    return made
+
+
+async def member_id(h: Harness, name: str) -> int:
+    """A test member's id (known from now on)."""
+    _, member = await h.store.ensure_member(h.actor(name), h.clock.now())
+    return member.id

@@ -5,6 +5,8 @@ from __future__ import annotations
 from bot.commands.registry import Registry
 from bot.features.base import Feature, Purpose
 from bot.features.gigs import commands as posting
+from bot.features.gigs import match_commands
+from bot.features.gigs.alert_jobs import JOBS as MATCH_JOBS
 from bot.features.gigs.expiry import JOBS as POST_JOBS
 from bot.features.gigs.models import GIG_REVIEW, GIGS, NAME
 from bot.features.gigs.options import GIG_SOURCE, gigs_typed
@@ -14,12 +16,13 @@ from bot.features.gigs.review_cards import undeliverable
 def _register(registry: Registry) -> None:
     """The gig commands and buttons: posting and moderation, then matching and interest."""
     posting.register(registry)
+    match_commands.register(registry)
 
 
 FEATURE = Feature(
     name=NAME,
     register=_register,
-    jobs=POST_JOBS,
+    jobs=POST_JOBS + MATCH_JOBS,
     purposes=(
         Purpose(GIGS, "gigs (paid work leads)", fallback="announcements", title="Gigs"),
         Purpose(

@@ -12,6 +12,7 @@ from bot.errors import OptionError
 from bot.features.checkins.reschedule import plan_move, retry_on_change
 from bot.features.checkins.store import SprintMove
 from bot.features.clinics import hosting as clinic_settings
+from bot.features.gigs import alert_settings as gig_alerts
 from bot.features.profile.store import ProfileContext
 from bot.messages import Field, Message, Response, Timestamp, Tone, text
 from bot.models import Member
@@ -62,10 +63,12 @@ async def profile(ctx: ProfileContext, args: Args) -> Response:
     reminders = args.boolean("clinic-reminders")
     if reminders is not None:
         await clinic_settings.set_reminders(ctx, reminders)
+    if args.has(gig_alerts.OPTION.name):
+        await gig_alerts.set_mode(ctx, args.text(gig_alerts.OPTION.name))
     if not args.values:
         zone = member.timezone or f"{ctx.community.default_timezone} (community default)"
         card = profile_card(member, zone, f"{member.display_name}'s profile")
-        card = replace(card, fields=(*card.fields, await clinic_settings.profile_field(ctx)))
+        card = replace(card, fields=(*card.fields, *await _settings_fields(ctx)))
         return Response(
             replace(
                 card,
@@ -105,8 +108,13 @@ async def profile(ctx: ProfileContext, args: Args) -> Response:
     card = profile_card(
         updated, updated.timezone or ctx.community.default_timezone, "Profile saved"
     )
-    card = replace(card, fields=(*card.fields, await clinic_settings.profile_field(ctx)))
+    card = replace(card, fields=(*card.fields, *await _settings_fields(ctx)))
     return Response(replace(card, body=body, tone=Tone.SUCCESS))
+
+
+async def _settings_fields(ctx: ProfileContext) -> tuple[Field, ...]:
+    """The other features' switches the profile card shows: clinic reminders, gig alerts."""
+    return (await clinic_settings.profile_field(ctx), await gig_alerts.profile_field(ctx))
 
 
 async def _moved_prompt(ctx: ProfileContext, member: Member) -> SprintMove | None:
@@ -187,6 +195,7 @@ def register(registry: Registry) -> None:
                     "Clinic reminders by DM before sessions you go to (on or off)",
                     OptionType.BOOLEAN,
                 ),
+                gig_alerts.OPTION,
             ),
             form_when_incomplete=False,
         )

@@ -7,6 +7,7 @@ from typing import Protocol
 from bot.context import Context
 from bot.features.checkins.store import SprintMove
 from bot.features.clinics.store import ClinicSettingsStore
+from bot.features.gigs.match_store import GigAlertSettingsStore
 from bot.features.sprints.store import SprintReads
 from bot.models import Member
 
@@ -14,7 +15,7 @@ from bot.models import Member
 NAME = "profile"
 
 
-class ProfileStore(SprintReads, ClinicSettingsStore, Protocol):
+class ProfileStore(SprintReads, ClinicSettingsStore, GigAlertSettingsStore, Protocol):
     """A member's profile, the skills a community knows, and the sprint a new zone moves."""
 
     async def community_skills(self, community_id: int) -> list[str]:

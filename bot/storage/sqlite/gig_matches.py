@@ -1,12 +1,180 @@
-"""Matching gig leads in SQLite: skills and aliases, alert settings, alerts, digests, interest.
+"""Matching gig leads in SQLite: skills and aliases, alert settings, open leads, interest.
 
-``GigMatchSql`` is a mixin of ``SqliteStore``.
+``GigMatchSql`` is a mixin of ``SqliteStore``; alerts and digests are ``gig_alert_rows``.
 """
 
 from __future__ import annotations
 
-from bot.storage.sqlite.connection import ConnectionBase
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.features.gigs.match_store import InterestMessages, InterestResult
+from bot.features.gigs.matching import PROFILE, Reader, SkillTable, weight_of
+from bot.features.gigs.models import AlertMode, Gig, GigStatus
+from bot.features.gigs.skills import SkillAlias, skill_key
+from bot.models import SprintStatus
+from bot.storage.sqlite.connection import ts
+from bot.storage.sqlite.gig_alert_rows import GigAlertSql
+from bot.storage.sqlite.gig_rows import GIG_COLUMNS, gig_from
+from bot.storage.sqlite.outbox import enqueue_in
 
 
-class GigMatchSql(ConnectionBase):
+class GigMatchSql(GigAlertSql):
     """Every matching query of SqliteStore."""
+
+    async def skill_aliases(self, community_id: int) -> list[SkillAlias]:
+        """The community's aliases, by alias."""
+        rows = await self._all(
+            "SELECT alias, skill FROM skill_aliases WHERE community_id = ? ORDER BY alias_key",
+            (community_id,),
+        )
+        return [SkillAlias(str(r[0]), str(r[1])) for r in rows]
+
+    async def set_skill_alias(
+        self, community_id: int, alias: SkillAlias, now: datetime
+    ) -> SkillAlias | None:
+        """Add or replace an alias; the one it replaced, if any."""
+        key = skill_key(alias.alias)
+        async with self._tx() as db:
+            row = await (
+                await db.execute(
+                    "SELECT alias, skill FROM skill_aliases"
+                    " WHERE community_id = ? AND alias_key = ?",
+                    (community_id, key),
+                )
+            ).fetchone()
+            await db.execute(
+                "INSERT INTO skill_aliases (community_id, alias_key, alias, skill, created_at)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (community_id, alias_key) DO UPDATE SET"
+                " alias = excluded.alias, skill = excluded.skill",
+                (community_id, key, alias.alias, alias.skill, ts(now)),
+            )
+        return None if row is None else SkillAlias(str(row[0]), str(row[1]))
+
+    async def remove_skill_alias(self, community_id: int, alias: str) -> SkillAlias | None:
+        """Remove an alias (by its key); the one removed, or None if there was none."""
+        key = skill_key(alias)
+        async with self._tx() as db:
+            row = await (
+                await db.execute(
+                    "DELETE FROM skill_aliases WHERE community_id = ? AND alias_key = ?"
+                    " RETURNING alias, skill",
+                    (community_id, key),
+                )
+            ).fetchone()
+        return None if row is None else SkillAlias(str(row[0]), str(row[1]))
+
+    async def gig_alert_mode(self, member_id: int) -> AlertMode:
+        """How the member wants leads that fit them (instant unless they said otherwise)."""
+        row = await self._one(
+            "SELECT alerts FROM gig_member_settings WHERE member_id = ?", (member_id,)
+        )
+        return AlertMode.INSTANT if row is None else AlertMode(row[0])
+
+    async def set_gig_alert_mode(self, member_id: int, mode: AlertMode) -> None:
+        """Set how the member wants leads (instant is the default: no row)."""
+        async with self._tx() as db:
+            if mode is AlertMode.INSTANT:
+                await db.execute(
+                    "DELETE FROM gig_member_settings WHERE member_id = ?", (member_id,)
+                )
+            else:
+                await db.execute(
+                    "INSERT INTO gig_member_settings (member_id, alerts) VALUES (?, ?)"
+                    " ON CONFLICT (member_id) DO UPDATE SET alerts = excluded.alerts",
+                    (member_id, mode.value),
+                )
+
+    async def skill_table(self, community_id: int) -> SkillTable:
+        """Every member of a community with their skills and alert mode: three queries."""
+        table = SkillTable()
+        async with self._read() as db:
+            members = await (
+                await db.execute(
+                    "SELECT m.id, COALESCE(m.timezone, c.default_timezone), s.alerts"
+                    " FROM members m JOIN communities c ON c.id = m.community_id"
+                    " LEFT JOIN gig_member_settings s ON s.member_id = m.id"
+                    " WHERE m.community_id = ?",
+                    (community_id,),
+                )
+            ).fetchall()
+            profile = await (
+                await db.execute(
+                    "SELECT s.member_id, s.skill FROM member_skills s"
+                    " JOIN members m ON m.id = s.member_id WHERE m.community_id = ?",
+                    (community_id,),
+                )
+            ).fetchall()
+            sprints = await (
+                await db.execute(
+                    "SELECT sp.member_id, sp.skill, sp.status, sp.outcome_url FROM sprints sp"
+                    " JOIN members m ON m.id = sp.member_id"
+                    " WHERE m.community_id = ? AND sp.status != 'abandoned'",
+                    (community_id,),
+                )
+            ).fetchall()
+        modes = {None: AlertMode.INSTANT} | {m.value: m for m in AlertMode}
+        table.readers = {int(r[0]): Reader(int(r[0]), str(r[1]), modes[r[2]]) for r in members}
+        entries = [(int(r[0]), str(r[1]), PROFILE) for r in profile]
+        entries += [
+            (int(r[0]), str(r[1]), weight_of(SprintStatus(r[2]), bool(r[3]))) for r in sprints
+        ]
+        table.entries = entries
+        return table
+
+    async def open_gigs(self, community_id: int, now: datetime) -> list[Gig]:
+        """A community's open leads, newest first."""
+        rows = await self._all(
+            f"SELECT {GIG_COLUMNS} FROM gigs g WHERE g.community_id = ? AND g.status = 'open'"
+            " AND g.expires_at > ? ORDER BY g.published_at DESC, g.id DESC",
+            (community_id, ts(now)),
+        )
+        return [gig_from(r) for r in rows]
+
+    async def interest_counts(self, gig_ids: Sequence[int]) -> dict[int, int]:
+        """How many members are interested in each lead (leads nobody answered: 0)."""
+        found = dict.fromkeys(gig_ids, 0)
+        for chunk in range(0, len(gig_ids), 500):
+            part = list(gig_ids[chunk : chunk + 500])
+            marks = ",".join("?" for _ in part)
+            rows = await self._all(
+                f"SELECT gig_id, COUNT(*) FROM gig_interest WHERE gig_id IN ({marks})"
+                " GROUP BY gig_id",
+                part,
+            )
+            found.update({int(r[0]): int(r[1]) for r in rows})
+        return found
+
+    async def record_gig_interest(
+        self, gig_id: int, member_id: int, now: datetime, messages: InterestMessages
+    ) -> InterestResult:
+        """A member's interest in an open lead, once, with the messages it queues."""
+        async with self._tx() as db:
+            row = await (
+                await db.execute(f"SELECT {GIG_COLUMNS} FROM gigs g WHERE g.id = ?", (gig_id,))
+            ).fetchone()
+            if row is None:
+                raise KeyError(gig_id)
+            gig = gig_from(row)
+
+            async def count() -> int:
+                found = await (
+                    await db.execute(
+                        "SELECT COUNT(*) FROM gig_interest WHERE gig_id = ?", (gig_id,)
+                    )
+                ).fetchone()
+                return 0 if found is None else int(found[0])
+
+            if gig.status is not GigStatus.OPEN or gig.expires_at <= now:
+                return InterestResult(gig, False, await count())
+            cursor = await db.execute(
+                "INSERT INTO gig_interest (gig_id, member_id, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (gig_id, member_id) DO NOTHING",
+                (gig_id, member_id, ts(now)),
+            )
+            interested = await count()
+            if cursor.rowcount != 1:
+                return InterestResult(gig, False, interested)
+            for item in messages(gig, interested):
+                await enqueue_in(db, item, now)
+            return InterestResult(gig, True, interested)
