@@ -146,7 +146,7 @@ def plan_digest(
 
 
 async def send_digests(store: GigStore, now: datetime) -> int:
-    """Send every digest that is due; how many were queued."""
+    """Decide every digest that is due (sent, or nothing left open to list); how many."""
     due = await store.due_digest_alerts(now)
     if not due:
         return 0

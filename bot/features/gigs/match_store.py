@@ -124,7 +124,7 @@ class GigMatchStore(GigAlertSettingsStore, Protocol):
         ...
 
     async def record_digests(self, decided: Sequence[DigestDecision], now: datetime) -> int:
-        """Record digests and queue their DMs in one transaction; how many were sent."""
+        """Record digests and queue their DMs in one transaction; how many members were decided."""
         ...
 
     async def gigs_by_id(self, ids: Sequence[int]) -> dict[int, Gig]:

@@ -104,7 +104,7 @@ class GigAlertSql(ConnectionBase):
         return None if row is None or row[0] is None else dt(row[0])
 
     async def record_digests(self, decided: Sequence[DigestDecision], now: datetime) -> int:
-        """Record digests and queue their DMs in one transaction; how many were queued.
+        """Record digests and queue their DMs in one transaction; how many members were decided.
 
         Every held alert due by now of each member decided is marked done, listed or not (a
         lead no longer open), so nothing due is left to wake the job again.
@@ -126,7 +126,7 @@ class GigAlertSql(ConnectionBase):
             for d in sent:
                 assert d.message is not None
                 await enqueue_in(db, d.message, now)
-        return len(sent)
+        return len(decided)
 
     async def gigs_by_id(self, ids: Sequence[int]) -> dict[int, Gig]:
         """Several leads at once."""
