@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.discord_delivery
 	$(BIN)/python -m benchmarks.clinic_rsvp
 	$(BIN)/python -m benchmarks.clinic_feed
+	$(BIN)/python -m benchmarks.gig_match
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -221,3 +221,46 @@ async def test_the_alert_payload_reads_back_as_the_lead(harness: Harness, tmp_pa
     assert "Ten episodes of a narrative podcast" in plain(card.body)
     assert [f.name for f in card.fields] == ["Pay", "Where", "When", "Fits your skills"]
     assert plain(card.fields[1].value) == "Berlin"
+
+
+@pytest.mark.asyncio
+async def test_the_bulk_enqueue_writes_the_rows_enqueue_in_writes(harness: Harness) -> None:
+    """A lead's alerts are queued in one statement: the same rows, a repeated key skipped."""
+    from dataclasses import replace
+
+    from bot.models import Destination, NewOutbox
+    from bot.storage.sqlite.outbox import enqueue_in, enqueue_many_in
+
+    now = harness.clock.now()
+    kim = await member_id(harness, "kim")
+    community = (await harness.store.get_member(kim)).community_id
+    items = [
+        NewOutbox(community, Destination.dm(kim), '{"title": "one"}', feature="gigs"),
+        NewOutbox(
+            community,
+            Destination.dm(kim),
+            '{"title": "later"}',
+            feature="gigs",
+            not_before=now + timedelta(hours=3),
+        ),
+        NewOutbox(community, Destination.channel("gigs"), '{"title": "post"}', feature="gigs"),
+    ]
+    async with harness.store._tx() as db:
+        one = [
+            await enqueue_in(db, replace(item, dedupe_key=f"one:{n}"), now)
+            for n, item in enumerate(items)
+        ]
+        keyed = [replace(item, dedupe_key=f"many:{n}") for n, item in enumerate(items)]
+        await enqueue_many_in(db, [*keyed, replace(items[0], dedupe_key="many:0")], now)
+    (last,) = rows(harness.store.path, "SELECT MAX(id) FROM outbox")[0]
+    assert last == one[-1] + 3
+    for n, first in enumerate(one):
+        a = await harness.store.get_outbox(first)
+        b = await harness.store.get_outbox(first + 3)
+        assert a is not None
+        assert b is not None
+        assert replace(a, id=0, dedupe_key=None) == replace(b, id=0, dedupe_key=None), n
+        assert b.dedupe_key == f"many:{n}"
+    with pytest.raises(ValueError, match="edits"):
+        async with harness.store._tx() as db:
+            await enqueue_many_in(db, [replace(items[0], edit_of=one[0])], now)

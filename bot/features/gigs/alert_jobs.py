@@ -94,16 +94,23 @@ def plan_alerts(
 async def send_alerts(store: GigStore, now: datetime) -> int:
     """Decide the alerts of every lead published and not matched yet; how many leads."""
     done = 0
-    loaded: dict[int, tuple[Community, SkillTable, Aliases]] = {}
+    loaded: dict[int, tuple[Community, Aliases, dict[str, str]]] = {}
     for gig in await store.gigs_to_match(now):
         if gig.community_id not in loaded:
+            aliases = Aliases(await store.skill_aliases(gig.community_id))
+            names = await store.community_skill_names(gig.community_id)
             loaded[gig.community_id] = (
                 await store.get_community(gig.community_id),
-                await store.skill_table(gig.community_id),
-                Aliases(await store.skill_aliases(gig.community_id)),
+                aliases,
+                {name: aliases.resolve(name) for name in names},
             )
-        community, table, aliases = loaded[gig.community_id]
-        matches = rank(table, lead_keys(gig, aliases), aliases, gig.poster_id)
+        community, aliases, keyed = loaded[gig.community_id]
+        wanted = lead_keys(gig, aliases)
+        # Only the members holding a name the lead's skills resolve to are read.
+        table = await store.skill_table(
+            gig.community_id, [n for n, k in keyed.items() if k in wanted]
+        )
+        matches = rank(table, wanted, aliases, gig.poster_id)
         alerts, messages = plan_alerts(gig, community, matches, table, aliases, now)
         if await store.record_gig_alerts(gig, alerts, messages, now):
             done += 1

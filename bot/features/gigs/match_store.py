@@ -93,8 +93,12 @@ class GigMatchStore(GigAlertSettingsStore, Protocol):
         """Remove an alias (by its key); the one removed, or None if there was none."""
         ...
 
-    async def skill_table(self, community_id: int) -> SkillTable:
-        """Every member of a community with their skills and alert mode, in bulk."""
+    async def community_skill_names(self, community_id: int) -> list[str]:
+        """Every skill name the community's profiles and live sprints use, as typed."""
+        ...
+
+    async def skill_table(self, community_id: int, names: Sequence[str]) -> SkillTable:
+        """The members holding any of these skill names, with their skills and alert mode."""
         ...
 
     async def member_sprints(self, member_id: int) -> list[Sprint]:

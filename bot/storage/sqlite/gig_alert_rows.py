@@ -14,7 +14,7 @@ from bot.features.gigs.models import AlertMode, Gig
 from bot.models import NewOutbox
 from bot.storage.sqlite.connection import ConnectionBase, dt, opt_ts, ts
 from bot.storage.sqlite.gig_rows import GIG_COLUMNS, gig_from
-from bot.storage.sqlite.outbox import enqueue_in
+from bot.storage.sqlite.outbox import enqueue_many_in
 
 
 class GigAlertSql(ConnectionBase):
@@ -63,9 +63,8 @@ class GigAlertSql(ConnectionBase):
                     for a in alerts
                 ],
             )
-            # The outbox's own enqueue, inside this transaction (rows stay in rank order).
-            for item in messages:
-                await enqueue_in(db, item, now)
+            # The outbox's rows, in this transaction and in rank order.
+            await enqueue_many_in(db, messages, now)
         return True
 
     async def due_digest_alerts(self, now: datetime) -> list[PendingDigestAlert]:
@@ -123,9 +122,7 @@ class GigAlertSql(ConnectionBase):
                 " ON CONFLICT (member_id, week) DO NOTHING",
                 [(d.member_id, d.week.isoformat(), ts(now)) for d in sent],
             )
-            for d in sent:
-                assert d.message is not None
-                await enqueue_in(db, d.message, now)
+            await enqueue_many_in(db, [d.message for d in sent if d.message is not None], now)
         return len(decided)
 
     async def gigs_by_id(self, ids: Sequence[int]) -> dict[int, Gig]:

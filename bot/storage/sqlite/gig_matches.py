@@ -85,34 +85,53 @@ class GigMatchSql(GigAlertSql):
                     (member_id, mode.value),
                 )
 
-    async def skill_table(self, community_id: int) -> SkillTable:
-        """Every member of a community with their skills and alert mode: three queries."""
+    async def community_skill_names(self, community_id: int) -> list[str]:
+        """Every skill name profiles and live sprints use, as typed (other communities' too:
+        read off the skill index, it costs less than picking this community's out)."""
+        rows = await self._all(
+            "SELECT DISTINCT skill FROM member_skills UNION ALL"
+            " SELECT DISTINCT skill FROM sprints WHERE status != 'abandoned'"
+        )
+        return list(dict.fromkeys(str(r[0]) for r in rows))
+
+    async def skill_table(self, community_id: int, names: Sequence[str]) -> SkillTable:
+        """The members holding any of these skill names, their skills and alert mode.
+
+        Three queries however many members: their profile skills and sprints named so, and
+        the zone and alert mode of each member found.
+        """
         table = SkillTable()
+        if not names:
+            return table
+        wanted = list(dict.fromkeys(names))
+        marks = ",".join("?" for _ in wanted)
+        holders = (
+            f"SELECT member_id FROM member_skills WHERE skill IN ({marks})"
+            f" UNION SELECT member_id FROM sprints WHERE skill IN ({marks})"
+            " AND status != 'abandoned'"
+        )
+        # Each CROSS JOIN keeps the rows of these skills outermost, not every member.
         async with self._read() as db:
-            members = await (
-                await db.execute(
-                    "SELECT m.id, COALESCE(m.timezone, c.default_timezone), s.alerts"
-                    " FROM members m JOIN communities c ON c.id = m.community_id"
-                    " LEFT JOIN gig_member_settings s ON s.member_id = m.id"
-                    " WHERE m.community_id = ?",
-                    (community_id,),
-                )
-            ).fetchall()
-            profile = await (
-                await db.execute(
-                    "SELECT s.member_id, s.skill FROM member_skills s"
-                    " JOIN members m ON m.id = s.member_id WHERE m.community_id = ?",
-                    (community_id,),
-                )
-            ).fetchall()
-            sprints = await (
-                await db.execute(
-                    "SELECT sp.member_id, sp.skill, sp.status, sp.outcome_url FROM sprints sp"
-                    " JOIN members m ON m.id = sp.member_id"
-                    " WHERE m.community_id = ? AND sp.status != 'abandoned'",
-                    (community_id,),
-                )
-            ).fetchall()
+            members = await db.execute_fetchall(
+                "SELECT m.id, COALESCE(m.timezone, c.default_timezone), s.alerts"
+                f" FROM ({holders}) h CROSS JOIN members m ON m.id = h.member_id"
+                " JOIN communities c ON c.id = m.community_id"
+                " LEFT JOIN gig_member_settings s ON s.member_id = m.id"
+                " WHERE m.community_id = ?",
+                (*wanted, *wanted, community_id),
+            )
+            profile = await db.execute_fetchall(
+                "SELECT s.member_id, s.skill FROM member_skills s"
+                " CROSS JOIN members m ON m.id = s.member_id"
+                f" WHERE s.skill IN ({marks}) AND m.community_id = ?",
+                (*wanted, community_id),
+            )
+            sprints = await db.execute_fetchall(
+                "SELECT sp.member_id, sp.skill, sp.status, sp.outcome_url FROM sprints sp"
+                " CROSS JOIN members m ON m.id = sp.member_id WHERE sp.skill IN"
+                f" ({marks}) AND sp.status != 'abandoned' AND m.community_id = ?",
+                (*wanted, community_id),
+            )
         modes = {None: AlertMode.INSTANT} | {m.value: m for m in AlertMode}
         table.readers = {int(r[0]): Reader(int(r[0]), str(r[1]), modes[r[2]]) for r in members}
         entries = [(int(r[0]), str(r[1]), PROFILE) for r in profile]

@@ -163,6 +163,38 @@ async def enqueue_in(db: aiosqlite.Connection, item: NewOutbox, now: datetime) -
     return int(row[0])
 
 
+async def enqueue_many_in(
+    db: aiosqlite.Connection, items: Sequence[NewOutbox], now: datetime
+) -> None:
+    """Queue many new messages inside a transaction in one statement, in the order given.
+
+    The same rows as ``enqueue_in`` for each item (a repeated dedupe key is skipped), for a
+    decision that queues thousands (a gig lead's alerts). Edits go through ``enqueue_in``,
+    which also drops the older edits they replace.
+    """
+    if any(item.edit_of is not None for item in items):
+        raise ValueError("edits are queued one by one with enqueue_in")
+    await db.executemany(
+        "INSERT INTO outbox (community_id, dest_kind, member_id, purpose, payload, dedupe_key,"
+        " edit_of, not_before, created_at, feature) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)"
+        " ON CONFLICT (dedupe_key) DO NOTHING",
+        [
+            (
+                item.community_id,
+                item.destination.kind.value,
+                item.destination.member_id,
+                item.destination.purpose,
+                item.payload,
+                item.dedupe_key,
+                ts(now if item.not_before is None else max(now, item.not_before)),
+                ts(now),
+                item.feature,
+            )
+            for item in items
+        ],
+    )
+
+
 def outbox_from(row: aiosqlite.Row) -> OutboxItem:
     """A queued message as stored."""
     kind = DestinationKind(row["dest_kind"])
