@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.messages import Mention, plain
-from tests.gig_helpers import count, open_gig, set_status, sprint
+from tests.gig_helpers import POST, count, posted, rows, set_status, sprint
 from tests.harness import Harness, Sent, reply_text
 
 DB = "crossfade.db"
@@ -26,8 +26,9 @@ async def lead_and_kim(h: Harness) -> int:
     await h.run("kim", KIM)
     await sprint(h, "kim", "spatial mixing", link="https://example.org/kim-atmos-mix")
     await sprint(h, "kim", "podcast editing")  # active: not a deliverable yet
-    gig = await open_gig(h, "ana", skills=("spatial mixing", "mastering"))
-    await h.engine.tick()
+    await posted(h, POST.replace("spatial mixing, dolby atmos", "spatial mixing, mastering"))
+    gig = await h.store.gig_by_number(1, 1)
+    assert gig is not None
     return gig.id
 
 
@@ -58,10 +59,12 @@ async def test_interest_sends_the_poster_one_private_intro(
         "https://example.org/kim-atmos-mix",
     }
     # The post's count, in place; never who.
+    (post,) = h.transport.channel("gigs")
     (edit,) = post_edits(h)
     assert plain(edit.message.footer).startswith("1 member interested · Open until ")
     assert "Kim" not in edit.text + plain(edit.message.footer)
     assert edit.message.title == "#1 Spatial mix for a podcast"
+    assert edit.receipt == post.receipt
     assert count(tmp_path / DB, "gig_interest") == 1
     # Pressing again sends nothing more, and says so.
     outbox = count(tmp_path / DB, "outbox")
@@ -94,22 +97,34 @@ async def test_the_command_twin_counts_a_second_member(harness: Harness) -> None
     assert plain(post_edits(harness)[-1].message.footer).startswith("3 members interested")
 
 
+async def close(h: Harness) -> None:
+    await h.run("ana", "/gig close gig:1 outcome:filled")
+
+
+async def expire(h: Harness) -> None:
+    await h.advance(timedelta(days=15))
+
+
+async def hide(h: Harness) -> None:
+    for name in ("xan", "yul", "zed"):
+        await h.run(name, '/gig report gig:1 reason:"Not a real job"')
+
+
 @pytest.mark.parametrize(
-    ("status", "line"),
+    ("change", "status", "line"),
     [
-        ("expired", "Gig #1 has expired, so it takes no more interest."),
-        ("closed", "Gig #1 was filled, so it takes no more interest."),
-        ("hidden", "Gig #1 is hidden while admins look at reports about it."),
+        (expire, "expired", "Gig #1 has expired, so it takes no more interest."),
+        (close, "closed", "Gig #1 was filled, so it takes no more interest."),
+        (hide, "hidden", "Gig #1 is hidden while admins look at reports about it."),
     ],
 )
 @pytest.mark.asyncio
 async def test_interest_in_a_lead_that_is_not_open_is_refused_and_writes_nothing(
-    harness: Harness, tmp_path: Path, status: str, line: str
+    harness: Harness, tmp_path: Path, change: object, status: str, line: str
 ) -> None:
     gig_id = await lead_and_kim(harness)
-    gig = await harness.store.get_gig(gig_id)
-    assert gig is not None
-    await set_status(harness, gig, status)
+    await change(harness)  # type: ignore[operator]
+    assert rows(tmp_path / DB, "SELECT status FROM gigs") == [(status,)]
     before = (count(tmp_path / DB, "outbox"), count(tmp_path / DB, "gig_interest"))
     for answer in (
         await harness.press("kim", f"gig.interested:{gig_id}"),
@@ -117,7 +132,24 @@ async def test_interest_in_a_lead_that_is_not_open_is_refused_and_writes_nothing
     ):
         assert reply_text(answer).startswith(line), reply_text(answer)
     assert (count(tmp_path / DB, "outbox"), count(tmp_path / DB, "gig_interest")) == before
-    assert harness.transport.dms("ana") == []
+    assert [
+        s for s in harness.transport.dms("ana") if s.message.title.startswith("Interested")
+    ] == []
+
+
+@pytest.mark.asyncio
+async def test_interest_refused_on_a_lead_set_aside_by_storage(
+    harness: Harness, tmp_path: Path
+) -> None:
+    """Whatever moved a lead on (here straight in storage), interest reads it as it is now."""
+    gig_id = await lead_and_kim(harness)
+    gig = await harness.store.get_gig(gig_id)
+    assert gig is not None
+    await set_status(harness, gig, "hidden")
+    before = count(tmp_path / DB, "outbox")
+    answer = await harness.press("kim", f"gig.interested:{gig_id}")
+    assert reply_text(answer).startswith("Gig #1 is hidden")
+    assert (count(tmp_path / DB, "outbox"), count(tmp_path / DB, "gig_interest")) == (before, 0)
 
 
 @pytest.mark.asyncio

@@ -12,8 +12,8 @@ import pytest
 from bot.clock import FakeClock
 from bot.features.gigs.alert_jobs import send_alerts
 from bot.messages import Message, plain
-from tests.gig_helpers import count, member_id, open_gig, rows, set_status, sprint
-from tests.harness import Harness
+from tests.gig_helpers import POST, count, member_id, open_gig, posted, rows, set_status, sprint
+from tests.harness import Harness, reply_text
 
 DB = "crossfade.db"
 
@@ -66,8 +66,9 @@ async def test_a_lead_goes_to_the_members_it_fits_best_first(
 ) -> None:
     h = harness
     await fitting_members(h)
-    gig = await open_gig(h, "ana", skills=("spatial mixing", "live sound"))
-    await h.engine.tick()
+    await posted(h, POST.replace("spatial mixing, dolby atmos", "spatial mixing, live sound"))
+    gig = await h.store.gig_by_number(1, 1)
+    assert gig is not None
     # Completed sprint with a link 3, active sprint 2, profile 1; ties by member id.
     assert ranked(tmp_path / DB, gig.id) == [
         ("dan", "instant", 1),
@@ -81,12 +82,33 @@ async def test_a_lead_goes_to_the_members_it_fits_best_first(
         assert h.transport.dms(name) == [], name
     (alert,) = h.transport.dms("eve")
     assert alert.message.title == "Gig lead for you: #1 Spatial mix for a podcast"
+    assert plain(alert.message.body) == "Six episodes, binaural, stems ready"
     assert "Fits your skills: spatial mixing, live sound" in alert.text
     assert "Pay: €400–600 per day" in alert.text
     assert [b.action for b in alert.message.buttons] == [f"gig.interested:{gig.id}"]
     (dan,) = h.transport.dms("dan")
     assert "Fits your skills: spatial mixing\n" in dan.text + "\n"
     assert (await h.store.get_gig(gig.id)).matched_at == h.clock.now()  # type: ignore[union-attr]
+
+
+@pytest.mark.asyncio
+async def test_a_lead_waiting_for_approval_reaches_members_only_once_approved(
+    harness: Harness, tmp_path: Path
+) -> None:
+    h = harness
+    await fitting_members(h)
+    await h.run("boss", "/admin channel purpose:gig-review", admin=True, channel="gig-review")
+    await h.run("boss", "/admin gigs approval:yes", admin=True)
+    await posted(h)
+    await h.advance(timedelta(hours=2))
+    assert queued_dms(tmp_path / DB) == []
+    assert count(tmp_path / DB, "gig_alerts") == 0
+    approved = await h.run("boss", "/gig approve gig:1", admin=True)
+    assert reply_text(approved).startswith("Gig #1 approved: Spatial mix for a podcast")
+    assert queued_dms(tmp_path / DB) == ["dan", "cat", "bob", "eve"]
+    assert [s.message.title for s in h.transport.dms("dan")] == [
+        "Gig lead for you: #1 Spatial mix for a podcast"
+    ]
 
 
 @pytest.mark.asyncio

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from bot.commands.args import Args
 from bot.errors import OptionError, UserError
-from bot.features.gigs.interest import GigContext
+from bot.features.gigs.rules import GigContext
 from bot.features.gigs.skills import Aliases, SkillAlias, skill_key
 from bot.messages import Message, Response, Tone, text
 

@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 from bot.commands.args import Args
 from bot.commands.values import row_id
-from bot.context import Context
 from bot.errors import UserError
 from bot.features.gigs.cards import post_edit
 from bot.features.gigs.lookup import find_gig
@@ -25,13 +24,11 @@ from bot.features.gigs.match_cards import (
 )
 from bot.features.gigs.matching import matching_names, member_weights
 from bot.features.gigs.models import NAME, Gig
+from bot.features.gigs.rules import GigContext
 from bot.features.gigs.skills import Aliases
-from bot.features.gigs.store import GigStore
 from bot.messages import Response
 from bot.models import Destination, NewOutbox
 from bot.notices import STALE_BUTTON
-
-GigContext = Context[GigStore]
 
 
 async def say_interested(ctx: GigContext, gig: Gig) -> Response:

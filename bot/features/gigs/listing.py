@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.commands.args import Args
 from bot.errors import OptionError
-from bot.features.gigs.interest import GigContext
 from bot.features.gigs.match_cards import list_card
 from bot.features.gigs.matching import lead_keys, matching_names, member_weights, score
+from bot.features.gigs.rules import GigContext
 from bot.features.gigs.skills import Aliases, skill_key
 from bot.messages import Response
 

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from bot.commands.registry import Command, Group, Option, OptionType, Permission, Registry
+from bot.commands.registry import Command, Option, OptionType, Permission, Registry
 from bot.features.gigs import aliases, interest, listing
 from bot.features.gigs.cards import INTERESTED_ACTION
-
-# The skills type-ahead the profile feature declares (named here: profile imports gigs).
-SKILL_SOURCE = "skill"
-GROUP = Group("gig", "Gig leads: paid work matched to members' skills", default="list")
-GIG = Option(
-    "gig", "The lead's number (shown on it) or its title", required=True, max_length=100,
-    placeholder="12",
-)  # fmt: skip
+from bot.features.gigs.options import GIG, SKILL_SOURCE
 
 
 def register(registry: Registry) -> None:
-    """Declare /gig list, /gig interested, the I'm interested button and the alias commands."""
-    if GROUP.name not in registry.groups:
-        registry.add_group(GROUP)
+    """Declare /gig list, /gig interested, the I'm interested button and the alias commands.
+
+    After posting's: its ``register`` declares the gig group.
+    """
     registry.add(
         Command(
             ("gig", "list"),
