@@ -1,0 +1,46 @@
+"""The PostgreSQL fixtures: one server for the whole run, a fresh database per test."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import pytest_asyncio
+
+from tests.postgres_server import NoPostgres, PostgresServer, start
+from tests.startup_env import unavailable
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real server for the run (skipped locally without PostgreSQL, failed in CI)."""
+    try:
+        server = start()
+    except NoPostgres as exc:
+        unavailable(str(exc))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest_asyncio.fixture
+async def postgres_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
+    """The address of an empty database of its own, dropped after the test."""
+    import asyncpg
+
+    name = f"t_{secrets.token_hex(6)}"
+    admin = await asyncpg.connect(postgres_server.url())
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    try:
+        yield postgres_server.url(name)
+    finally:
+        admin = await asyncpg.connect(postgres_server.url())
+        try:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await admin.close()
