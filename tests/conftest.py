@@ -12,8 +12,8 @@ import pytest_asyncio
 from bot.clock import FakeClock
 from tests.fakes.discord_fixtures import discord_fake  # noqa: F401
 from tests.fakes.slack_fixtures import slack_fake  # noqa: F401
-from tests.postgres_fixtures import postgres_server, postgres_url  # noqa: F401
 from tests.harness import Harness
+from tests.postgres_fixtures import postgres_server, postgres_url  # noqa: F401
 
 # A Monday, 08:00 UTC.
 START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
