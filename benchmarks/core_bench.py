@@ -1,8 +1,10 @@
 """Core benchmark: 10,000 members with a year of weekly check-ins.
 
 Measures, through the core: /sprint status and /checkin latency (median, p99), the time to
-decide and queue one week's prompts for every member, and the process's peak memory.
-Run: python -m benchmarks.core_bench [--members N]
+decide and queue one week's prompts for every member and the next day's reminders (each a
+whole engine tick; median and range over several runs, each on a fresh copy of the seeded
+data, with each job's share), and the process's peak memory.
+Run: python -m benchmarks.core_bench [--members N] [--runs N] [--store sqlite]
 """
 
 from __future__ import annotations
@@ -11,19 +13,23 @@ import argparse
 import asyncio
 import random
 import resource
+import shutil
 import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as wall_time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from benchmarks.common import run_jobs
 from bot.app import Crossfade
 from bot.clock import FakeClock
+from bot.features import FEATURES
+from bot.features.base import jobs_of
 from bot.messages import Response, plain
 from bot.models import Actor
 from bot.storage.sqlite import SqliteStore
@@ -141,6 +147,42 @@ def _flush(
         rows.clear()
 
 
+class SqliteBench:
+    """The SQLite store: seeded once straight into a file, each run on a fresh copy of it."""
+
+    def __init__(self, folder: Path) -> None:
+        self.seeded = folder / "seeded.db"
+        self.run_file = folder / "run.db"
+
+    async def seed(self, members: int) -> int:
+        """Migrate, add the admin, write the data set; returns the check-in rows."""
+        store = await SqliteStore.open(self.seeded)
+        await store.ensure_member(Actor("bench", "C1", "U00000", "admin"), NOW)
+        await store.close()
+        seed(self.seeded, members)
+        with sqlite3.connect(self.seeded) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM checkin_weeks").fetchone()[0])
+
+    def _copy(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.run_file}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(self.seeded, self.run_file)
+
+    @asynccontextmanager
+    async def fresh(self) -> AsyncIterator[SqliteStore]:
+        """A store on a new copy of the seeded file."""
+        self._copy()
+        store = await SqliteStore.open(self.run_file)
+        try:
+            yield store
+        finally:
+            await store.close()
+
+
+# --store: how each store is seeded and opened fresh for a run (its folder to work in).
+STORES: dict[str, Callable[[Path], SqliteBench]] = {"sqlite": SqliteBench}
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
@@ -159,60 +201,92 @@ def shown(response: Response) -> str:
     return " ".join([message.title, plain(message.body), *(f.name for f in message.fields)])
 
 
-async def main(members: int, samples: int) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "bench.db"
-        store = await SqliteStore.open(path)  # migrate
+async def tick(store: SqliteStore, now: datetime) -> tuple[dict[str, int], dict[str, float]]:
+    """Every feature's jobs at ``now``, as one engine tick decides them (without sending).
+
+    Returns what each job acted on and the seconds each took.
+    """
+    counts: dict[str, int] = {}
+    seconds: dict[str, float] = {}
+    for job in jobs_of(FEATURES):
+        start = time.perf_counter()
+        counts[job.name] = await job.run(store, now)
+        seconds[job.name] = time.perf_counter() - start
+    return counts, seconds
+
+
+@dataclass
+class Figures:
+    """What the runs measured."""
+
+    status_ms: list[float] = field(default_factory=list)
+    checkin_ms: list[float] = field(default_factory=list)
+    prompts: list[dict[str, float]] = field(default_factory=list)
+    reminders: list[dict[str, float]] = field(default_factory=list)
+    prompted: int = 0
+    reminded: int = 0
+
+
+def actor(m: int) -> Actor:
+    return Actor("bench", "C1", f"U{m:05d}", f"member{m}")
+
+
+async def one_run(
+    fresh: AbstractAsyncContextManager[SqliteStore], members: int, picks: list[int], out: Figures
+) -> None:
+    """One week on a fresh copy: status calls, the prompts' tick, check-ins, the reminders'."""
+    async with fresh as store:
         clock = FakeClock(min(SLOTS.values()) - timedelta(minutes=1))
         core = Crossfade(store, clock)
-        await store.ensure_member(Actor("bench", "C1", "U00000", "admin"), clock.now())
-        await store.close()
+        for m in picks:
+            response = await timed(out.status_ms, core.run_line(actor(m), "/sprint status"))
+            assert "Week" in shown(response), shown(response)
+
+        clock.set(DECIDE)
+        counts, seconds = await tick(store, clock.now())
+        assert counts["checkins.prompts"] == members, counts
+        out.prompts.append(seconds)
+        out.prompted = counts["checkins.prompts"]
+
+        for m in picks:
+            line = '/checkin progress:"Routed the immersive bus" confidence:4'
+            response = await timed(out.checkin_ms, core.run_line(actor(m), line))
+            assert "Check" in shown(response), shown(response)
+
+        # A day later everyone who hasn't answered gets their one reminder.
+        clock.set(DECIDE + timedelta(hours=24))
+        counts, seconds = await tick(store, clock.now())
+        assert counts["checkins.reminders"] == members - len(set(picks)), counts
+        out.reminders.append(seconds)
+        out.reminded = counts["checkins.reminders"]
+
+
+def spread(ticks: list[dict[str, float]]) -> str:
+    """A tick's median and range over the runs, and each job's median share (when it shows)."""
+    totals = [sum(t.values()) for t in ticks]
+    jobs = {name: statistics.median(t[name] for t in ticks) for name in ticks[0] if ticks[0][name]}
+    shares = ", ".join(f"{name} {s:.3f}" for name, s in jobs.items() if s >= 0.001)
+    return (
+        f"median {statistics.median(totals):.2f} s, range {min(totals):.2f}–{max(totals):.2f} s"
+        f" over {len(totals)} runs\n    by job (median s): {shares}"
+    )
+
+
+async def main(members: int, samples: int, runs: int, store_kind: str) -> None:
+    figures = Figures()
+    with tempfile.TemporaryDirectory() as folder:
+        bench = STORES[store_kind](Path(folder))
         t0 = time.perf_counter()
-        seed(path, members)
+        rows = await bench.seed(members)
         seeded = time.perf_counter() - t0
-        store = await SqliteStore.open(path)
-        try:
-            core = Crossfade(store, clock)
-            rows = sqlite3.connect(path).execute("SELECT COUNT(*) FROM checkin_weeks").fetchone()[0]
-            print(f"members: {members}, check-in rows: {rows}, seeded in {seeded:.1f} s")
-
-            rng = random.Random(1)
-            picks = [rng.randint(1, members) for _ in range(samples)]
-
-            def actor(m: int) -> Actor:
-                return Actor("bench", "C1", f"U{m:05d}", f"member{m}")
-
-            status_ms: list[float] = []
-            for m in picks:
-                response = await timed(status_ms, core.run_line(actor(m), "/sprint status"))
-                assert "Week" in shown(response), shown(response)
-
-            clock.set(DECIDE)
-            start = time.perf_counter()
-            report = await run_jobs(store, clock.now())
-            decide_s = time.perf_counter() - start
-            assert report["checkins.prompts"] == members, report
-
-            checkin_ms: list[float] = []
-            for m in picks:
-                response = await timed(
-                    checkin_ms,
-                    core.run_line(
-                        actor(m), '/checkin progress:"Routed the immersive bus" confidence:4'
-                    ),
-                )
-                assert "Check" in shown(response), shown(response)
-
-            # A day later everyone who hasn't answered gets their one reminder.
-            clock.set(DECIDE + timedelta(hours=24))
-            start = time.perf_counter()
-            later = await run_jobs(store, clock.now())
-            remind_s = time.perf_counter() - start
-            assert later["checkins.reminders"] == members - len(set(picks)), later
-        finally:
-            await store.close()
+        print(f"members: {members}, check-in rows: {rows}, seeded in {seeded:.1f} s")
+        rng = random.Random(1)
+        picks = [rng.randint(1, members) for _ in range(samples)]
+        for _ in range(runs):
+            await one_run(bench.fresh(), members, picks, figures)
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    status_ms, checkin_ms = figures.status_ms, figures.checkin_ms
     print(
         f"/sprint status: median {statistics.median(status_ms):.2f} ms, "
         f"p99 {percentile(status_ms, 0.99):.2f} ms over {len(status_ms)} calls"
@@ -222,12 +296,12 @@ async def main(members: int, samples: int) -> None:
         f"p99 {percentile(checkin_ms, 0.99):.2f} ms over {len(checkin_ms)} calls"
     )
     print(
-        f"decide and queue one week's prompts for {members} members: {decide_s:.2f} s "
-        f"({report['checkins.prompts']} prompts queued)"
+        f"decide and queue one week's prompts for {members} members "
+        f"({figures.prompted} prompts queued): {spread(figures.prompts)}"
     )
     print(
-        f"decide and queue the next day's reminders: {remind_s:.2f} s "
-        f"({later['checkins.reminders']} reminders queued)"
+        f"decide and queue the next day's reminders ({figures.reminded} reminders queued): "
+        f"{spread(figures.reminders)}"
     )
     print(f"peak memory (max RSS): {peak_mb:.0f} MiB")
 
@@ -235,6 +309,8 @@ async def main(members: int, samples: int) -> None:
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--members", type=int, default=10_000)
-    parser.add_argument("--samples", type=int, default=1_000)
+    parser.add_argument("--samples", type=int, default=1_000, help="command calls per run")
+    parser.add_argument("--runs", type=int, default=5, help="fresh copies each week is run on")
+    parser.add_argument("--store", choices=sorted(STORES), default="sqlite")
     args = parser.parse_args()
-    asyncio.run(main(args.members, args.samples))
+    asyncio.run(main(args.members, args.samples, args.runs, args.store))

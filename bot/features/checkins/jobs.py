@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 import logging
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.features.base import Job
 from bot.features.checkins.cards import prompt_message, reminder_message
 from bot.features.checkins.store import CHECKINS, NAME, CheckinStore, DuePrompt, WeekOpening
 from bot.messages import Field, Mention, Message, Part, text
-from bot.models import CheckinWeek, Destination, NewOutbox, NewWeek, WeekStatus
+from bot.models import CheckinWeek, Community, Destination, NewOutbox, NewWeek, WeekStatus
 from bot.progress import streak, week_close
 
 log = logging.getLogger(__name__)
@@ -35,16 +36,34 @@ class _Slots:
     missed: int = 0
 
 
+class _Windows:
+    """Each slot's week window, worked out once per pass: members sharing a zone share it."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[datetime, int, time, str], tuple[datetime, date]] = {}
+
+    def of(self, opens: datetime, community: Community, zone: ZoneInfo) -> tuple[datetime, date]:
+        """When a week opening at ``opens`` closes, and the community week it belongs to."""
+        # In UTC: aware datetimes in one zone compare (and hash) by wall time, ignoring fold.
+        key = (opens.astimezone(UTC), community.checkin_weekday, community.checkin_time, str(zone))
+        found = self._known.get(key)
+        if found is None:
+            found = (week_close(opens, community, zone), opens.astimezone(zone).date())
+            self._known[key] = found
+        return found
+
+
 async def decide_prompts(store: CheckinStore, now: datetime) -> int:
     """Open every week whose check-in time has come, queueing its prompt DM.
 
     Returns how many week slots were passed (prompted, skipped or missed).
     """
     report = _Slots()
+    windows = _Windows()
     moved = 0
     # Loops because a bot that was down for weeks has several slots per sprint to catch up.
     while due := await store.due_prompts(now, BATCH):
-        openings = [_decide(item, now, report) for item in due]
+        openings = [_decide(item, now, report, windows) for item in due]
         passed = await store.open_weeks(openings, now)
         if passed == 0:
             break
@@ -54,13 +73,13 @@ async def decide_prompts(store: CheckinStore, now: datetime) -> int:
     return moved
 
 
-def _decide(item: DuePrompt, now: datetime, report: _Slots) -> WeekOpening:
+def _decide(item: DuePrompt, now: datetime, report: _Slots, windows: _Windows) -> WeekOpening:
     """What happens at one sprint's week slot: a prompt, or a skipped or missed week."""
     sprint, member, community = item.sprint, item.member, item.community
     assert sprint.next_prompt_at is not None
     zone = member.zone(community)
     opens = sprint.next_prompt_at
-    closes = week_close(opens, community, zone)
+    closes, community_week = windows.of(opens, community, zone)
     next_at = closes if sprint.next_week < sprint.weeks else None
     if item.skipped_ahead:
         report.skipped += 1
@@ -72,7 +91,7 @@ def _decide(item: DuePrompt, now: datetime, report: _Slots) -> WeekOpening:
         status=WeekStatus.OPEN,
         opens_at=opens,
         closes_at=closes,
-        community_week=opens.astimezone(zone).date(),
+        community_week=community_week,
     )
     if now >= closes:
         # The whole window passed while the bot was down: too late to ask.
@@ -115,8 +134,10 @@ async def decide_reminders(store: CheckinStore, now: datetime) -> int:
                     feature=NAME,
                 )
             decided.append((item.week, reminder))
-        await store.mark_reminded(decided, now)
-        decided_count += len(decided)
+        recorded = await store.mark_reminded(decided, now)
+        if recorded == 0:
+            break
+        decided_count += recorded
     return decided_count
 
 

@@ -30,7 +30,10 @@ class DuePrompt:
 
 @dataclass(frozen=True)
 class WeekOpening:
-    """One sprint moving past a week slot: the week to record, its prompt, the next slot."""
+    """One sprint moving past a week slot: the week to record, its prompt, the next slot.
+
+    ``week`` is None only for a week the member skipped ahead (its row is already there).
+    """
 
     sprint: Sprint
     week: NewWeek | None
@@ -162,8 +165,8 @@ class CheckinStore(SprintReads, ScheduleStore, Protocol):
 
     async def mark_reminded(
         self, decided: Sequence[tuple[CheckinWeek, NewOutbox | None]], now: datetime
-    ) -> None:
-        """Record reminder decisions."""
+    ) -> int:
+        """Record reminder decisions still as read (None: a paused member's); returns how many."""
         ...
 
     async def due_summaries(self, now: datetime) -> list[tuple[int, date]]:

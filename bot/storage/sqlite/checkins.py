@@ -10,7 +10,7 @@ from datetime import date, datetime
 
 import aiosqlite
 
-from bot.features.checkins.store import SprintMove, WeekOpening
+from bot.features.checkins.store import SprintMove
 from bot.features.sprints.store import ScheduleChanged
 from bot.models import CheckinWeek, Community, Member, NewOutbox, NewWeek, WeekStatus
 from bot.storage.sqlite.connection import ConnectionBase, dt, opt_dt, opt_ts, ts
@@ -35,28 +35,6 @@ class CheckinSql(ConnectionBase):
             week_id = await insert_week(db, week)
         rows = await self._all("SELECT * FROM checkin_weeks WHERE id = ?", (week_id,))
         return week_from(rows[0])
-
-    async def open_weeks(self, openings: Sequence[WeekOpening], now: datetime) -> int:
-        """Advance sprints past one week slot each: record the week, queue its prompt, move on.
-
-        One transaction for the batch; each sprint is guarded by what its decision read (week
-        counter, length, prompt time), so a week is decided once even if two ticks race, and
-        never from a schedule an edit or a move changed meanwhile. Returns how many moved.
-        """
-        moved = 0
-        async with self._tx() as db:
-            for item in openings:
-                cursor = await db.execute(
-                    "UPDATE sprints SET next_week = next_week + 1, next_prompt_at = ?" + AS_READ,
-                    (opt_ts(item.next_prompt_at), *as_read(item.sprint)),
-                )
-                if cursor.rowcount != 1:
-                    continue
-                moved += 1
-                outbox_id = await enqueue_in(db, item.prompt, now) if item.prompt else None
-                if item.week is not None:
-                    await insert_week(db, item.week, outbox_id)
-        return moved
 
     async def save_checkin(
         self,

@@ -123,6 +123,10 @@ class OutboxSql(ConnectionBase):
         return None if row is None or row[0] is None else dt(row[0])
 
 
+# The id of the message queued under a dedupe key (a batch links to its rows by their keys).
+OUTBOX_BY_KEY = "(SELECT id FROM outbox WHERE dedupe_key = ?)"
+
+
 async def enqueue_in(db: aiosqlite.Connection, item: NewOutbox, now: datetime) -> int:
     """Queue one message inside a transaction; returns its id (the earlier row's, if repeated).
 
