@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -84,26 +84,34 @@ def _decide(item: DuePrompt, now: datetime, report: _Slots, windows: _Windows) -
     if item.skipped_ahead:
         report.skipped += 1
         return WeekOpening(sprint, None, None, next_at)
+    remind = None
+    if now >= closes:
+        # The whole window passed while the bot was down: too late to ask.
+        status, reason = WeekStatus.MISSED, ""
+    elif member.paused:
+        status, reason = WeekStatus.SKIPPED, "paused"
+    else:
+        status, reason = WeekStatus.OPEN, ""
+        if community.reminder_hours:
+            remind = opens + timedelta(hours=community.reminder_hours)
+            remind = remind if remind < closes else None
     week = NewWeek(
         sprint_id=sprint.id,
         community_id=community.id,
         week=sprint.next_week,
-        status=WeekStatus.OPEN,
+        status=status,
         opens_at=opens,
         closes_at=closes,
         community_week=community_week,
+        remind_at=remind,
+        skip_reason=reason,
     )
-    if now >= closes:
-        # The whole window passed while the bot was down: too late to ask.
-        report.missed += 1
-        return WeekOpening(sprint, replace(week, status=WeekStatus.MISSED), None, next_at)
-    if member.paused:
-        report.skipped += 1
-        week = replace(week, status=WeekStatus.SKIPPED, skip_reason="paused")
+    if status is not WeekStatus.OPEN:
+        if status is WeekStatus.MISSED:
+            report.missed += 1
+        else:
+            report.skipped += 1
         return WeekOpening(sprint, week, None, next_at)
-    if community.reminder_hours:
-        remind = opens + timedelta(hours=community.reminder_hours)
-        week = replace(week, remind_at=remind if remind < closes else None)
     prompt = NewOutbox(
         community_id=community.id,
         destination=Destination.dm(member.id),
