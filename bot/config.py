@@ -36,6 +36,9 @@ class Settings:
     http_port_from: str = ""
     http_host: str | None = None  # None: 127.0.0.1 for the console, 0.0.0.0 otherwise
     public_url: str | None = None  # CROSSFADE_PUBLIC_URL, without its trailing "/"
+    # Discord sharding (DISCORD_SHARD_COUNT, DISCORD_SHARD_IDS): None is one connection.
+    discord_shard_count: int | None = None
+    discord_shard_ids: tuple[int, ...] | None = None  # None with a count: every shard here
 
     @property
     def slack_port(self) -> int:
@@ -139,6 +142,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "DISCORD_TOKEN doesn't look like a bot token (copy it from the "
             "Developer Portal's Bot page)."
         )
+    shard_count, shard_ids = discord_shards(env, problems)
     if problems:
         raise StartupError("Configuration problems:\n  - " + "\n  - ".join(problems))
     return Settings(
@@ -153,6 +157,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         http_port_from=port_from,
         http_host=host,
         public_url=public,
+        discord_shard_count=shard_count,
+        discord_shard_ids=shard_ids,
     )
 
 
@@ -180,3 +186,48 @@ def _http_port(env: Mapping[str, str], problems: list[str]) -> tuple[int, str]:
     if old is not None:
         return old, OLD_HTTP_PORT
     return DEFAULT_HTTP_PORT, ""
+
+
+# -- Discord sharding ---------------------------------------------------------------------
+
+SHARD_COUNT = "DISCORD_SHARD_COUNT"
+SHARD_IDS = "DISCORD_SHARD_IDS"
+_SHARD_RANGE = re.compile(r"(\d+)(?:-(\d+))?")
+
+
+def discord_shards(
+    env: Mapping[str, str], problems: list[str]
+) -> tuple[int | None, tuple[int, ...] | None]:
+    """DISCORD_SHARD_COUNT and DISCORD_SHARD_IDS (e.g. "0,2-3"); (None, None) when unset."""
+    raw_count, raw_ids = _clean(env, SHARD_COUNT), _clean(env, SHARD_IDS)
+    count: int | None = None
+    if raw_count is not None:
+        if raw_count.isdigit() and int(raw_count) >= 1:
+            count = int(raw_count)
+        else:
+            problems.append(
+                f"{SHARD_COUNT} must be a whole number of shards, 1 or more (Discord's "
+                "recommendation is on the Developer Portal, or GET /gateway/bot)."
+            )
+            return None, None
+    if raw_ids is None:
+        return count, None
+    if count is None:
+        problems.append(
+            f"{SHARD_IDS} needs {SHARD_COUNT} too: set the total number of shards every "
+            "process shares."
+        )
+        return None, None
+    ids: set[int] = set()
+    for part in raw_ids.split(","):
+        found = _SHARD_RANGE.fullmatch(part.strip())
+        first = int(found[1]) if found else -1
+        last = int(found[2] or found[1]) if found else -1
+        if found is None or last < first or last >= count:
+            problems.append(
+                f"{SHARD_IDS} '{raw_ids}' must list shard ids and ranges below {SHARD_COUNT} "
+                f"({count}), such as 0,2-3."
+            )
+            return None, None
+        ids.update(range(first, last + 1))
+    return count, tuple(sorted(ids))

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, cast
 
 import discord
 from discord import app_commands
 
 from adapters.discord.commands import build_commands, sync_if_changed
-from adapters.discord.connection import LABEL, Gateway
+from adapters.discord.connection import Gateway
 from adapters.discord.custom_ids import ButtonId, StepId, parse
 from adapters.discord.embeds import clip
 from adapters.discord.event_interest import InterestListener
@@ -65,7 +65,9 @@ def _channel_of(interaction: Interaction) -> str | None:
 class CrossfadeClient(discord.Client):
     """The discord.py client: guilds and scheduled events intents only, nothing pinged."""
 
-    def __init__(self, adapter: DiscordAdapter, *, guild_ready_timeout: float) -> None:
+    def __init__(
+        self, adapter: DiscordAdapter, *, guild_ready_timeout: float, **sharding: Any
+    ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
         # Members' interest in the bot's scheduled events (not a privileged intent).
@@ -82,8 +84,15 @@ class CrossfadeClient(discord.Client):
             http_trace=retry_guard(),
             # Raw frames: scheduled events' user adds and removes (see event_interest.py).
             enable_debug_events=True,
+            # ShardedClient's shard_count and shard_ids (AutoShardedClient takes them).
+            **sharding,
         )
         self.adapter = adapter
+
+    @property
+    def sharded(self) -> bool:
+        """Whether this is the sharded client (links are reported per shard)."""
+        return isinstance(self, discord.AutoShardedClient)
 
     async def on_interaction(self, interaction: Interaction) -> None:
         """Buttons and modals (commands and autocomplete go to the command tree)."""
@@ -92,12 +101,24 @@ class CrossfadeClient(discord.Client):
     async def on_ready(self) -> None:
         """Log where the bot is; it is online."""
         log.info("connected to Discord as %s in %d server(s)", self.user, len(self.guilds))
-        self.adapter.gateway.connected()
-        self.adapter.interest.reread()
+        if not self.sharded:
+            self._online(None)
 
     async def on_resumed(self) -> None:
         """Back online after a reconnect."""
-        self.adapter.gateway.connected()
+        if not self.sharded:
+            self._online(None)
+
+    async def on_shard_ready(self, shard_id: int) -> None:
+        """One shard is online (sharded only)."""
+        self._online(shard_id)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        """One shard is back online after a reconnect (sharded only)."""
+        self._online(shard_id)
+
+    def _online(self, shard: int | None) -> None:
+        self.adapter.gateway.connected(shard)
         self.adapter.interest.reread()
 
     async def on_socket_raw_receive(self, frame: object) -> None:
@@ -106,7 +127,17 @@ class CrossfadeClient(discord.Client):
 
     async def on_disconnect(self) -> None:
         """Offline until discord.py reconnects."""
-        self.adapter.gateway.disconnected()
+        if not self.sharded:
+            self.adapter.gateway.disconnected(None)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        """One shard is offline until discord.py reconnects it (sharded only)."""
+        self.adapter.gateway.disconnected(shard_id)
+
+
+class ShardedClient(CrossfadeClient, discord.AutoShardedClient):
+    """The same client holding some of DISCORD_SHARD_COUNT's gateway shards (all its code is
+    CrossfadeClient's; AutoShardedClient runs one connection per shard)."""
 
 
 class DiscordAdapter:
@@ -123,15 +154,30 @@ class DiscordAdapter:
         guild_ready_timeout: float = 2.0,
         requests_per_second: float = 45.0,
         reconnect: Backoff | None = None,
+        shard_count: int | None = None,
+        shard_ids: Sequence[int] | None = None,
     ) -> None:
         self.core = core
         self.guild_id = guild_id
         self.defer_after = defer_after
-        self.client = CrossfadeClient(self, guild_ready_timeout=guild_ready_timeout)
+        self.client: CrossfadeClient
+        if shard_count is None:
+            self.client = CrossfadeClient(self, guild_ready_timeout=guild_ready_timeout)
+        else:
+            ids = list(shard_ids) if shard_ids is not None else None
+            self.client = ShardedClient(
+                self,
+                guild_ready_timeout=guild_ready_timeout,
+                shard_count=shard_count,
+                shard_ids=ids,
+            )
+        # Slash commands are one set per application, not per shard: every process syncing
+        # would spend the commands' rate limit again and race its PUTs, so shard 0's does.
+        self.syncs_commands = shard_ids is None or 0 in shard_ids
         self.gateway = Gateway(
             self.client,
             token,
-            link=Status(core.clock).link(LABEL),
+            status=Status(core.clock),
             backoff=reconnect or Backoff(),
             ready_timeout=ready_timeout,
         )
@@ -158,17 +204,25 @@ class DiscordAdapter:
         """The adapter the settings describe."""
         if settings.discord_token is None:
             raise StartupError("DISCORD_TOKEN is not set.")
-        return cls(core, settings.discord_token, guild_id=settings.discord_guild_id)
+        return cls(
+            core,
+            settings.discord_token,
+            guild_id=settings.discord_guild_id,
+            shard_count=settings.discord_shard_count,
+            shard_ids=settings.discord_shard_ids,
+        )
 
     # -- lifecycle --------------------------------------------------------------------------
 
     def report_to(self, status: Status) -> None:
         """Report the gateway connection into ``status`` (read by the health check)."""
-        self.gateway.link = status.link(LABEL)
+        self.gateway.report_to(status)
 
     async def start(self) -> None:
-        """Log in, connect, and sync the slash commands if they changed."""
+        """Log in, connect, and sync the slash commands if changed (shard 0 or unsharded)."""
         await self.gateway.open()
+        if not self.syncs_commands:
+            return
         try:
             await sync_if_changed(self.tree, self._scope)
         except discord.Forbidden:

@@ -4,6 +4,12 @@ discord.py's ``Client.connect`` reconnects by itself after network errors, but i
 anything else, such as an unexpected payload (a KeyError inside a parser); the task then dies
 unheard while the bot looks alive. Here that is logged as an error and the connection opened
 again with backoff. Every up and down is reported to the status record the health check reads.
+
+Sharded (an ``AutoShardedClient`` holding some of DISCORD_SHARD_COUNT's shards), each shard is
+its own link ("Discord shard 2"), reported from discord.py's per-shard events. Its one
+connection task runs every shard of this process; when a shard's loop ends on an unexpected
+error, discord.py closes the whole client, so the client is reopened (login, connect) with the
+same backoff.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import logging
 import discord
 
 from bot.errors import StartupError
-from bot.status import Backoff, Link
+from bot.status import Backoff, Link, Status
 
 log = logging.getLogger(__name__)
 
@@ -30,18 +36,35 @@ class Gateway:
         client: discord.Client,
         token: str,
         *,
-        link: Link,
+        status: Status,
         backoff: Backoff,
         ready_timeout: float,
     ) -> None:
         self.client = client
-        self.link = link
+        self.links: dict[int | None, Link] = {}
+        self.report_to(status)
         self.backoff = backoff
         self.ready_timeout = ready_timeout
         self._token = token
         self._closing = False
         self._connection: asyncio.Task[None] | None = None
         self._keeper: asyncio.Task[None] | None = None
+
+    @property
+    def shard_ids(self) -> list[int] | None:
+        """The shards this process connects, None for one unsharded connection."""
+        client = self.client
+        if not isinstance(client, discord.AutoShardedClient):
+            return None
+        return list(client.shard_ids or range(client.shard_count or 1))
+
+    def report_to(self, status: Status) -> None:
+        """One link in ``status`` per shard ("Discord shard 2"), or "Discord" unsharded."""
+        shards = self.shard_ids
+        if shards is None:
+            self.links = {None: status.link(LABEL)}
+        else:
+            self.links = {shard: status.link(f"{LABEL} shard {shard}") for shard in shards}
 
     async def open(self) -> None:
         """Log in and connect; returns once ready, raises StartupError if it can't."""
@@ -88,16 +111,24 @@ class Gateway:
         if self._keeper is not None:
             await asyncio.shield(self._keeper)
 
-    def connected(self) -> None:
-        """READY or RESUMED: the bot is online."""
-        if not self.link.connected:
-            log.info("Discord: connected")
-        self.link.up()
+    def connected(self, shard: int | None = None) -> None:
+        """READY or RESUMED (of ``shard``; None: every link): the bot is online."""
+        for link in self._links(shard):
+            if not link.connected:
+                log.info("%s: connected", link.state.label)
+            link.up()
         self.backoff.reset()
 
-    def disconnected(self) -> None:
-        """The websocket closed; discord.py is reconnecting by itself."""
-        self.link.down("the gateway connection closed")
+    def disconnected(self, shard: int | None = None) -> None:
+        """The websocket (of ``shard``) closed; discord.py is reconnecting by itself."""
+        for link in self._links(shard):
+            link.down("the gateway connection closed")
+
+    def _links(self, shard: int | None) -> list[Link]:
+        if shard is None:
+            return list(self.links.values())
+        found = self.links.get(shard)
+        return [found] if found is not None else []
 
     async def _keep_connected(self) -> None:
         while True:
@@ -107,8 +138,9 @@ class Gateway:
             if self._closing:
                 return
             reason = _why_it_ended(connection)
-            self.link.down(reason)
-            if self.client.is_closed():
+            for link in self.links.values():
+                link.down(reason)
+            if self._for_good(connection):
                 # discord.py closes the client on the close codes Discord says never to retry
                 # (a rejected token, intents, sharding): only a fix and a restart help.
                 log.error(
@@ -126,14 +158,40 @@ class Gateway:
             await self.backoff.sleep(delay)
             self._connection = asyncio.create_task(self._reconnect())
 
+    def _for_good(self, connection: asyncio.Task[None]) -> bool:
+        if not self.client.is_closed():
+            return False
+        if self.shard_ids is None:
+            return True
+        # AutoShardedClient also closes itself when a shard's loop ends on an unexpected error;
+        # only a close Discord sent (a ConnectionClosed) or none at all is for good.
+        problem = None if connection.cancelled() else connection.exception()
+        return problem is None or isinstance(
+            problem, discord.ConnectionClosed | discord.PrivilegedIntentsRequired
+        )
+
     async def _reconnect(self) -> None:
         """A fresh connection, the dead one closed first (discord.py's loop has ended)."""
+        if self.shard_ids is not None:
+            await self._reopen()
+            return
         ws = self.client.ws
         if ws is not None:
             # Its heartbeat thread would otherwise keep the dead session looking alive.
             await ws.close(code=4000)
         if not self._closing:
             await self.client.connect()
+
+    async def _reopen(self) -> None:
+        """The sharded client closed itself: clear it, log in again, connect every shard."""
+        client = self.client
+        if self._closing:
+            return
+        client.clear()
+        # A new event queue (close left a stop item in the old one) and a new ready event.
+        await client._async_setup_hook()
+        await client.login(self._token)
+        await client.connect()
 
 
 def _why_it_ended(connection: asyncio.Task[None]) -> str:
