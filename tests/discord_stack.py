@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -88,6 +88,8 @@ class DiscordStack:
         requests_per_second: float = 1000.0,
         guild_id: int | None = FAKE_GUILD_ID,
         registry: Registry | None = None,
+        shard_count: int | None = None,
+        shard_ids: Sequence[int] | None = None,
     ) -> None:
         self.fake = fake
         self.store = store
@@ -101,6 +103,8 @@ class DiscordStack:
             ready_timeout=5.0,
             guild_ready_timeout=0.05,
             requests_per_second=requests_per_second,
+            shard_count=shard_count,
+            shard_ids=shard_ids,
         )
         self.engine = Engine(
             store, clock, Dispatcher(store, clock, {"discord": self.adapter.transport})

@@ -188,8 +188,10 @@ class Gateway:
         if self._closing:
             return
         client.clear()
-        # A new event queue (close left a stop item in the old one) and a new ready event.
+        # discord.py reopens a client only through these: close left a stop item in the old
+        # event queue (a new queue and ready event), and closed the connector with the session.
         await client._async_setup_hook()
+        client.http.connector = discord.utils.MISSING
         await client.login(self._token)
         await client.connect()
 

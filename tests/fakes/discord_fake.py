@@ -112,6 +112,7 @@ CLOSE_DECODE_ERROR = 4002
 CLOSE_NOT_AUTHENTICATED = 4003
 CLOSE_AUTHENTICATION_FAILED = 4004
 CLOSE_ALREADY_AUTHENTICATED = 4005
+CLOSE_INVALID_SHARD = 4010
 
 # Rate limits.  Sources: Discord's developer docs page "Rate Limits"
 # (docs.discord.com/developers/topics/rate-limits): "All bots can make up to 50 requests per
@@ -368,6 +369,8 @@ class GatewaySession:
         self.seq = 0
         self.resumed = False
         self.closed = False
+        # IDENTIFY's shard: [shard_id, num_shards]; unsharded is shard 0 of 1 (every guild).
+        self.shard: tuple[int, int] = (0, 1)
         self._ws = ws
         self._lock = asyncio.Lock()  # frames share one compression context: send one at a time
         self._zlib = zlib.compressobj()
@@ -379,6 +382,11 @@ class GatewaySession:
     def ready(self) -> bool:
         """Whether the client has identified (or resumed) on this connection."""
         return self.session_id is not None and not self.closed
+
+    def receives(self, guild_id: int | None) -> bool:
+        """Whether Discord sends this connection the guild's events (DMs: shard 0 only)."""
+        shard_id, count = self.shard
+        return shard_id == (0 if guild_id is None else (guild_id >> 22) % count)
 
     async def _send(self, payload: JSON) -> bool:
         text = json.dumps(payload, separators=(",", ":"))
@@ -459,7 +467,10 @@ class DiscordFake(ScheduledEventsFake, ForumsFake):
         # Connection faults: refuse new gateway websockets (503), and answer the next
         # ``broken_readies`` IDENTIFYs with a READY lacking its session_id (an unexpected payload).
         self.refuse_gateway = False
+        self.refused_connections = 0
         self.broken_readies = 0
+        # GET /gateway/bot's recommended number of shards.
+        self.recommended_shards = 1
 
         self._channels: dict[int, JSON] = {}
         self._channel_guild: dict[int, int | None] = {}
@@ -859,14 +870,26 @@ class DiscordFake(ScheduledEventsFake, ForumsFake):
             member.pop("user")
             payload["member"] = member
         for session in self.sessions:
-            if session.ready and session.intents & intent:
+            if session.ready and session.intents & intent and session.receives(guild_id):
                 await self._send_dispatch(session, event, payload)
 
     # -- gateway ----------------------------------------------------------------------------
 
-    async def dispatch(self, event: str, data: JSON) -> None:
-        """Send a dispatch event (op 0) to every identified gateway connection."""
-        targets = [s for s in self.sessions if s.ready]
+    async def dispatch(self, event: str, data: JSON, *, shard: int | None = None) -> None:
+        """Send a dispatch event (op 0) to every identified gateway connection it is for.
+
+        As Discord does, an event of a guild goes to the shard ``(guild_id >> 22) % num_shards``
+        and one outside guilds to shard 0; ``shard`` sends it to that shard's connections.
+        """
+        guild = data.get("guild_id")
+        targets = [
+            s
+            for s in self.sessions
+            if s.ready
+            and (
+                s.receives(int(guild) if guild else None) if shard is None else s.shard[0] == shard
+            )
+        ]
         if not targets:
             raise RuntimeError(f"no identified gateway connection to send {event} to")
         for session in targets:
@@ -908,10 +931,10 @@ class DiscordFake(ScheduledEventsFake, ForumsFake):
         for session in [s for s in self.sessions if s.ready]:
             await self._send_op(session, 7, None)
 
-    async def disconnect_gateway(self, code: int = 4000) -> None:
-        """Close every gateway connection from the server side with ``code``."""
+    async def disconnect_gateway(self, code: int = 4000, *, shard: int | None = None) -> None:
+        """Close every gateway connection (of ``shard``) from the server side with ``code``."""
         for session in list(self.sessions):
-            if not session.closed:
+            if not session.closed and shard in (None, session.shard[0]):
                 await session._close(code)
 
     async def _send_op(self, session: GatewaySession, op: int, d: Any) -> None:
@@ -925,6 +948,9 @@ class DiscordFake(ScheduledEventsFake, ForumsFake):
 
     async def _handle_gateway(self, request: web.Request) -> web.StreamResponse:
         if self.refuse_gateway:
+            self.refused_connections += 1
+            async with self._changed:
+                self._changed.notify_all()
             return web.Response(status=503, text="gateway unavailable (refuse_gateway)")
         # permessage-deflate off: Discord compresses in the payload (zlib-stream), not the socket.
         ws = web.WebSocketResponse(compress=False, max_msg_size=0)
@@ -976,6 +1002,11 @@ class DiscordFake(ScheduledEventsFake, ForumsFake):
         if data.get("token") != self.token:
             await session._close(CLOSE_AUTHENTICATION_FAILED, "Authentication failed.")
             return
+        shard = data.get("shard") or [0, 1]
+        if not (isinstance(shard, list) and len(shard) == 2 and 0 <= int(shard[0]) < int(shard[1])):
+            await session._close(CLOSE_INVALID_SHARD, "Invalid shard.")
+            return
+        session.shard = (int(shard[0]), int(shard[1]))
         session.identify = data
         session.intents = int(data.get("intents", 0))
         session.session_id = secrets.token_hex(16)
@@ -988,7 +1019,7 @@ class DiscordFake(ScheduledEventsFake, ForumsFake):
                 "mfa_enabled": False,
                 "email": None,
             },
-            "guilds": [{"id": str(gid), "unavailable": True} for gid in self.guilds],
+            "guilds": [{"id": str(g), "unavailable": True} for g in self._guilds_of(session)],
             "session_id": session.session_id,
             "resume_gateway_url": self.gateway_url,
             "session_type": "normal",
@@ -1007,9 +1038,13 @@ class DiscordFake(ScheduledEventsFake, ForumsFake):
             self.broken_readies -= 1
             ready.pop("session_id")
         await self._send_dispatch(session, "READY", ready)
-        for guild_id in self.guilds:
+        for guild_id in self._guilds_of(session):
             guild = self.guild_create_payload(guild_id, session.intents)
             await self._send_dispatch(session, "GUILD_CREATE", guild)
+
+    def _guilds_of(self, session: GatewaySession) -> list[int]:
+        """The guilds a connection's shard holds (READY lists only those)."""
+        return [guild_id for guild_id in self.guilds if session.receives(guild_id)]
 
     async def _resume(self, session: GatewaySession, data: JSON) -> None:
         previous = self._resumable.get(str(data.get("session_id")))
@@ -1017,6 +1052,7 @@ class DiscordFake(ScheduledEventsFake, ForumsFake):
             await self._send_op(session, 9, False)  # INVALID_SESSION, not resumable
             return
         session.identify = previous.identify
+        session.shard = previous.shard
         session.intents = previous.intents
         session.session_id = previous.session_id
         session.seq = max(previous.seq, int(data.get("seq") or 0))
@@ -1301,6 +1337,10 @@ class DiscordFake(ScheduledEventsFake, ForumsFake):
         predicate = _frame_predicate(match, direction)
         await self._wait(lambda: sum(map(predicate, self.gateway_frames)) >= count, timeout, match)
         return self.gateway_find(predicate, direction)
+
+    async def wait_for_refusals(self, count: int = 1, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Wait until ``count`` gateway connections were refused (``refuse_gateway``)."""
+        await self._wait(lambda: self.refused_connections >= count, timeout, "a refused gateway")
 
     async def _wait(self, done: Callable[[], bool], seconds: float, what: object) -> None:
         try:
@@ -1655,7 +1695,8 @@ class DiscordFake(ScheduledEventsFake, ForumsFake):
 
     async def _get_gateway_bot(self, call: _Call) -> _Result:
         limit = {"total": 1000, "remaining": 999, "reset_after": 14400000, "max_concurrency": 1}
-        return 200, {"url": self.gateway_url, "shards": 1, "session_start_limit": limit}
+        shards = self.recommended_shards
+        return 200, {"url": self.gateway_url, "shards": shards, "session_start_limit": limit}
 
     async def _get_app_info(self, call: _Call) -> _Result:
         return 200, self._app_info()
