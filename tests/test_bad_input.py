@@ -178,6 +178,14 @@ def test_cli_reports_bad_configuration_clearly(tmp_path: Path) -> None:
     assert "not-a-token" not in done.stderr
 
 
+def test_cli_refuses_bad_shard_settings_in_one_line(tmp_path: Path) -> None:
+    done = run_cli(tmp_path, DISCORD_SHARD_COUNT="2", DISCORD_SHARD_IDS="1,2")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    (line,) = [ln for ln in done.stderr.splitlines() if "DISCORD_SHARD_IDS" in ln]
+    assert "below DISCORD_SHARD_COUNT (2), such as 0,2-3." in line
+
+
 @pytest.mark.asyncio
 async def test_a_huge_number_is_refused_politely(harness: Harness) -> None:
     response = await harness.run("kim", "/sprint status sprint:99999999999999999999")

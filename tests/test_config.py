@@ -77,3 +77,51 @@ def test_secrets_are_redacted_from_logs_and_tracebacks() -> None:
     assert "s3cr3t-signing" not in shown
     assert "RuntimeError: bad token [redacted]" in shown
     assert shown.count("[redacted]") == 4
+
+
+def test_without_shard_settings_discord_is_one_connection() -> None:
+    settings = load_settings({"DISCORD_TOKEN": DISCORD})
+    assert (settings.discord_shard_count, settings.discord_shard_ids) == (None, None)
+
+
+def test_shard_ids_and_ranges() -> None:
+    settings = load_settings({"DISCORD_SHARD_COUNT": "6", "DISCORD_SHARD_IDS": "4, 0-1,1"})
+    assert settings.discord_shard_count == 6
+    assert settings.discord_shard_ids == (0, 1, 4)
+    every = load_settings({"DISCORD_SHARD_COUNT": "2"})
+    assert (every.discord_shard_count, every.discord_shard_ids) == (2, None)
+
+
+@pytest.mark.parametrize(
+    ("env", "line"),
+    [
+        (
+            {"DISCORD_SHARD_COUNT": "0"},
+            "DISCORD_SHARD_COUNT must be a whole number of shards, 1 or more",
+        ),
+        (
+            {"DISCORD_SHARD_COUNT": "two"},
+            "DISCORD_SHARD_COUNT must be a whole number of shards, 1 or more",
+        ),
+        ({"DISCORD_SHARD_IDS": "0"}, "DISCORD_SHARD_IDS needs DISCORD_SHARD_COUNT too"),
+        (
+            {"DISCORD_SHARD_COUNT": "4", "DISCORD_SHARD_IDS": "0,4"},
+            "DISCORD_SHARD_IDS '0,4' must list shard ids and ranges below DISCORD_SHARD_COUNT "
+            "(4), such as 0,2-3.",
+        ),
+        (
+            {"DISCORD_SHARD_COUNT": "4", "DISCORD_SHARD_IDS": "3-1"},
+            "DISCORD_SHARD_IDS '3-1' must list shard ids",
+        ),
+        (
+            {"DISCORD_SHARD_COUNT": "4", "DISCORD_SHARD_IDS": "0,,1"},
+            "DISCORD_SHARD_IDS '0,,1' must list shard ids",
+        ),
+    ],
+)
+def test_bad_shard_settings_are_refused_with_one_line(env: dict[str, str], line: str) -> None:
+    with pytest.raises(StartupError) as caught:
+        load_settings(env)
+    problems = str(caught.value).splitlines()[1:]
+    assert len(problems) == 1
+    assert line in problems[0]

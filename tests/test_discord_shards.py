@@ -15,10 +15,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
+import discord
 import pytest
 import pytest_asyncio
 
+from adapters.discord.adapter import DiscordAdapter
+from bot.app import Crossfade
 from bot.clock import FakeClock
+from bot.config import load_settings
 from bot.health import status_problems
 from bot.status import Status
 from bot.storage.sqlite import SqliteStore
@@ -46,6 +50,7 @@ from tests.held_backoff import HeldBackoff
 SHARD1_GUILD = FAKE_GUILD_ID
 SHARD0_GUILD = 1100000000004194404
 SHARD0_CHANNEL = 1100000000004194501
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
 
 @pytest_asyncio.fixture
@@ -221,3 +226,34 @@ async def test_a_dropped_shard_is_reported_while_discord_py_reconnects_it(
         assert status_problems(one.status.snapshot(), clock.now()) == []
         assert one.backoff.delays == []  # discord.py's loop never ended: nothing to reopen
         assert "no active sprint" in await answer(one, SHARD1_GUILD)
+
+
+@pytest.mark.asyncio
+async def test_the_settings_choose_one_connection_or_the_sharded_client(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "c.db")
+    clock = FakeClock(START)
+    core = Crossfade(store, clock)
+    try:
+        plain = DiscordAdapter.from_settings(load_settings({"DISCORD_TOKEN": TOKEN}), core)
+        assert not isinstance(plain.client, discord.AutoShardedClient)
+        assert plain.syncs_commands
+        status = Status(clock)
+        plain.report_to(status)
+        assert [link.label for link in status.snapshot().links] == ["Discord"]
+
+        env = {"DISCORD_TOKEN": TOKEN, "DISCORD_SHARD_COUNT": "4", "DISCORD_SHARD_IDS": "1-2"}
+        sharded = DiscordAdapter.from_settings(load_settings(env), core)
+        client = sharded.client
+        assert isinstance(client, discord.AutoShardedClient)
+        assert (client.shard_count, client.shard_ids) == (4, [1, 2])
+        assert not sharded.syncs_commands
+        status = Status(clock)
+        sharded.report_to(status)
+        labels = [link.label for link in status.snapshot().links]
+        assert labels == ["Discord shard 1", "Discord shard 2"]
+        every = DiscordAdapter.from_settings(
+            load_settings({"DISCORD_TOKEN": TOKEN, "DISCORD_SHARD_COUNT": "2"}), core
+        )
+        assert every.syncs_commands  # all the shards, 0 among them, in this one process
+    finally:
+        await store.close()
