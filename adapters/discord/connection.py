@@ -187,6 +187,7 @@ class Gateway:
         client = self.client
         if self._closing:
             return
+        await client.http.close()  # a session left open by a failed earlier attempt
         client.clear()
         # discord.py reopens a client only through these: close left a stop item in the old
         # event queue (a new queue and ready event), and closed the connector with the session.
