@@ -156,6 +156,10 @@ async def test_each_shard_identifies_gets_its_guilds_and_only_shard_0_syncs(
             first.number: [SHARD1_GUILD],
             second.number: [SHARD0_GUILD],
         }
+        # Outside any guild (a DM), Discord sends to shard 0 only.
+        typing = {"channel_id": "1", "user_id": str(FAKE_USER_ID), "timestamp": 0}
+        await fake.dispatch("TYPING_START", typing)
+        assert [f.connection for f in fake.gateway_find("TYPING_START", "send")] == [second.number]
         assert [link.label for link in one.status.snapshot().links] == ["Discord shard 1"]
         assert all(link.connected for link in zero.status.snapshot().links)
 
