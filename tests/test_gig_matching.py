@@ -149,12 +149,13 @@ async def test_a_lead_closed_before_its_alerts_is_sent_to_nobody(
 
 
 def not_before(path: Path) -> dict[str, datetime]:
+    """When each member's alert is due: held ones wait in gig_alerts, not in the outbox."""
     return {
         str(r[0]): datetime.fromisoformat(str(r[1]))
         for r in rows(
             path,
-            "SELECT m.ext_id, o.not_before FROM outbox o JOIN members m ON m.id = o.member_id"
-            " WHERE o.dedupe_key LIKE 'gig-alert:%'",
+            "SELECT m.ext_id, a.send_at FROM gig_alerts a JOIN members m ON m.id = a.member_id"
+            " WHERE a.kind = 'instant'",
         )
     }
 

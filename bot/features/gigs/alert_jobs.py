@@ -2,8 +2,9 @@
 
 - Alerts: each lead once published (status open, ``matched_at`` unset) goes to the members
   it fits, best first: one transaction records every member's alert and queues the instant
-  DMs in rank order, each held until 08:00 where it is night for its member (21:00-08:00),
-  and sets ``matched_at`` guarded on the lead as read, so it happens once across restarts.
+  DMs in rank order, and sets ``matched_at`` guarded on the lead as read, so it happens once
+  across restarts. Where it is night for a member (21:00-08:00) the alert is only recorded,
+  due at 08:00: then the same job re-checks it and queues it as the lead is (held_alerts).
   Members on the weekly digest get the lead held for it instead.
 - Digests: on the community's check-in weekday (at its check-in time in the member's zone,
   08:00 if that falls at night), one DM per member listing the week's held leads still
@@ -18,6 +19,7 @@ from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
 from bot.features.base import Job
+from bot.features.gigs.held_alerts import plan_held
 from bot.features.gigs.match_cards import alert_card, digest_card
 from bot.features.gigs.match_store import DigestDecision, NewAlert, PendingDigestAlert
 from bot.features.gigs.matching import (
@@ -71,9 +73,12 @@ def plan_alerts(
                 digests[reader.zone] = digest_due(now, community, zone)
             alerts.append(NewAlert(match.member_id, AlertMode.DIGEST, place, digests[reader.zone]))
             continue
-        alerts.append(NewAlert(match.member_id, AlertMode.INSTANT, place))
         if reader.zone not in night:
             night[reader.zone] = daytime_from(now, zone)
+        held = night[reader.zone]
+        alerts.append(NewAlert(match.member_id, AlertMode.INSTANT, place, send_at=held))
+        if held is not None:
+            continue
         payload = payloads.get(match.keys)
         if payload is None:
             card = alert_card(gig, matching_names(gig, match.keys, aliases))
@@ -85,18 +90,25 @@ def plan_alerts(
                 payload=payload,
                 dedupe_key=f"gig-alert:{gig.id}:{match.member_id}",
                 feature=NAME,
-                not_before=night[reader.zone],
             )
         )
     return alerts, messages
 
 
 async def send_alerts(store: GigStore, now: datetime) -> int:
-    """Decide the alerts of every lead published and not matched yet; how many leads.
+    """Decide the alerts of every lead published and not matched yet, then the held alerts
+    due by now; how many leads and held alerts.
 
     A lead that changed since it was read (an edit, a close) writes nothing and counts as
     handled: the next tick reads it again, as it now is.
     """
+    done = await _match_leads(store, now)
+    while held := await store.send_held_alerts(now, lambda batch: plan_held(batch, now)):
+        done += held
+    return done
+
+
+async def _match_leads(store: GigStore, now: datetime) -> int:
     done = 0
     loaded: dict[int, tuple[Community, Aliases, dict[str, str]]] = {}
     for gig in await store.gigs_to_match(now):
@@ -122,8 +134,9 @@ async def send_alerts(store: GigStore, now: datetime) -> int:
 
 
 async def next_alerts(store: GigStore, now: datetime) -> datetime | None:
-    """When a published lead waits for its alerts."""
-    return await store.next_gig_match_at(now)
+    """When a published lead waits for its alerts, or a held alert is due."""
+    moments = [await store.next_gig_match_at(now), await store.next_held_alert_at()]
+    return min((m for m in moments if m is not None), default=None)
 
 
 def _open(gig: Gig | None, now: datetime) -> bool:

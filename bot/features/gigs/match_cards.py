@@ -70,6 +70,32 @@ def digest_card(gigs: Sequence[Gig]) -> Message:
     )
 
 
+def morning_card(leads: Sequence[tuple[Gig, Sequence[str]]]) -> Message:
+    """One DM for the leads that fit a member overnight (held until their morning)."""
+    shown = leads[:DIGEST_LEADS]
+    more = len(leads) - len(shown)
+    footer: list[Part] = ["/gig list shows every open lead"]
+    if more:
+        footer.insert(0, f"and {more} more · ")
+    return Message(
+        title=f"Gig leads for you overnight: {len(leads)}",
+        body=text("Leads that fit your skills, posted while it was night for you:"),
+        fields=tuple(
+            Field(
+                f"#{g.number} {g.title}",
+                text(*summary(g), f"\nFits your skills: {', '.join(fits)}"),
+                inline=False,
+            )
+            for g, fits in shown
+        ),
+        footer=text(*footer, " · /profile gig-alerts:digest (weekly) or off changes these"),
+        buttons=tuple(
+            Button(f"Interested in #{g.number}", f"{INTERESTED_ACTION}:{g.id}")
+            for g, _ in shown[:DIGEST_BUTTONS]
+        ),
+    )
+
+
 def role_line(member: Member) -> str:
     """Where a member is and where they are heading: "FOH engineer → spatial mixing"."""
     now, heading = member.current_role or "role not given", member.heading or "not given"

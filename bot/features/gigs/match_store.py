@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Protocol
 
@@ -22,6 +22,36 @@ class NewAlert:
     rank: int  # 1 is the best fit
     # A held one: when the member's digest that lists it is due.
     digest_at: datetime | None = None
+    # An instant one decided at night: when it is due (08:00 for the member); None: queued now.
+    send_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class HeldAlert:
+    """An instant alert held for the morning, with what re-checking it needs."""
+
+    gig_id: int
+    member_id: int
+    community_id: int
+    rank: int
+    send_at: datetime
+    mode: AlertMode
+    interested: bool
+
+
+@dataclass
+class HeldBatch:
+    """Held alerts due now, read in one transaction with the leads and members they name."""
+
+    alerts: list[HeldAlert] = field(default_factory=list)
+    gigs: dict[int, Gig] = field(default_factory=dict)
+    # Each member's skills as typed, with their weights (profile and sprints).
+    skills: dict[int, list[tuple[str, int]]] = field(default_factory=dict)
+    aliases: dict[int, list[SkillAlias]] = field(default_factory=dict)
+
+
+# The DMs held alerts queue, decided from what the batch's transaction read.
+HeldPlanner = Callable[[HeldBatch], Sequence[NewOutbox]]
 
 
 @dataclass(frozen=True)
@@ -117,6 +147,20 @@ class GigMatchStore(GigAlertSettingsStore, Protocol):
         self, gig: Gig, alerts: Sequence[NewAlert], messages: Sequence[NewOutbox], now: datetime
     ) -> bool:
         """Record a lead's alerts and queue its DMs, once; False if it changed since read."""
+        ...
+
+    async def send_held_alerts(self, now: datetime, plan: HeldPlanner, members: int = 500) -> int:
+        """Queue what ``plan`` decides of the held alerts due by now; how many were done."""
+        ...
+
+    async def next_held_alert_at(self) -> datetime | None:
+        """When the first held alert is due."""
+        ...
+
+    async def release_digest_alerts(
+        self, member_id: int, mode: AlertMode, send_at: datetime
+    ) -> None:
+        """A member left the digest: held leads go at ``send_at`` as alerts, or (off) never."""
         ...
 
     async def due_digest_alerts(self, now: datetime) -> list[PendingDigestAlert]:

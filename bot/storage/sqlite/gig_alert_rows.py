@@ -12,12 +12,22 @@ from datetime import date, datetime
 from bot.features.gigs.match_store import DigestDecision, NewAlert, PendingDigestAlert
 from bot.features.gigs.models import AlertMode, Gig
 from bot.models import NewOutbox
-from bot.storage.sqlite.connection import ConnectionBase, dt, opt_ts, ts
+from bot.storage.sqlite.connection import dt, opt_ts, ts
+from bot.storage.sqlite.gig_held_rows import GigHeldSql
 from bot.storage.sqlite.gig_rows import GIG_COLUMNS, gig_from
 from bot.storage.sqlite.outbox import enqueue_many_in
 
 
-class GigAlertSql(ConnectionBase):
+def _sending(alert: NewAlert, now: datetime) -> tuple[str | None, str | None]:
+    """An alert's send_at and sent_at: a digest one neither, an instant one queued or held."""
+    if alert.kind is not AlertMode.INSTANT:
+        return None, None
+    if alert.send_at is None:
+        return ts(now), ts(now)
+    return ts(alert.send_at), None
+
+
+class GigAlertSql(GigHeldSql):
     """Deciding and recording alerts and weekly digests."""
 
     async def gigs_to_match(self, now: datetime, limit: int = 20) -> list[Gig]:
@@ -55,11 +65,21 @@ class GigAlertSql(ConnectionBase):
             )
             if cursor.rowcount != 1:
                 return False
+            # An instant alert held for the morning waits with send_at set and sent_at NULL.
             await db.executemany(
-                "INSERT INTO gig_alerts (gig_id, member_id, kind, rank, created_at, digest_at)"
-                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (gig_id, member_id) DO NOTHING",
+                "INSERT INTO gig_alerts (gig_id, member_id, kind, rank, created_at, digest_at,"
+                " send_at, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT (gig_id, member_id) DO NOTHING",
                 [
-                    (gig.id, a.member_id, a.kind.value, a.rank, ts(now), opt_ts(a.digest_at))
+                    (
+                        gig.id,
+                        a.member_id,
+                        a.kind.value,
+                        a.rank,
+                        ts(now),
+                        opt_ts(a.digest_at),
+                        *_sending(a, now),
+                    )
                     for a in alerts
                 ],
             )
