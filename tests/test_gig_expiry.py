@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
@@ -119,3 +120,34 @@ async def test_a_short_lead_gets_no_warning_and_still_expires(harness: Harness) 
     assert [s.message.title for s in harness.transport.dms("ana")] == [
         "Your lead expired: #1 Spatial mix for a podcast"
     ]
+
+
+@pytest.mark.asyncio
+async def test_the_extend_button_extends_once_however_often_it_is_pressed(
+    harness: Harness, tmp_path: Path
+) -> None:
+    h = harness
+    await channels(h)
+    await posted(h)
+    await h.advance(12 * DAY + timedelta(minutes=1))
+    (warning,) = h.transport.dms("ana")
+    (extend,) = warning.message.buttons
+    until = START + 28 * DAY
+    # Two presses at once (a double click): one extends, the other is told it is done.
+    both = await asyncio.gather(
+        h.core.press(h.actor("ana"), extend.action), h.core.press(h.actor("ana"), extend.action)
+    )
+    said = sorted(reply_text(r) for r in both)
+    assert said[0].startswith("Already extended: gig #1 is open until")
+    assert said[1].startswith("Gig #1 extended")
+    again = reply_text(await press(h, "ana", extend.action))
+    assert again.startswith("Already extended: gig #1 is open until")
+    assert "nothing was changed" in again
+    path = tmp_path / "crossfade.db"
+    assert rows(path, "SELECT expires_at FROM gigs") == [(until.isoformat(),)]
+    # The next warning's button extends from the new end, once more.
+    await h.advance_to(START + 26 * DAY + timedelta(minutes=1))
+    latest = h.transport.dms("ana")[-1]
+    (button,) = latest.message.buttons
+    assert "Gig #1 extended" in reply_text(await press(h, "ana", button.action))
+    assert rows(path, "SELECT expires_at FROM gigs") == [((until + 14 * DAY).isoformat(),)]

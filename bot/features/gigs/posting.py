@@ -190,14 +190,30 @@ async def edit(ctx: GigContext, args: Args) -> Response:
     )
 
 
-async def extend_lead(ctx: GigContext, gig: Gig, days: int) -> Response:
-    """Keep the caller's open lead open ``days`` more, at most 60 days from now in all."""
+def _extendable(ctx: GigContext, gig: Gig, sent_for: int | None) -> None:
+    """Refuse extending a lead not the caller's, not open, or (a button) extended already."""
     own(ctx, gig, "extend")
     if gig.status is not GigStatus.OPEN:
         raise UserError(
             f"Gig #{gig.number} {status_words(gig)}, so it can't be extended. "
             "Post it again with /gig post if the work is still there."
         )
+    if sent_for is not None and int(gig.expires_at.timestamp()) != sent_for:
+        raise UserError(
+            f"Already extended: gig #{gig.number} is open until {local(ctx, gig.expires_at)};"
+            " nothing was changed."
+        )
+
+
+async def extend_lead(
+    ctx: GigContext, gig: Gig, days: int, sent_for: int | None = None
+) -> Response:
+    """Keep the caller's open lead open ``days`` more, at most 60 days from now in all.
+
+    ``sent_for``: the expiry a button was sent for; the write is guarded on the lead's version,
+    so of two presses at once one extends and the other reads the new expiry.
+    """
+    _extendable(ctx, gig, sent_for)
     base = max(gig.expires_at, ctx.now)
     until = base + timedelta(days=days)
     latest = ctx.now + MAX_OPEN
@@ -216,6 +232,9 @@ async def extend_lead(ctx: GigContext, gig: Gig, days: int) -> Response:
     try:
         changed = await ctx.store.change_gig(gig, expiry_changes(until, ctx.now), ctx.now, messages)
     except GigChanged:
+        now = await ctx.store.get_gig(gig.id)
+        if now is not None and sent_for is not None:
+            _extendable(ctx, now, sent_for)
         raise await gone(ctx, gig) from None
     return Response(
         Message(
@@ -238,7 +257,11 @@ async def extend_pressed(ctx: GigContext, args: list[str]) -> Response:
     gig = await ctx.store.get_gig(gig_id) if gig_id is not None else None
     if gig is None:
         raise UserError("That button is out of date; /gig mine shows your leads.")
+    # Buttons sent before they named their expiry: the warning's, until it is extended.
+    sent_for = row_id(args[1]) if len(args) > 1 else None
+    if sent_for is None and gig.warned_at is None:
+        sent_for = -1
     try:
-        return await extend_lead(ctx, gig, EXTEND_BY.days)
+        return await extend_lead(ctx, gig, EXTEND_BY.days, sent_for)
     except OptionError as exc:
         raise UserError(exc.message) from None

@@ -105,6 +105,11 @@ def poster_note(gig: Gig, title: str, *lines: str, tone: Tone = Tone.INFO) -> Me
     return Message(title=f"{title}: #{gig.number} {gig.title}", body=text(*lines), tone=tone)
 
 
+def extend_action(gig: Gig) -> str:
+    """The "Extend" button's action: the lead and the expiry (epoch seconds) it was sent for."""
+    return f"{EXTEND_ACTION}:{gig.id}:{int(gig.expires_at.timestamp())}"
+
+
 def warning_card(gig: Gig, days: int) -> Message:
     """Two days before a lead expires: its poster may extend it."""
     return Message(
@@ -114,7 +119,8 @@ def warning_card(gig: Gig, days: int) -> Message:
             Timestamp(gig.expires_at),
             f". Still looking? Extend it by {days} days, or close it with /gig close.",
         ),
-        buttons=(Button(f"Extend {days} days", f"{EXTEND_ACTION}:{gig.id}"),),
+        # The button names the expiry it extends: once extended, pressing it again does nothing.
+        buttons=(Button(f"Extend {days} days", extend_action(gig)),),
         tone=Tone.WARNING,
     )
 
