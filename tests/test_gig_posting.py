@@ -192,17 +192,22 @@ async def test_closing_as_filled_thanks_the_interested_and_records_the_hire_on_t
     mark_interested(harness.store.path, 1, "kim", "lee")
     said = reply_text(await harness.run("ana", "/gig close gig:1 outcome:filled hired:kim"))
     assert "closed as filled" in said
-    assert "2 interested members will hear" in said
-    for name in ("kim", "lee"):
-        (dm,) = harness.transport.dms(name)
-        assert "Gig #1 is filled" in dm.message.title
-        assert "Thanks" in plain(dm.message.body)
+    # The hired member is congratulated, not thanked for their interest.
+    assert "1 other interested member will hear it is filled" in said
+    (hired,) = harness.transport.dms("kim")
+    assert hired.message.title == "You got gig #1: Spatial mix for a podcast"
+    assert "Congratulations" in plain(hired.message.body)
+    assert "Thanks for saying you were interested" not in plain(hired.message.body)
+    (dm,) = harness.transport.dms("lee")
+    assert "Gig #1 is filled" in dm.message.title
+    assert "Thanks" in plain(dm.message.body)
     (post,) = gig_posts(harness)
     closed = latest_edit_of(harness, post)
     assert closed.title == "Filled: #1 Spatial mix for a podcast"
     assert closed.buttons == ()
     journey = reply_text(await harness.run("lee", "/journey member:kim"))
-    assert "gig: Spatial mix for a podcast (November 2026)" in journey
+    assert "Gigs: Spatial mix for a podcast (November 2026)" in journey
+    assert "gig: " not in journey
     # Closing again says so and sends nothing.
     sent = len(harness.transport.sent)
     assert "is closed already" in reply_text(
@@ -232,3 +237,16 @@ async def test_mine_lists_the_posters_leads_with_interest_counts(harness: Harnes
     mine = reply_text(await harness.run("ana", "/gig mine"))
     assert "#2 Room tuning for a podcast: open · 0 members interested · open until" in mine
     assert "#1 Spatial mix for a podcast: closed · 0 members interested · withdrawn" in mine
+
+
+@pytest.mark.asyncio
+async def test_a_poster_hiring_themself_gets_no_congratulation(harness: Harness) -> None:
+    await channels(harness)
+    await posted(harness)
+    await harness.run("kim", "/profile timezone:Europe/London")
+    mark_interested(harness.store.path, 1, "kim")
+    said = reply_text(await harness.run("ana", "/gig close gig:1 outcome:filled hired:ana"))
+    assert "1 interested member will hear it is filled" in said
+    assert harness.transport.dms("ana") == []
+    (dm,) = harness.transport.dms("kim")
+    assert "Gig #1 is filled" in dm.message.title

@@ -48,6 +48,30 @@ def _thanks(gig: Gig) -> Message:
     )
 
 
+def _congratulations(gig: Gig) -> Message:
+    return Message(
+        title=f"You got gig #{gig.number}: {gig.title}",
+        body=text(
+            "Congratulations: its poster closed it as filled and named you. "
+            "It shows on your /journey."
+        ),
+        tone=Tone.SUCCESS,
+    )
+
+
+def _filled_dms(view: GigView, hired: int | None) -> tuple[NewOutbox, ...]:
+    """The hired member congratulated (unless they posted it), the other interested thanked."""
+    gig = view.gig
+    told = [
+        dm(gig, m, _thanks(gig), key=f"gig:{gig.id}:filled:{m}")
+        for m in view.interested
+        if m not in (gig.poster_id, hired)
+    ]
+    if hired is not None and hired != gig.poster_id:
+        told.append(dm(gig, hired, _congratulations(gig), key=f"gig:{gig.id}:hired:{hired}"))
+    return tuple(told)
+
+
 async def close(ctx: GigContext, args: Args) -> Response:
     """/gig close: the poster ends a lead as filled (optionally naming who) or withdrawn."""
     gig = await find_gig(ctx, args.text("gig"))
@@ -63,11 +87,7 @@ async def close(ctx: GigContext, args: Args) -> Response:
     def messages(view: GigView) -> GigMessages:
         told: tuple[NewOutbox, ...] = ()
         if outcome is Outcome.FILLED:
-            told = tuple(
-                dm(view.gig, m, _thanks(view.gig), key=f"gig:{view.gig.id}:filled:{m}")
-                for m in view.interested
-                if m != view.gig.poster_id
-            )
+            told = _filled_dms(view, None if member is None else member.id)
         return GigMessages(others=(*only(shown(view), _closed_review(view, ctx)), *told))
 
     changes: dict[str, object] = {
@@ -84,8 +104,11 @@ async def close(ctx: GigContext, args: Args) -> Response:
     interested = await ctx.store.gig_interested(closed.id)
     said = f"Gig #{closed.number} closed as {outcome.value}: {closed.title}"
     told = ""
-    if outcome is Outcome.FILLED and interested:
-        told = f" {plural(len(interested), 'interested member')} will hear it is filled."
+    hired_id = None if member is None else member.id
+    thanked = [m for m in interested if m not in (closed.poster_id, hired_id)]
+    if outcome is Outcome.FILLED and thanked:
+        others = "other interested member" if hired_id in interested else "interested member"
+        told = f" {plural(len(thanked), others)} will hear it is filled."
     who = member.display_name if member else name
     if who:
         told += f" Recorded that {who} got it" + (
@@ -164,12 +187,10 @@ async def mine(ctx: GigContext, args: Args) -> Response:
 
 
 async def journey_field(ctx: Context[GigJourneyStore], member: Member) -> Field | None:
-    """/journey's gigs line: the leads a member was hired for, "gig: <title> (<month year>)"."""
+    """/journey's gigs line: the leads a member was hired for, "<title> (<month year>)"."""
     hired = await ctx.store.gigs_hired(member.id)
     if not hired:
         return None
     zone = member.zone(ctx.community)
-    lines = [
-        f"gig: {g.title} ({(g.closed_at or g.created_at).astimezone(zone):%B %Y})" for g in hired
-    ]
+    lines = [f"{g.title} ({(g.closed_at or g.created_at).astimezone(zone):%B %Y})" for g in hired]
     return Field("Gigs", text("\n".join(lines)), inline=False)
