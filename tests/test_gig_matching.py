@@ -287,3 +287,26 @@ async def test_the_bulk_enqueue_writes_the_rows_enqueue_in_writes(harness: Harne
     with pytest.raises(ValueError, match="edits"):
         async with harness.store._tx() as db:
             await enqueue_many_in(db, [replace(items[0], edit_of=one[0])], now)
+
+
+@pytest.mark.asyncio
+async def test_an_edit_to_the_skills_reaches_members_who_now_fit_and_nobody_twice(
+    harness: Harness, tmp_path: Path
+) -> None:
+    h = harness
+    await fitting_members(h)
+    await posted(h, POST.replace("spatial mixing, dolby atmos", "spatial mixing"))
+    assert sorted(queued_dms(tmp_path / DB)) == ["bob", "cat", "dan", "eve"]
+    await h.run("ana", '/gig edit gig:1 skills:"spatial mixing, mastering"')
+    await h.advance(timedelta(minutes=5))
+    # Gus holds mastering: he hears of it now; the others heard once already.
+    assert sorted(queued_dms(tmp_path / DB)) == ["bob", "cat", "dan", "eve", "gus"]
+    (alert,) = h.transport.dms("gus")
+    assert "Fits your skills: mastering" in alert.text
+    for name in ("bob", "cat", "dan", "eve"):
+        assert len(h.transport.dms(name)) == 1, name
+    assert count(tmp_path / DB, "gig_alerts") == 5
+    # An edit that leaves the skills alone matches nobody again.
+    await h.run("ana", '/gig edit gig:1 title:"Atmos mix"')
+    await h.advance(timedelta(minutes=5))
+    assert count(tmp_path / DB, "gig_alerts") == 5

@@ -127,6 +127,10 @@ async def _match_leads(store: GigStore, now: datetime) -> int:
             gig.community_id, [n for n, k in keyed.items() if k in wanted]
         )
         matches = rank(table, wanted, aliases, gig.poster_id)
+        if gig.edited_at is not None:
+            # Matched again after an edit to its skills: only members who never had it.
+            sent = await store.gig_alerted(gig.id)
+            matches = [m for m in matches if m.member_id not in sent]
         alerts, messages = plan_alerts(gig, community, matches, table, aliases, now)
         await store.record_gig_alerts(gig, alerts, messages, now)
         done += 1

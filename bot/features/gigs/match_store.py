@@ -143,6 +143,10 @@ class GigMatchStore(GigAlertSettingsStore, Protocol):
         """When the first lead waiting for its alerts was published."""
         ...
 
+    async def gig_alerted(self, gig_id: int) -> set[int]:
+        """The members a lead was sent to already (instantly or for a digest)."""
+        ...
+
     async def record_gig_alerts(
         self, gig: Gig, alerts: Sequence[NewAlert], messages: Sequence[NewOutbox], now: datetime
     ) -> bool:

@@ -26,6 +26,7 @@ from bot.features.gigs.rules import (
     status_words,
     warn_time,
 )
+from bot.features.gigs.skills import Aliases, skill_keys
 from bot.features.gigs.store import GigChanged
 from bot.messages import Message, Response, Timestamp, Tone, text
 from bot.models import Destination, NewOutbox
@@ -174,10 +175,12 @@ async def edit(ctx: GigContext, args: Args) -> Response:
             return GigMessages(others=only(review_edit(view.gig, review_card(view.gig, poster))))
         return GigMessages(others=only(shown(view)))
 
+    changes: dict[str, object] = {"draft": draft, "edited_at": ctx.now}
+    if skill_keys(draft.skills, Aliases()) != skill_keys(gig.skills, Aliases()):
+        # New skills may fit new members: the alerts job matches it again (never twice).
+        changes["matched_at"] = None
     try:
-        changed = await ctx.store.change_gig(
-            gig, {"draft": draft, "edited_at": ctx.now}, ctx.now, messages
-        )
+        changed = await ctx.store.change_gig(gig, changes, ctx.now, messages)
     except GigChanged:
         raise await gone(ctx, gig) from None
     where = "its post is updated" if changed.post_id else "admins see the new version"

@@ -49,6 +49,11 @@ class GigAlertSql(GigHeldSql):
         )
         return None if row is None or row[0] is None else dt(row[0])
 
+    async def gig_alerted(self, gig_id: int) -> set[int]:
+        """The members a lead was sent to already (instantly or for a digest)."""
+        rows = await self._all("SELECT member_id FROM gig_alerts WHERE gig_id = ?", (gig_id,))
+        return {int(r[0]) for r in rows}
+
     async def record_gig_alerts(
         self, gig: Gig, alerts: Sequence[NewAlert], messages: Sequence[NewOutbox], now: datetime
     ) -> bool:

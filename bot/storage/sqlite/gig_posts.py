@@ -34,7 +34,7 @@ _DRAFT_COLUMNS = (
 _WRITABLE = frozenset(
     {
         "status", "outcome", "hired_member_id", "hired_name", "reason", "published_at",
-        "edited_at", "expires_at", "closed_at", "warned_at", "warn_at",
+        "edited_at", "expires_at", "closed_at", "warned_at", "warn_at", "matched_at",
     }
 )  # fmt: skip
 _OPEN_UNWARNED = "status = 'open' AND warned_at IS NULL AND warn_at IS NOT NULL"
