@@ -151,3 +151,11 @@ async def test_the_extend_button_extends_once_however_often_it_is_pressed(
     (button,) = latest.message.buttons
     assert "Gig #1 extended" in reply_text(await press(h, "ana", button.action))
     assert rows(path, "SELECT expires_at FROM gigs") == [((until + 14 * DAY).isoformat(),)]
+
+
+@pytest.mark.asyncio
+async def test_one_day_of_room_left_reads_as_one_day(harness: Harness) -> None:
+    await channels(harness)
+    await posted(harness, POST + " open-days:59")
+    said = reply_text(await harness.run("ana", "/gig extend gig:1 days:14"))
+    assert "extend it by at most 1 day." in said

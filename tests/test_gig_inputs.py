@@ -115,6 +115,12 @@ BAD = [
     (POST + " open-days:61", "open 1 to 60 days"),
     (POST + " link:http://example.org/brief", "not http://"),
     (POST + " link:https://bit.ly/brief", "not a shortened one (bit.ly)"),
+    (POST + " link:https://bit.ly./brief", "not a shortened one (bit.ly)"),
+    (POST + " link:https://bit.ly.", "not a shortened one (bit.ly)"),
+    (POST + " link:https://WWW.TinyURL.com./abc", "not a shortened one (tinyurl.com)"),
+    (POST + " link:https://ｂｉｔ.ｌｙ/brief", "not a shortened one (bit.ly)"),
+    (POST + " open-days:0", "open 1 to 60 days: give open-days:1 or more"),
+    (POST + " open-days:-3", "open 1 to 60 days: give open-days:1 or more"),
     (POST.replace('"spatial mixing, dolby atmos"', '"a, b, c, d, e, f"'), "at most 5 skills"),
 ]
 

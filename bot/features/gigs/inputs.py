@@ -239,11 +239,8 @@ def read_open_days(days: int | None) -> int:
     if days is None:
         return DEFAULT_OPEN_DAYS
     if days < 1 or days > MAX_OPEN_DAYS:
-        raise OptionError(
-            "open-days",
-            f"A lead stays open 1 to {MAX_OPEN_DAYS} days: "
-            f"give open-days:{MAX_OPEN_DAYS} or fewer.",
-        )
+        fix = "open-days:1 or more" if days < 1 else f"open-days:{MAX_OPEN_DAYS} or fewer"
+        raise OptionError("open-days", f"A lead stays open 1 to {MAX_OPEN_DAYS} days: give {fix}.")
     return days
 
 
@@ -271,6 +268,13 @@ def read_link(raw: str) -> str | None:
     if parsed.scheme.lower() == "http":
         raise OptionError("link", "Links must be secure: use the https:// address, not http://.")
     if parsed.scheme.lower() != "https" or not host or "." not in host:
+        raise OptionError("link", plain_problem)
+    # Compared as DNS reads it: no trailing dots, case-folded, Unicode names as IDNA.
+    try:
+        host = host.rstrip(".").encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        raise OptionError("link", plain_problem) from None
+    if "." not in host.strip("."):
         raise OptionError("link", plain_problem)
     bare = host.removeprefix("www.")
     if bare in SHORTENERS:

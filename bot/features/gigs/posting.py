@@ -30,6 +30,7 @@ from bot.features.gigs.skills import Aliases, skill_keys
 from bot.features.gigs.store import GigChanged
 from bot.messages import Message, Response, Timestamp, Tone, text
 from bot.models import Destination, NewOutbox
+from bot.wording import plural
 
 DAY = timedelta(days=1)
 
@@ -120,7 +121,7 @@ async def post(ctx: GigContext, args: Args) -> Response:
         gig = await ctx.store.create_gig(new, ctx.now, messages)
     except PostingLimit as full:
         raise UserError(
-            f"You've posted {limit} lead{'s' if limit != 1 else ''} in the last 7 days (deleted "
+            f"You've posted {plural(limit, 'lead')} in the last 7 days (deleted "
             f"ones count too). Your next slot frees up on {local(ctx, full.next_slot)}."
         ) from None
     if gig.status is GigStatus.PENDING:
@@ -222,7 +223,11 @@ async def extend_lead(
     latest = ctx.now + MAX_OPEN
     if until > latest:
         room = int((latest - base) / DAY)
-        more = f"extend it by at most {room} days" if room >= 1 else "it can't be extended more"
+        more = (
+            f"extend it by at most {plural(room, 'day')}"
+            if room >= 1
+            else "it can't be extended more"
+        )
         raise OptionError(
             "days",
             f"A lead stays open at most {MAX_OPEN.days} days from now, and gig #{gig.number} is "
