@@ -26,7 +26,7 @@ from bot.context import Context
 from bot.errors import OptionError, UserError
 from bot.features import FEATURES
 from bot.features.base import Feature, SuggestSource, purposes_of, suggestions_of
-from bot.forms import FORM_PREFIX, form_for
+from bot.forms import FORM_PREFIX, form_for, split_form_id
 from bot.links import PublicUrl
 from bot.messages import Message, Response, Tone, text
 from bot.models import Actor, Member
@@ -201,7 +201,7 @@ class Crossfade:
         """The command a form submits to."""
         if not form_id.startswith(FORM_PREFIX):
             return None
-        return self.registry.get(form_id[len(FORM_PREFIX) :])
+        return self.registry.get(split_form_id(form_id)[0])
 
     async def check_field(self, actor: Actor, form_id: str, name: str, value: str) -> str | None:
         """Check one form field as it is typed; returns the problem, or None if fine."""
@@ -231,7 +231,7 @@ class Crossfade:
         try:
             ctx = await self._context(actor)
             await _may_run(ctx, command)
-            raw = {k: v for k, v in values.items() if v is not None and str(v).strip() != ""}
+            raw = _answers(form_id, values)
             try:
                 args = await self._parse(ctx, command, raw)
                 # A handler's rule about one field (a start date too far ahead) goes beside it.
@@ -257,7 +257,7 @@ class Crossfade:
         if command is None:
             return {}
         ctx = await self._context(actor)
-        raw = {k: v for k, v in values.items() if v is not None and str(v).strip() != ""}
+        raw = _answers(form_id, values)
         try:
             await self._parse(ctx, command, raw)
         except OptionError as exc:
@@ -313,6 +313,12 @@ async def _may_press(ctx: Context[Any], action: Action, args: list[str]) -> None
             raise UserError(permission.refusal)
     elif permission is Permission.ADMIN and not ctx.actor.is_admin:
         raise UserError("That button is for community admins only.")
+
+
+def _answers(form_id: str, values: Mapping[str, str]) -> dict[str, str]:
+    """A form's filled-in answers, with the values its id fixes (those win over any typed)."""
+    raw = {k: v for k, v in values.items() if v is not None and str(v).strip() != ""}
+    return raw | split_form_id(form_id)[1]
 
 
 def _check_sources(registry: Registry, sources: Mapping[str, SuggestSource]) -> None:

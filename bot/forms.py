@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import parse_qsl, urlencode
 
 from bot.commands.registry import Command, Option, OptionType
 from bot.messages import FieldStyle, Form, FormField
@@ -10,9 +11,16 @@ from bot.messages import FieldStyle, Form, FormField
 FORM_PREFIX = "cmd:"
 
 
-def form_id(command: Command) -> str:
-    """The id a form carries so its submission reaches its command."""
-    return f"{FORM_PREFIX}{command.key}"
+def form_id(command: Command, fixed: Mapping[str, str] | None = None) -> str:
+    """The id a form carries so its submission reaches its command (with any fixed options)."""
+    base = f"{FORM_PREFIX}{command.key}"
+    return f"{base}?{urlencode(dict(fixed))}" if fixed else base
+
+
+def split_form_id(form_id: str) -> tuple[str, dict[str, str]]:
+    """A form id's command key and the option values it fixes (none for most forms)."""
+    key, _, query = form_id.removeprefix(FORM_PREFIX).partition("?")
+    return key, dict(parse_qsl(query))
 
 
 def _hint(opt: Option) -> str:
@@ -61,4 +69,16 @@ def form_for(command: Command, prefill: Mapping[str, object]) -> Form:
             if o.type is not OptionType.MEMBER
         ),
         submit_label="Save",
+    )
+
+
+def fixed_form(command: Command, fixed: Mapping[str, str]) -> Form:
+    """A form for a command whose ``fixed`` options are known already (a button's lead): it asks
+    only the others, and its submission carries the fixed values in its id."""
+    asked = form_for(command, {})
+    return Form(
+        form_id=form_id(command, fixed),
+        title=asked.title,
+        fields=tuple(f for f in asked.fields if f.name not in fixed),
+        submit_label=asked.submit_label,
     )

@@ -138,6 +138,9 @@ async def test_reports_go_to_admins_once_per_member_and_three_hide_the_lead(
     # The Report button opens a form asking the reason.
     form = await press(harness, "lee", post.message.buttons[1].action)
     assert form.form is not None
+    # Only the reason: the lead is known from the button.
+    assert [f.name for f in form.form.fields] == ["reason"]
+    assert form.form.title == "Report gig #1"
     await submit(harness, "lee", form, {"reason": "Unpaid in disguise <!channel> @everyone"})
     assert all(isinstance(p, str) for p in reviews(harness)[-1].message.body)
     pressed_again = reply_text(await press(harness, "lee", post.message.buttons[1].action))

@@ -28,7 +28,7 @@ from bot.features.gigs.review_cards import (
 )
 from bot.features.gigs.rules import HIDE_AT, GigContext, expiry_changes, gone, status_words
 from bot.features.gigs.store import GigChanged
-from bot.forms import form_for
+from bot.forms import fixed_form, form_for
 from bot.messages import Message, Response, Tone, text
 
 REJECT_COMMAND = "gig.reject"
@@ -136,7 +136,8 @@ async def report_pressed(ctx: GigContext, args: list[str]) -> Response:
     await _reportable(ctx, gig)
     command = ctx.registry.get(REPORT_COMMAND)
     assert command is not None
-    form = form_for(command, {"gig": str(gig.number)})
+    # The button knows the lead: the form asks only the reason.
+    form = fixed_form(command, {"gig": str(gig.number)})
     return Response(form=replace(form, title=f"Report gig #{gig.number}"))
 
 
