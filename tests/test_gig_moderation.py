@@ -183,3 +183,61 @@ async def test_remove_takes_a_hidden_lead_down_and_tells_its_poster(harness: Har
     # Pressing again after the decision changes nothing.
     again = reply_text(await press(harness, "max", remove, admin=True))
     assert "was removed" in again
+
+
+@pytest.mark.asyncio
+async def test_a_rejected_lead_is_named_rejected_to_admins_and_its_poster_only(
+    harness: Harness, tmp_path: Path
+) -> None:
+    h = harness
+    await pending(h)
+    await h.run("boss", "/gig reject gig:1 reason:Vague", admin=True)
+    before = written(tmp_path / DB)
+    again = reply_text(await h.run("boss", "/gig reject gig:1 reason:Still vague", admin=True))
+    assert again.startswith("Gig #1 was rejected already"), again
+    approve = reply_text(await h.run("max", "/gig approve gig:1", admin=True))
+    assert approve.startswith("Gig #1 was rejected already"), approve
+    edit = reply_text(await h.run("ana", "/gig edit gig:1 title:Clearer"))
+    assert "Gig #1 was rejected" in edit, edit
+    # Anyone else: no such lead, by number or by title.
+    for line in ("/gig interested gig:1", '/gig interested gig:"Spatial mix for a podcast"'):
+        said = reply_text(await h.run("kim", line))
+        assert "There is no gig #1" in said or "No gig is called" in said, said
+        assert "rejected" not in said and "approv" not in said, said
+    assert written(tmp_path / DB) == before
+
+
+@pytest.mark.asyncio
+async def test_a_pending_lead_is_no_such_gig_for_members(harness: Harness) -> None:
+    await pending(harness)
+    for line in ("/gig interested gig:1", '/gig interested gig:"Spatial mix for a podcast"'):
+        said = reply_text(await harness.run("kim", line))
+        assert "There is no gig #1" in said or "No gig is called" in said, said
+        assert "approval" not in said, said
+    # Its poster and admins still find it.
+    mine = reply_text(await harness.run("ana", "/gig interested gig:1"))
+    assert "Gig #1 is your own lead" in mine
+    admin = reply_text(await harness.run("boss", "/gig interested gig:1", admin=True))
+    assert "waiting for an admin's approval" in admin
+
+
+@pytest.mark.asyncio
+async def test_a_pending_lead_withdrawn_by_its_poster_says_so(harness: Harness) -> None:
+    approve = await pending(harness)
+    said = reply_text(await harness.run("ana", "/gig close gig:1 outcome:withdrawn"))
+    assert "Its post is updated" not in said
+    assert "It was never posted" in said
+    late = reply_text(await press(harness, "boss", approve, admin=True))
+    assert late.startswith("Gig #1 was withdrawn by its poster; there is nothing to approve."), late
+
+
+@pytest.mark.asyncio
+async def test_keep_pressed_twice_says_it_is_kept_already(harness: Harness) -> None:
+    await channels(harness)
+    await posted(harness)
+    for name in ("kim", "lee", "max"):
+        await harness.run(name, "/gig report gig:1 reason:Spam")
+    keep = reviews(harness)[-1].message.buttons[0].action
+    assert "Kept by Boss" in reply_text(await press(harness, "boss", keep, admin=True))
+    again = reply_text(await press(harness, "boss", keep, admin=True))
+    assert again.startswith("Gig #1 is kept already: it is shown again."), again

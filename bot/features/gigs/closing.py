@@ -114,9 +114,12 @@ async def close(ctx: GigContext, args: Args) -> Response:
         told += f" Recorded that {who} got it" + (
             "; it shows on their /journey." if member else "."
         )
-    return Response(
-        Message(title=said, body=text(f"Its post is updated.{told}"), tone=Tone.SUCCESS)
+    where = (
+        "Its post is updated."
+        if closed.post_id is not None
+        else "It was never posted, so no post needed updating."
     )
+    return Response(Message(title=said, body=text(f"{where}{told}"), tone=Tone.SUCCESS))
 
 
 def _closed_review(view: GigView, ctx: GigContext) -> NewOutbox | None:

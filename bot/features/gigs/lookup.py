@@ -9,7 +9,17 @@ from bot.errors import UserError
 from bot.features.gigs.models import Gig, GigStatus
 from bot.features.gigs.store import GigReadStore
 
-_GONE = (GigStatus.DELETED, GigStatus.REJECTED)
+# Leads only their poster and admins can name: one waiting for approval, or not approved.
+_UNPUBLISHED = (GigStatus.PENDING, GigStatus.REJECTED)
+
+
+def _named(ctx: Context[Any], gig: Gig) -> bool:
+    """Whether the caller may name this lead (others are told there is no such gig)."""
+    if gig.status is GigStatus.DELETED:
+        return False
+    if gig.status in _UNPUBLISHED:
+        return ctx.actor.is_admin or gig.poster_id == ctx.member.id
+    return True
 
 
 async def find_gig(ctx: Context[Any], ref: str) -> Gig:
@@ -21,10 +31,10 @@ async def find_gig(ctx: Context[Any], ref: str) -> Gig:
     digits = typed.removeprefix("#").strip()
     if digits.isdigit() and len(digits) <= 9:
         gig = await store.gig_by_number(ctx.community.id, int(digits))
-        if gig is None or gig.status in _GONE:
+        if gig is None or not _named(ctx, gig):
             raise UserError(f"There is no gig #{digits}. See the open ones with /gig list.")
         return gig
-    found = [g for g in await store.gigs_titled(ctx.community.id, typed) if g.status not in _GONE]
+    found = [g for g in await store.gigs_titled(ctx.community.id, typed) if _named(ctx, g)]
     if not found:
         raise UserError(
             f"No gig is called {typed!r}. Use the number shown on the lead (gig:12), "

@@ -43,6 +43,19 @@ async def _pressed(ctx: GigContext, args: list[str]) -> Gig:
     return gig
 
 
+def _decided(gig: Gig) -> UserError:
+    """Why a lead no longer waits for a decision, in one line."""
+    if gig.status is GigStatus.REJECTED:
+        return UserError(f"Gig #{gig.number} was rejected already; nothing was changed.")
+    if gig.status is GigStatus.CLOSED and gig.published_at is None:
+        return UserError(
+            f"Gig #{gig.number} was withdrawn by its poster; there is nothing to approve."
+        )
+    if gig.status is GigStatus.DELETED and gig.published_at is None:
+        return UserError(f"Gig #{gig.number} was deleted; there is nothing to approve.")
+    return UserError(f"Gig #{gig.number} {status_words(gig)}: another admin decided already.")
+
+
 async def _poster(ctx: GigContext, gig: Gig) -> str:
     return (await ctx.store.get_member(gig.poster_id)).display_name
 
@@ -50,7 +63,7 @@ async def _poster(ctx: GigContext, gig: Gig) -> str:
 async def approve_lead(ctx: GigContext, gig: Gig) -> Response:
     """Publish a pending lead: open, its post queued, the poster told, the card updated."""
     if gig.status is not GigStatus.PENDING:
-        raise UserError(f"Gig #{gig.number} {status_words(gig)}: another admin decided already.")
+        raise _decided(gig)
     poster = await _poster(ctx, gig)
     admin = ctx.member.display_name
     # It stays open as long as its poster asked, counted from now.
@@ -94,7 +107,7 @@ async def reject_pressed(ctx: GigContext, args: list[str]) -> Response:
     """The review card's Reject button: a form asks the reason, which the poster is told."""
     gig = await _pressed(ctx, args)
     if gig.status is not GigStatus.PENDING:
-        raise UserError(f"Gig #{gig.number} {status_words(gig)}: another admin decided already.")
+        raise _decided(gig)
     command = ctx.registry.get(REJECT_COMMAND)
     assert command is not None
     form = form_for(command, {"gig": str(gig.number)})
@@ -104,6 +117,8 @@ async def reject_pressed(ctx: GigContext, args: list[str]) -> Response:
 async def reject(ctx: GigContext, args: Args) -> Response:
     """/gig reject: say no to a pending lead; the poster gets the reason."""
     gig = await find_gig(ctx, args.text("gig"))
+    if gig.status in (GigStatus.REJECTED, GigStatus.CLOSED, GigStatus.DELETED):
+        raise _decided(gig)
     if gig.status is not GigStatus.PENDING:
         raise UserError(f"Gig #{gig.number} {status_words(gig)}: only waiting leads are rejected.")
     reason = inputs.read_reason(args.text("reason"))
@@ -174,10 +189,19 @@ async def report(ctx: GigContext, args: Args) -> Response:
     )
 
 
+def _hidden_decided(ctx: GigContext, gig: Gig, keep: bool) -> UserError:
+    """Keep or Remove pressed on a lead decided already: what it is now."""
+    if keep and gig.status is GigStatus.OPEN:
+        return UserError(f"Gig #{gig.number} is kept already: it is shown again.")
+    if not keep and gig.status is GigStatus.DELETED:
+        return UserError(f"Gig #{gig.number} was removed already.")
+    return UserError(f"Gig #{gig.number} {status_words(gig)}: another admin decided already.")
+
+
 async def _decide_hidden(ctx: GigContext, args: list[str], keep: bool) -> Response:
     gig = await _pressed(ctx, args)
     if gig.status is not GigStatus.HIDDEN:
-        raise UserError(f"Gig #{gig.number} {status_words(gig)}: another admin decided already.")
+        raise _hidden_decided(ctx, gig, keep)
     reports = await ctx.store.gig_reports(gig.id)
     admin = ctx.member.display_name
     last = reports[-1][1] if reports else ""

@@ -27,7 +27,7 @@ _SAID = {
     GigStatus.HIDDEN: "is hidden while admins look at reports about it",
     GigStatus.CLOSED: "is closed",
     GigStatus.EXPIRED: "has expired",
-    GigStatus.REJECTED: "was not approved",
+    GigStatus.REJECTED: "was rejected by an admin",
     GigStatus.DELETED: "was removed",
 }
 
