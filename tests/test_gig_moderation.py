@@ -242,3 +242,19 @@ async def test_keep_pressed_twice_says_it_is_kept_already(harness: Harness) -> N
     assert "Kept by Boss" in reply_text(await press(harness, "boss", keep, admin=True))
     again = reply_text(await press(harness, "boss", keep, admin=True))
     assert again.startswith("Gig #1 is kept already: it is shown again."), again
+
+
+@pytest.mark.asyncio
+async def test_a_rejected_lead_gives_its_weekly_slot_back(harness: Harness) -> None:
+    h = harness
+    await pending(h)
+    await h.run("boss", "/admin gigs posts-per-week:1", admin=True)
+    await h.run("boss", "/gig reject gig:1 reason:Vague", admin=True)
+    (told,) = h.transport.dms("ana")
+    assert "You may post it again with the change" in plain(told.message.body)
+    said = reply_text(await h.run("ana", POST))
+    assert said.startswith("Gig #2 waits for approval"), said
+    # A deleted one still counts.
+    await h.run("ana", "/gig delete gig:2")
+    full = reply_text(await h.run("ana", POST))
+    assert "You've posted 1 lead in the last 7 days" in full

@@ -135,8 +135,10 @@ class GigPostSql(ConnectionBase):
             made = list(
                 await (
                     await db.execute(
+                        # Rejected leads give their slot back (the poster may post it again
+                        # with the change); deleted ones still count.
                         "SELECT created_at FROM gigs WHERE poster_id = ? AND created_at > ?"
-                        " ORDER BY created_at",
+                        " AND status != 'rejected' ORDER BY created_at",
                         (new.poster_id, ts(new.since)),
                     )
                 ).fetchall()
