@@ -19,6 +19,7 @@ from bot.features.gigs.lookup import find_gig
 from bot.features.gigs.match_cards import (
     already_interested,
     intro_card,
+    intro_fields,
     intro_sent,
     not_open_line,
 )
@@ -60,7 +61,7 @@ async def say_interested(ctx: GigContext, gig: Gig) -> Response:
 
     result = await store.record_gig_interest(gig.id, member.id, ctx.now, messages)
     if result.recorded:
-        return Response(intro_sent(result.gig, poster))
+        return Response(intro_sent(result.gig, poster, intro_fields(member, fits, sprints)))
     if not result.gig.visible or result.gig.expires_at <= ctx.now:
         raise UserError(not_open_line(result.gig))
     return Response(already_interested(result.gig, poster))

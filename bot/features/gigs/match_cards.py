@@ -96,19 +96,42 @@ def morning_card(leads: Sequence[tuple[Gig, Sequence[str]]]) -> Message:
     )
 
 
-def role_line(member: Member) -> str:
-    """Where a member is and where they are heading: "FOH engineer → spatial mixing"."""
-    now, heading = member.current_role or "role not given", member.heading or "not given"
-    return f"{now} → {heading}"
+def role_line(member: Member) -> str | None:
+    """Where a member is and where they are heading, as far as they said: "FOH engineer →
+    spatial mixing", "FOH engineer", "→ spatial mixing"; None when they said neither."""
+    now, heading = member.current_role or "", member.heading or ""
+    if not (now or heading):
+        return None
+    return f"{now} → {heading}" if now and heading else now or f"→ {heading}"
 
 
-def portfolio(sprints: Sequence[Sprint]) -> Text:
-    """A member's completed sprints' deliverables, with their links."""
+def portfolio(sprints: Sequence[Sprint]) -> Text | None:
+    """A member's completed sprints' deliverables, with their links (None: none yet)."""
     done = [s for s in sprints if s.outcome_url]
     if not done:
-        return text("No completed sprint with a published deliverable yet.")
+        return None
     lines = [f"• {s.deliverable} ({s.skill}): {s.outcome_url}" for s in done[-5:]]
     return text("\n".join(lines))
+
+
+def intro_fields(
+    member: Member, fits: Sequence[str], sprints: Sequence[Sprint]
+) -> tuple[Field, ...]:
+    """What the intro tells the poster of a member, leaving out what the member hasn't got."""
+    role, work = role_line(member), portfolio(sprints)
+    found = [
+        Field("Role → heading", text(role), inline=False) if role else None,
+        Field("Matching skills", text(", ".join(fits)), inline=False) if fits else None,
+        Field("Portfolio", work, inline=False) if work else None,
+    ]
+    return tuple(f for f in found if f is not None)
+
+
+_SENT_AS = {
+    "Role → heading": "role",
+    "Matching skills": "matching skills",
+    "Portfolio": "portfolio",
+}
 
 
 def intro_card(gig: Gig, member: Member, fits: Sequence[str], sprints: Sequence[Sprint]) -> Message:
@@ -119,23 +142,20 @@ def intro_card(gig: Gig, member: Member, fits: Sequence[str], sprints: Sequence[
             Mention(member.ext_id, member.display_name),
             " says they're interested in your lead. Reply to them directly.",
         ),
-        fields=(
-            Field("Role → heading", text(role_line(member)), inline=False),
-            Field("Matching skills", text(", ".join(fits) or "none of the lead's"), inline=False),
-            Field("Portfolio", portfolio(sprints), inline=False),
-        ),
+        fields=intro_fields(member, fits, sprints),
         footer=text("Only you see this; the post shows how many are interested, never who."),
         tone=Tone.SUCCESS,
     )
 
 
-def intro_sent(gig: Gig, poster: Member) -> Message:
-    """The member's answer: their intro went to the poster."""
+def intro_sent(gig: Gig, poster: Member, sent: Sequence[Field]) -> Message:
+    """The member's answer: their intro went to the poster, saying what it held."""
+    parts = ["name", *(_SENT_AS[f.name] for f in sent)]
+    listed = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
     return Message(
         title=f"Intro sent: #{gig.number} {gig.title}",
         body=text(
-            f"{poster.display_name} got your name, role, matching skills and portfolio privately."
-            " They'll reply to you directly."
+            f"{poster.display_name} got your {listed} privately. They'll reply to you directly."
         ),
         tone=Tone.SUCCESS,
     )
