@@ -111,3 +111,48 @@ async def test_no_digest_when_none_of_the_weeks_leads_is_still_open(
     assert count(tmp_path / DB, "gig_digests") == 0
     # Nothing held is left to wake the job.
     assert await h.store.next_digest_at() is None
+
+
+@pytest.mark.asyncio
+async def test_leaving_the_digest_sends_its_held_leads_as_alerts_or_drops_them(
+    tmp_path: Path,
+) -> None:
+    clock = FakeClock(START)
+    async with await Harness.open(tmp_path / DB, clock) as h:
+        await members(h)
+        await h.run("lee", '/profile skills:"spatial mixing" gig-alerts:digest')
+        await h.advance_to(TUESDAY)
+        await open_gig(h, "ana", "Podcast mix", skills=("spatial mixing",))
+        await h.advance(timedelta(hours=1))
+        assert h.transport.dms("kim") == []
+        # Wednesday 10:00 UTC: day in London, the held lead goes at once, as an alert.
+        await h.advance_to(TUESDAY + timedelta(days=1, hours=1))
+        await h.run("kim", "/profile gig-alerts:instant")
+        await h.run("lee", "/profile gig-alerts:off")
+        await h.advance(timedelta(minutes=5))
+        (alert,) = h.transport.dms("kim")
+        assert alert.message.title == "Gig lead for you: #1 Podcast mix"
+        # Check-in day: kim's lead went already, lee turned alerts off; neither gets a digest.
+        await h.advance_to(NEXT_MONDAY + timedelta(hours=1))
+        assert len(h.transport.dms("kim")) == 1
+        assert h.transport.dms("lee") == []
+        assert rows(
+            tmp_path / DB, "SELECT COUNT(*) FROM outbox WHERE dedupe_key LIKE 'gig-digest:%'"
+        ) == [(1,)]  # tok's, still on the digest
+
+
+@pytest.mark.asyncio
+async def test_leaving_the_digest_at_night_holds_the_leads_until_morning(tmp_path: Path) -> None:
+    clock = FakeClock(START)
+    async with await Harness.open(tmp_path / DB, clock) as h:
+        await members(h)
+        await h.advance_to(TUESDAY)
+        await open_gig(h, "ana", "Podcast mix", skills=("spatial mixing",))
+        # Tuesday 23:00 in Tokyo (14:00 UTC): tok's lead waits for 08:00 there.
+        await h.advance_to(TUESDAY + timedelta(hours=5))
+        await h.run("tok", "/profile gig-alerts:instant")
+        await h.advance_to(datetime(2026, 12, 1, 23, 0, tzinfo=UTC) - timedelta(minutes=1))
+        assert h.transport.dms("tok") == []
+        await h.advance(timedelta(minutes=2))
+        (alert,) = h.transport.dms("tok")
+        assert alert.at == datetime(2026, 12, 1, 23, 0, tzinfo=UTC)

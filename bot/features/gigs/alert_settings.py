@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.commands.registry import Choice, Option, OptionType
 from bot.context import Context
 from bot.features.gigs.match_store import GigAlertSettingsStore
+from bot.features.gigs.matching import daytime_from
 from bot.features.gigs.models import AlertMode
 from bot.messages import Field, text
 
@@ -29,7 +30,10 @@ OPTION = Option(
 
 async def set_mode(ctx: Context[GigAlertSettingsStore], value: str) -> None:
     """/profile gig-alerts:… (a value the option's choices allow)."""
-    await ctx.store.set_gig_alert_mode(ctx.member.id, AlertMode(value))
+    mode = AlertMode(value)
+    # Leads held for the digest go with the next alerts run (by day for the member), or never.
+    held_at = daytime_from(ctx.now, ctx.zone) or ctx.now
+    await ctx.store.set_gig_alert_mode(ctx.member.id, mode, held_at)
 
 
 async def profile_field(ctx: Context[GigAlertSettingsStore]) -> Field:

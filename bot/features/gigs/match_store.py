@@ -101,8 +101,11 @@ class GigAlertSettingsStore(Protocol):
         """How the member wants leads that fit them."""
         ...
 
-    async def set_gig_alert_mode(self, member_id: int, mode: AlertMode) -> None:
-        """Set how the member wants leads."""
+    async def set_gig_alert_mode(
+        self, member_id: int, mode: AlertMode, held_at: datetime | None = None
+    ) -> None:
+        """Set how the member wants leads; leads held for their digest then go as alerts at
+        ``held_at`` (instant) or never (off)."""
         ...
 
 
@@ -159,12 +162,6 @@ class GigMatchStore(GigAlertSettingsStore, Protocol):
 
     async def next_held_alert_at(self) -> datetime | None:
         """When the first held alert is due."""
-        ...
-
-    async def release_digest_alerts(
-        self, member_id: int, mode: AlertMode, send_at: datetime
-    ) -> None:
-        """A member left the digest: held leads go at ``send_at`` as alerts, or (off) never."""
         ...
 
     async def due_digest_alerts(self, now: datetime) -> list[PendingDigestAlert]:

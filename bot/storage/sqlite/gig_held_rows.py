@@ -109,22 +109,3 @@ class GigHeldSql(ConnectionBase):
             "SELECT MIN(send_at) FROM gig_alerts WHERE kind = 'instant' AND sent_at IS NULL"
         )
         return None if row is None or row[0] is None else dt(row[0])
-
-    async def release_digest_alerts(
-        self, member_id: int, mode: AlertMode, send_at: datetime
-    ) -> None:
-        """A member left the digest: held leads go at ``send_at`` as alerts, or (off) never."""
-        async with self._tx() as db:
-            if mode is AlertMode.OFF:
-                await db.execute(
-                    "UPDATE gig_alerts SET digest_sent_at = ? WHERE member_id = ?"
-                    " AND kind = 'digest' AND digest_sent_at IS NULL",
-                    (ts(send_at), member_id),
-                )
-            elif mode is AlertMode.INSTANT:
-                await db.execute(
-                    "UPDATE gig_alerts SET kind = 'instant', send_at = ?, sent_at = NULL,"
-                    " digest_at = NULL WHERE member_id = ? AND kind = 'digest'"
-                    " AND digest_sent_at IS NULL",
-                    (ts(send_at), member_id),
-                )

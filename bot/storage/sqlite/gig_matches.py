@@ -71,9 +71,29 @@ class GigMatchSql(GigAlertSql):
         )
         return AlertMode.INSTANT if row is None else AlertMode(row[0])
 
-    async def set_gig_alert_mode(self, member_id: int, mode: AlertMode) -> None:
-        """Set how the member wants leads (instant is the default: no row)."""
+    async def set_gig_alert_mode(
+        self, member_id: int, mode: AlertMode, held_at: datetime | None = None
+    ) -> None:
+        """Set how the member wants leads (instant is the default: no row).
+
+        Leads held for the member's digest go, once they leave it, as instant alerts due at
+        ``held_at`` (the alerts job re-checks them then), or are dropped when alerts are off.
+        """
         async with self._tx() as db:
+            if mode is AlertMode.OFF and held_at is not None:
+                # Marked done without a digest: nothing is sent for them.
+                await db.execute(
+                    "UPDATE gig_alerts SET digest_sent_at = ? WHERE member_id = ?"
+                    " AND kind = 'digest' AND digest_sent_at IS NULL",
+                    (ts(held_at), member_id),
+                )
+            elif mode is AlertMode.INSTANT and held_at is not None:
+                await db.execute(
+                    "UPDATE gig_alerts SET kind = 'instant', send_at = ?, sent_at = NULL,"
+                    " digest_at = NULL WHERE member_id = ? AND kind = 'digest'"
+                    " AND digest_sent_at IS NULL",
+                    (ts(held_at), member_id),
+                )
             if mode is AlertMode.INSTANT:
                 await db.execute(
                     "DELETE FROM gig_member_settings WHERE member_id = ?", (member_id,)
