@@ -16,28 +16,54 @@ from __future__ import annotations
 
 import io
 import logging
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import discord
 
 from adapters.discord.custom_ids import button_id
+
+# The text helpers, re-exported: the transport, forums and events import them from here.
+from adapters.discord.embed_text import (
+    ELLIPSIS,
+    SNOWFLAKE,
+    Piece,
+    clip,
+    key_marker,
+    pieces,
+    plain_text,
+    read_marker,
+    safe,
+    size,
+    take,
+    timestamp,
+)
 from bot.messages import (
     Attachment,
     Button,
     ButtonStyle,
-    ChannelLink,
     Field,
     Mention,
     Message,
-    Part,
     Text,
-    Timestamp,
     Tone,
     tag_line,
-    utc_text,
 )
+
+__all__ = [
+    "ELLIPSIS",
+    "ButtonSpec",
+    "Rendered",
+    "clip",
+    "key_marker",
+    "plain_text",
+    "read_marker",
+    "render",
+    "render_buttons",
+    "safe",
+    "size",
+    "timestamp",
+]
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +79,6 @@ CONTENT = 2000
 BUTTON_LABEL = 80
 BUTTONS = 25
 
-ELLIPSIS = "\u2026"
 # A field must have a name; continuation fields get an invisible one.
 BLANK = "\u200b"
 
@@ -68,164 +93,6 @@ STYLES = {
     ButtonStyle.SECONDARY: discord.ButtonStyle.secondary,
     ButtonStyle.DANGER: discord.ButtonStyle.danger,
 }
-_TIMESTAMP_STYLES = {"date": "D", "time": "t", "relative": "R"}
-_MASS_PING = re.compile(r"@(everyone|here)", re.IGNORECASE)
-_SNOWFLAKE = re.compile(r"\d{15,21}")
-
-# The outbox key, hidden at the end of a sent message's footer so crash recovery can find it:
-# eight zero-width characters per byte between two word joiners.
-_BIT = {"0": "\u200b", "1": "\u200c"}
-_EDGE = "\u2060"
-_MARKER = re.compile(f"{_EDGE}([\u200b\u200c]+){_EDGE}")
-
-
-def size(value: str) -> int:
-    """Length as Discord counts it; UTF-16 code units, so it never undercounts."""
-    return len(value.encode("utf-16-le")) // 2
-
-
-def _prefix(value: str, units: int) -> str:
-    """The longest start of ``value`` within ``units``."""
-    total = 0
-    for index, char in enumerate(value):
-        total += 2 if ord(char) > 0xFFFF else 1
-        if total > units:
-            return value[:index]
-    return value
-
-
-def clip(value: str, limit: int) -> str:
-    """Cut to ``limit`` with a visible ellipsis when too long."""
-    if size(value) <= limit:
-        return value
-    return _prefix(value, limit - 1) + ELLIPSIS
-
-
-def safe(value: str) -> str:
-    """Literal user text that can't ping: @everyone, @here and <@…> mention syntax broken up."""
-    return _MASS_PING.sub("@\u200b\\1", value).replace("<@", "<\u200b@")
-
-
-def timestamp(stamp: Timestamp) -> str:
-    """A moment every reader sees in their own zone: full date and time, plus how long from now."""
-    epoch = int(stamp.at.timestamp())
-    if stamp.style == "datetime":
-        return f"<t:{epoch}:F> (<t:{epoch}:R>)"
-    return f"<t:{epoch}:{_TIMESTAMP_STYLES[stamp.style]}>"
-
-
-def _merged(value: Text) -> list[Part]:
-    # Adjacent strings are joined first, so "<" + "@1>" can't form a mention across parts.
-    out: list[Part] = []
-    for part in value:
-        if isinstance(part, str) and out and isinstance(out[-1], str):
-            out[-1] += part
-        else:
-            out.append(part)
-    return _without_repeated_relative(out)
-
-
-def _without_repeated_relative(parts: list[Part]) -> list[Part]:
-    """Drop "(relative)" right after a full time of the same moment: Discord's full time shows
-    it already, and the core writes it out for platforms that don't."""
-    out: list[Part] = []
-    for part in parts:
-        last = out[-3:]
-        if (
-            isinstance(part, str)
-            and part.startswith(")")
-            and len(last) == 3
-            and last[1] == " ("
-            and isinstance(last[2], Timestamp)
-            and last[2].style == "relative"
-            and last[0] == Timestamp(last[2].at)
-        ):
-            del out[-2:]
-            part = part[1:]
-        if part:
-            out.append(part)
-    return out
-
-
-def plain_text(value: str | Text) -> str:
-    """Text for places Discord shows literally (titles, field names, footers, labels)."""
-    if isinstance(value, str):
-        return safe(value)
-    out: list[str] = []
-    for part in value:
-        if isinstance(part, str):
-            out.append(part)
-        elif isinstance(part, Timestamp):
-            out.append(utc_text(part))
-        elif isinstance(part, ChannelLink):
-            out.append(f"#{part.channel_id}")
-        else:
-            out.append(f"@{part.name}")
-    return safe("".join(out))
-
-
-# A rendered piece of rich text, and whether it may be split (mention syntax may not).
-_Piece = tuple[str, bool]
-
-
-def _pieces(value: Text) -> list[_Piece]:
-    pieces: list[_Piece] = []
-    for part in _merged(value):
-        if isinstance(part, str):
-            pieces.append((safe(part), True))
-        elif isinstance(part, Timestamp):
-            pieces.append((timestamp(part), False))
-        elif isinstance(part, ChannelLink):
-            # A channel mention links to the channel and notifies nobody.
-            shown = part.channel_id
-            link = f"<#{shown}>" if _SNOWFLAKE.fullmatch(shown) else safe(f"#{shown}")
-            pieces.append((link, False))
-        elif _SNOWFLAKE.fullmatch(part.user_id):
-            pieces.append((f"<@{part.user_id}>", False))
-        else:
-            pieces.append((safe(f"@{part.name}"), False))
-    return pieces
-
-
-def _take(pieces: list[_Piece], limit: int) -> tuple[str, list[_Piece]]:
-    """As much of ``pieces`` as fits in ``limit`` (cut at a space where possible), and the rest."""
-    taken = ""
-    rest = list(pieces)
-    while rest:
-        text, splittable = rest[0]
-        room = limit - size(taken)
-        if size(text) <= room:
-            taken += text
-            rest.pop(0)
-            continue
-        if splittable and room > 0:
-            head = _prefix(text, room)
-            space = max(head.rfind(" "), head.rfind("\n"))
-            if space > len(head) // 2:
-                head = head[: space + 1]
-            taken += head
-            rest[0] = (text[len(head) :], True)
-        # Mention and timestamp syntax is never split: it waits for the next chunk.
-        break
-    return taken, rest
-
-
-def key_marker(key: str) -> str:
-    """An invisible rendering of an outbox key."""
-    bits = "".join(f"{byte:08b}" for byte in key.encode())
-    return _EDGE + "".join(_BIT[b] for b in bits) + _EDGE
-
-
-def read_marker(text: str) -> str | None:
-    """The outbox key hidden in a text by :func:`key_marker`, if any."""
-    found = _MARKER.search(text)
-    if found is None:
-        return None
-    bits = "".join("0" if c == "\u200b" else "1" for c in found.group(1))
-    if len(bits) % 8:
-        return None
-    data = bytes(int(bits[i : i + 8], 2) for i in range(0, len(bits), 8))
-    return data.decode(errors="replace")
 
 
 @dataclass(frozen=True)
@@ -292,7 +159,7 @@ def _pings(message: Message) -> list[int]:
     found: list[int] = []
     for value in texts:
         for part in value:
-            if isinstance(part, Mention) and part.ping and _SNOWFLAKE.fullmatch(part.user_id):
+            if isinstance(part, Mention) and part.ping and SNOWFLAKE.fullmatch(part.user_id):
                 found.append(int(part.user_id))
     return list(dict.fromkeys(found))
 
@@ -317,16 +184,16 @@ class _Block:
     inline: bool
     chunks: list[str]
     # The pieces each chunk starts from, to cut a chunk shorter when the budget runs out.
-    starts: list[list[_Piece]]
+    starts: list[list[Piece]]
 
 
 def _block(name: str | None, value: Text, inline: bool) -> _Block:
     chunks: list[str] = []
-    starts: list[list[_Piece]] = []
-    rest = _pieces(value)
+    starts: list[list[Piece]] = []
+    rest = pieces(value)
     limit = DESCRIPTION - 1 if name is None else FIELD_VALUE - 1  # room for a final "…"
     while rest:
-        chunk, after = _take(rest, limit)
+        chunk, after = take(rest, limit)
         if not chunk:
             after = after[1:]  # a mention longer than a whole field can't happen; skip it
         elif chunk.strip():
@@ -355,7 +222,7 @@ def _allocate(blocks: list[_Block], budget: int) -> tuple[list[list[str]], set[i
         value = block.chunks[0]
         if _cost(block.name, value) > share:
             room = share - _cost(block.name, "")
-            value = _take(block.starts[0], room)[0] if room > 0 else ""
+            value = take(block.starts[0], room)[0] if room > 0 else ""
             cut.add(i)
         if value.strip():
             kept[i].append(value)
@@ -367,7 +234,7 @@ def _allocate(blocks: list[_Block], budget: int) -> tuple[list[list[str]], set[i
             value = chunk
             if _cost(BLANK, value) > budget:
                 room = budget - _cost(BLANK, "")
-                value = _take(start, room)[0] if room > 0 else ""
+                value = take(start, room)[0] if room > 0 else ""
                 cut.add(i)
             if value.strip():
                 kept[i].append(value)
