@@ -14,9 +14,12 @@ from bot.features.gigs.review_cards import undeliverable
 
 
 def _register(registry: Registry) -> None:
-    """The gig commands and buttons: posting and moderation, then matching and interest."""
+    """The gig commands and buttons: posting and moderation, matching and interest, then the
+    /admin ones (so /help lists the /gig commands together)."""
     posting.register(registry)
     match_commands.register(registry)
+    posting.register_admin(registry)
+    match_commands.register_admin(registry)
 
 
 FEATURE = Feature(

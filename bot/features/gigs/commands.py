@@ -26,11 +26,11 @@ ADMIN = Permission.ADMIN
 
 
 def register(registry: Registry) -> None:
-    """Declare posting, editing, closing, reports and approval, and /admin gigs."""
+    """Declare posting, editing, closing, reports and approval, and their buttons."""
     registry.add_group(Group("gig", "Paid work leads: post them, find them, answer them"))
     add = registry.add
-    add(Command(("gig", "post"), "Post a paid work lead", posting.post, options=POST_OPTIONS,
-                form_title="Post a gig lead"))  # fmt: skip
+    add(Command(("gig", "post"), "Post a work lead, paid or unpaid", posting.post,
+                options=POST_OPTIONS, form_title="Post a gig lead"))  # fmt: skip
     add(Command(("gig", "edit"), "Change your lead (it is updated in place)", posting.edit,
                 options=EDIT_OPTIONS, form_when_incomplete=False))  # fmt: skip
     add(Command(("gig", "extend"), "Keep your lead open longer (14 days unless days: says)",
@@ -47,7 +47,18 @@ def register(registry: Registry) -> None:
     add(Command(("gig", "reject"), "Reject a lead waiting for review, with the reason (admins)",
                 moderation.reject, options=(GIG, REASON), permission=ADMIN,
                 form_title="Reject a gig lead"))  # fmt: skip
-    add(
+
+    registry.action(REPORT_ACTION, moderation.report_pressed)
+    registry.action(EXTEND_ACTION, posting.extend_pressed)
+    registry.action(APPROVE_ACTION, moderation.approve_pressed, permission=ADMIN)
+    registry.action(REJECT_ACTION, moderation.reject_pressed, permission=ADMIN)
+    registry.action(KEEP_ACTION, moderation.keep_pressed, permission=ADMIN)
+    registry.action(REMOVE_ACTION, moderation.remove_pressed, permission=ADMIN)
+
+
+def register_admin(registry: Registry) -> None:
+    """Declare /admin gigs (after every /gig command, so /help lists them together)."""
+    registry.add(
         Command(
             ("admin", "gigs"),
             "Gig posting limits: posts per week, membership days, approval",
@@ -59,6 +70,7 @@ def register(registry: Registry) -> None:
                     OptionType.INTEGER,
                     min_value=0,
                     max_value=50,
+                    label="posts-per-week",  # errors name it as typed (no form asks it)
                 ),
                 Option(
                     "min-member-days",
@@ -66,6 +78,7 @@ def register(registry: Registry) -> None:
                     OptionType.INTEGER,
                     min_value=0,
                     max_value=365,
+                    label="min-member-days",
                 ),
                 Option("approval", "New leads wait for an admin's approval", OptionType.BOOLEAN),
             ),
@@ -73,9 +86,3 @@ def register(registry: Registry) -> None:
             form_when_incomplete=False,
         )
     )
-    registry.action(REPORT_ACTION, moderation.report_pressed)
-    registry.action(EXTEND_ACTION, posting.extend_pressed)
-    registry.action(APPROVE_ACTION, moderation.approve_pressed, permission=ADMIN)
-    registry.action(REJECT_ACTION, moderation.reject_pressed, permission=ADMIN)
-    registry.action(KEEP_ACTION, moderation.keep_pressed, permission=ADMIN)
-    registry.action(REMOVE_ACTION, moderation.remove_pressed, permission=ADMIN)

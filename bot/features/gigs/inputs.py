@@ -114,7 +114,9 @@ def read_skills(raw: str) -> tuple[str, ...]:
             continue
         if len(skill) > MAX_SKILL:
             raise OptionError(
-                "skills", f"The skill '{_short(skill, 20)}' is too long: keep each to {MAX_SKILL}."
+                "skills",
+                f"The skill '{_short(skill, 20)}' is too long: "
+                f"keep each to {MAX_SKILL} characters.",
             )
         seen.setdefault(skill_key(skill), skill)
     if not seen:

@@ -40,6 +40,10 @@ def register(registry: Registry) -> None:
         )
     )
     registry.action(INTERESTED_ACTION, interest.press)
+
+
+def register_admin(registry: Registry) -> None:
+    """Declare /admin skill-alias and /admin skill-aliases (after the /gig commands)."""
     admin = Permission.ADMIN
     registry.add(
         Command(

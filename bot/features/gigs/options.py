@@ -29,20 +29,21 @@ SKILLS = Option(
     placeholder="spatial mixing, dolby atmos", suggest=SKILL_SOURCE,
 )  # fmt: skip
 PAY = Option(
-    "pay", 'Pay: "400-600 EUR per day", "£250 per project", or "unpaid"', required=True,
+    "pay", '"400-600 EUR per day", "£250 per project", or "unpaid"', required=True,
     max_length=60, placeholder="400-600 EUR per day",
 )  # fmt: skip
 WHERE = Option(
-    "where", "Where: remote (the default) or a place", max_length=inputs.MAX_PLACE,
+    "where", "Remote (the default) or a place", max_length=inputs.MAX_PLACE,
     placeholder="remote",
 )  # fmt: skip
 WHEN = Option(
-    "when", "When: ongoing (the default), a date, or 2027-01-15 to 2027-01-20", max_length=60,
+    "when", "Ongoing (the default), a date, or 2027-01-15 to 2027-01-20", max_length=60,
     placeholder="ongoing",
 )  # fmt: skip
 OPEN_DAYS = Option(
     "open-days", "Days the lead stays open (default 14, at most 60)", OptionType.INTEGER,
-    label="Open for (days)",
+    # Errors name it as it is typed (the form shows the same name).
+    label="open-days",
 )  # fmt: skip
 LINK = Option(
     "link", "A link with more (https only)", max_length=inputs.MAX_LINK,

@@ -40,7 +40,8 @@ async def help_command(ctx: Context[IdentityStore], args: Args) -> Response:
             title="Crossfade commands",
             body=text(
                 "Small, deliberate career moves: a three-month sprint with one public "
-                "deliverable, and a weekly check-in to keep it moving."
+                "deliverable, a weekly check-in to keep it moving, monthly clinics, and gig "
+                "leads that bring the first paid work for a new skill."
             ),
             fields=listing,
             footer=text("/help command:<name> shows a command's options."),
