@@ -35,13 +35,21 @@ def plan_held(batch: HeldBatch, now: datetime) -> list[NewOutbox]:
     aliases = {cid: Aliases(found) for cid, found in batch.aliases.items()}
     leads: dict[int, list[tuple[Gig, tuple[str, ...]]]] = {}
     communities: dict[int, int] = {}
+    # Each member's skills and each lead's keys are worked out once per batch.
+    held_by: dict[int, dict[str, int]] = {}
+    keys_of: dict[int, tuple[str, ...]] = {}
     for alert in batch.alerts:
         gig = batch.gigs.get(alert.gig_id)
         if gig is None or not _still_due(alert, gig, now):
             continue
         names = aliases.get(alert.community_id) or Aliases()
-        held = weights(batch.skills.get(alert.member_id, []), names)
-        fits = matching_names(gig, [k for k in lead_keys(gig, names) if k in held], names)
+        held = held_by.get(alert.member_id)
+        if held is None:
+            held = held_by[alert.member_id] = weights(batch.skills.get(alert.member_id, []), names)
+        keys = keys_of.get(gig.id)
+        if keys is None:
+            keys = keys_of[gig.id] = lead_keys(gig, names)
+        fits = matching_names(gig, [k for k in keys if k in held], names)
         if fits:
             leads.setdefault(alert.member_id, []).append((gig, fits))
             communities[alert.member_id] = alert.community_id

@@ -156,7 +156,7 @@ class GigMatchStore(GigAlertSettingsStore, Protocol):
         """Record a lead's alerts and queue its DMs, once; False if it changed since read."""
         ...
 
-    async def send_held_alerts(self, now: datetime, plan: HeldPlanner, members: int = 500) -> int:
+    async def send_held_alerts(self, now: datetime, plan: HeldPlanner, members: int = 200) -> int:
         """Queue what ``plan`` decides of the held alerts due by now; how many were done."""
         ...
 
