@@ -21,9 +21,9 @@ from bot.features.gigs.models import GIGS, NAME, Gig, GigDraft, Pay, Per
 from bot.messages import Message, Response, plain
 from bot.models import Destination, NewOutbox, Sprint, SprintStatus
 from bot.progress import first_prompt_at
+from bot.storage.sql.gig_rows import GIG_COLUMNS, draft_values, gig_from
+from bot.storage.sql.outbox import enqueue_in
 from bot.storage.sqlite.connection import ts
-from bot.storage.sqlite.gig_rows import GIG_COLUMNS, draft_values, gig_from
-from bot.storage.sqlite.outbox import enqueue_in
 from tests.harness import Harness, Sent, reply_text
 
 POST = (

@@ -252,7 +252,7 @@ async def test_the_bulk_enqueue_writes_the_rows_enqueue_in_writes(harness: Harne
     from dataclasses import replace
 
     from bot.models import Destination, NewOutbox
-    from bot.storage.sqlite.outbox import enqueue_in, enqueue_many_in
+    from bot.storage.sql.outbox import enqueue_in, enqueue_many_in
 
     now = harness.clock.now()
     kim = await member_id(harness, "kim")

@@ -1,4 +1,4 @@
-"""What the check-ins feature asks of storage (SQLite: bot/storage/sqlite/checkins.py)."""
+"""What the check-ins feature asks of storage (SQLite: bot/storage/sql/checkins.py)."""
 
 from __future__ import annotations
 

@@ -38,7 +38,7 @@ TOKEN_BYTES = 24
 
 
 class CalendarStore(ClinicStore, Protocol):
-    """What clinic calendars ask of storage (SQLite: bot/storage/sqlite/clinic_calendar.py)."""
+    """What clinic calendars ask of storage (SQLite: bot/storage/sql/clinic_calendar.py)."""
 
     async def calendar_sessions(self, series_ids: Sequence[int]) -> list[SessionRow]:
         """Every cancelled or moved session of these series, past ones included."""

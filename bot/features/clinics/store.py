@@ -1,4 +1,4 @@
-"""What clinics ask of storage, and only that (SQLite: bot/storage/sqlite/clinics.py and
+"""What clinics ask of storage, and only that (SQLite: bot/storage/sql/clinics.py and
 clinic_sessions.py)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What gig leads ask of storage (SQLite: bot/storage/sqlite/gig_*.py).
+"""What gig leads ask of storage (SQLite: bot/storage/sql/gig_*.py).
 
 ``GigReadStore`` is what both halves of the feature read; ``GigPostStore`` (posting, its
 moderation and expiry) and ``GigMatchStore`` (matching, alerts, digests, interest) hold the

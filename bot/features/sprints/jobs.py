@@ -1,7 +1,7 @@
 """Sprint nudges: the DM when a sprint's last week ends, its one reminder, the pause question.
 
 Decided like the check-ins' jobs: what is due is read from the database (the queries and
-their next-due moments are side by side in bot/storage/sqlite/nudges.py), each decision is
+their next-due moments are side by side in bot/storage/sql/nudges.py), each decision is
 pure, and its message is queued in the one guarded write that records it, so a restart
 neither loses nor repeats a nudge. They run after the check-ins' prompts in a tick, so a
 week opened at that moment counts as the one after a closed week.

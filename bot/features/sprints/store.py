@@ -1,4 +1,4 @@
-"""What the sprints feature asks of storage (SQLite: bot/storage/sqlite/sprints.py, nudges.py)."""
+"""What the sprints feature asks of storage (SQLite: bot/storage/sql/sprints.py, nudges.py)."""
 
 from __future__ import annotations
 

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.storage.sqlite.checkin_jobs import CheckinJobSql
-from bot.storage.sqlite.checkins import CheckinSql
-from bot.storage.sqlite.clinic_calendar import ClinicCalendarSql
-from bot.storage.sqlite.clinics import ClinicSql
-from bot.storage.sqlite.gig_matches import GigMatchSql
-from bot.storage.sqlite.gig_posts import GigPostSql
-from bot.storage.sqlite.gig_reads import GigReadSql
-from bot.storage.sqlite.identity import IdentitySql
-from bot.storage.sqlite.native_events import NativeEventSql
-from bot.storage.sqlite.nudges import NudgeSql
-from bot.storage.sqlite.outbox import OutboxSql
-from bot.storage.sqlite.sprints import SprintSql
+from bot.storage.sql.checkin_jobs import CheckinJobSql
+from bot.storage.sql.checkins import CheckinSql
+from bot.storage.sql.clinic_calendar import ClinicCalendarSql
+from bot.storage.sql.clinics import ClinicSql
+from bot.storage.sql.gig_matches import GigMatchSql
+from bot.storage.sql.gig_posts import GigPostSql
+from bot.storage.sql.gig_reads import GigReadSql
+from bot.storage.sql.identity import IdentitySql
+from bot.storage.sql.native_events import NativeEventSql
+from bot.storage.sql.nudges import NudgeSql
+from bot.storage.sql.outbox import OutboxSql
+from bot.storage.sql.sprints import SprintSql
 from bot.storage.sqlite_schema import check_existing_file as check_existing_file
 from bot.storage.sqlite_schema import migrations as migrations
 

@@ -22,9 +22,9 @@ from bot.features.gigs.post_store import (
     ReportMessages,
 )
 from bot.features.gigs.store import GigChanged
+from bot.storage.sql.gig_rows import GIG_COLUMNS, draft_values, gig_from
+from bot.storage.sql.outbox import enqueue_in
 from bot.storage.sqlite.connection import ConnectionBase, dt, ts
-from bot.storage.sqlite.gig_rows import GIG_COLUMNS, draft_values, gig_from
-from bot.storage.sqlite.outbox import enqueue_in
 
 _DRAFT_COLUMNS = (
     "title", "details", "skills", "pay_min", "pay_max", "currency", "pay_per", "place",

@@ -13,10 +13,10 @@ import aiosqlite
 from bot.features.checkins.store import SprintMove
 from bot.features.sprints.store import ScheduleChanged
 from bot.models import CheckinWeek, Community, Member, NewOutbox, NewWeek, WeekStatus
+from bot.storage.sql.identity import save_member
+from bot.storage.sql.outbox import enqueue_in
+from bot.storage.sql.sprints import AS_READ, as_read
 from bot.storage.sqlite.connection import ConnectionBase, dt, opt_dt, opt_ts, ts
-from bot.storage.sqlite.identity import save_member
-from bot.storage.sqlite.outbox import enqueue_in
-from bot.storage.sqlite.sprints import AS_READ, as_read
 
 
 class CheckinSql(ConnectionBase):

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.features.clinics.models import SessionRow
-from bot.storage.sqlite.clinic_rows import ClinicRows, marks, session_from
+from bot.storage.sql.clinic_rows import ClinicRows, marks, session_from
 from bot.storage.sqlite.connection import ts
 
 

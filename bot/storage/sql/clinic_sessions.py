@@ -19,7 +19,7 @@ from bot.features.clinics.models import (
     SessionRow,
 )
 from bot.features.clinics.store import SessionChanged
-from bot.storage.sqlite.clinic_rows import (
+from bot.storage.sql.clinic_rows import (
     RSVP_OF,
     SEATED,
     SEATED_OTHERS,

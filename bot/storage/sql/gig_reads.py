@@ -6,8 +6,8 @@
 from __future__ import annotations
 
 from bot.features.gigs.models import Gig
+from bot.storage.sql.gig_rows import GIG_COLUMNS, gig_from
 from bot.storage.sqlite.connection import ConnectionBase
-from bot.storage.sqlite.gig_rows import GIG_COLUMNS, gig_from
 
 
 class GigReadSql(ConnectionBase):

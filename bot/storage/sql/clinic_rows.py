@@ -19,8 +19,8 @@ from bot.features.clinics.models import (
 )
 from bot.features.clinics.recurrence import Schedule
 from bot.models import NewOutbox
+from bot.storage.sql.outbox import enqueue_in
 from bot.storage.sqlite.connection import ConnectionBase
-from bot.storage.sqlite.outbox import enqueue_in
 
 SERIES = (
     "SELECT s.*, m.display_name AS host_name FROM clinic_series s"

@@ -13,10 +13,10 @@ from bot.features.gigs.matching import PROFILE, Reader, SkillTable, weight_of
 from bot.features.gigs.models import AlertMode, Gig, GigStatus
 from bot.features.gigs.skills import SkillAlias, skill_key
 from bot.models import SprintStatus
+from bot.storage.sql.gig_alert_rows import GigAlertSql
+from bot.storage.sql.gig_rows import GIG_COLUMNS, gig_from
+from bot.storage.sql.outbox import enqueue_in
 from bot.storage.sqlite.connection import ts
-from bot.storage.sqlite.gig_alert_rows import GigAlertSql
-from bot.storage.sqlite.gig_rows import GIG_COLUMNS, gig_from
-from bot.storage.sqlite.outbox import enqueue_in
 
 
 class GigMatchSql(GigAlertSql):

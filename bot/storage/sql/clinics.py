@@ -12,8 +12,8 @@ import aiosqlite
 
 from bot.features.clinics.models import NewSeries, Person, Series, SeriesChange, Tally
 from bot.features.clinics.store import FateMessages, SessionChanged
-from bot.storage.sqlite.clinic_rows import SEATED, SERIES, offsets_from, series_from
-from bot.storage.sqlite.clinic_sessions import ClinicSessionSql, as_read
+from bot.storage.sql.clinic_rows import SEATED, SERIES, offsets_from, series_from
+from bot.storage.sql.clinic_sessions import ClinicSessionSql, as_read
 from bot.storage.sqlite.connection import ts
 
 _HELD = "s.closed_at IS NOT NULL AND s.status != 'cancelled'"

@@ -10,9 +10,9 @@ import aiosqlite
 
 from bot.features.sprints.store import ActiveSprintExists, ScheduleChanged
 from bot.models import EndRequest, Member, NewOutbox, Sprint, SprintStatus
+from bot.storage.sql.identity import members_by_id
+from bot.storage.sql.outbox import enqueue_in
 from bot.storage.sqlite.connection import ConnectionBase, dt, opt_dt, opt_ts, ts
-from bot.storage.sqlite.identity import members_by_id
-from bot.storage.sqlite.outbox import enqueue_in
 
 # A write that moves a sprint's schedule applies only to the sprint as it was read: a week
 # opened, an edit or a schedule change in between makes it touch no row.

@@ -14,11 +14,11 @@ import aiosqlite
 
 from bot.features.checkins.store import DuePrompt, DueReminder, SummaryRow, WeekOpening
 from bot.models import CheckinWeek, NewOutbox
-from bot.storage.sqlite.checkins import week_from
+from bot.storage.sql.checkins import week_from
+from bot.storage.sql.identity import all_communities, members_by_id
+from bot.storage.sql.outbox import OUTBOX_BY_KEY, enqueue_in, enqueue_many_in
+from bot.storage.sql.sprints import AS_READ, as_read, sprint_from, sprints_by_id
 from bot.storage.sqlite.connection import ConnectionBase, dt, opt_ts, ts
-from bot.storage.sqlite.identity import all_communities, members_by_id
-from bot.storage.sqlite.outbox import OUTBOX_BY_KEY, enqueue_in, enqueue_many_in
-from bot.storage.sqlite.sprints import AS_READ, as_read, sprint_from, sprints_by_id
 
 # Weeks that closed longer ago than this get no summary (after a long outage it'd be stale
 # news), which also keeps the summary queries off old history.

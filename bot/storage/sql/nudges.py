@@ -13,11 +13,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.features.sprints.store import DueNudge, NudgeDecision
-from bot.storage.sqlite.checkins import week_from
+from bot.storage.sql.checkins import week_from
+from bot.storage.sql.identity import all_communities, members_by_id
+from bot.storage.sql.outbox import enqueue_in
+from bot.storage.sql.sprints import sprints_by_id
 from bot.storage.sqlite.connection import ConnectionBase, dt, ts
-from bot.storage.sqlite.identity import all_communities, members_by_id
-from bot.storage.sqlite.outbox import enqueue_in
-from bot.storage.sqlite.sprints import sprints_by_id
 
 # A sprint whose last week closed longer ago than this (the bot was down, or the sprint
 # predates these nudges) isn't told any more: stale news, like an old week's summary.

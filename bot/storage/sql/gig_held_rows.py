@@ -16,9 +16,9 @@ from bot.features.gigs.matching import PROFILE, weight_of
 from bot.features.gigs.models import AlertMode
 from bot.features.gigs.skills import SkillAlias
 from bot.models import SprintStatus
+from bot.storage.sql.gig_rows import GIG_COLUMNS, gig_from
+from bot.storage.sql.outbox import enqueue_many_in
 from bot.storage.sqlite.connection import ConnectionBase, dt, ts
-from bot.storage.sqlite.gig_rows import GIG_COLUMNS, gig_from
-from bot.storage.sqlite.outbox import enqueue_many_in
 
 _DUE = "a.kind = 'instant' AND a.sent_at IS NULL AND a.send_at <= ?"
 

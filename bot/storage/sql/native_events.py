@@ -9,9 +9,9 @@ import aiosqlite
 
 from bot.models import NewOutbox
 from bot.native_events import EventRecord, EventStatus, Interest, LiveEvent, NativeEvent
+from bot.storage.sql.outbox import enqueue_in
 from bot.storage.sqlite.connection import ConnectionBase
 from bot.storage.sqlite.connection import ts as _ts
-from bot.storage.sqlite.outbox import enqueue_in
 
 
 def _record(row: aiosqlite.Row) -> EventRecord:
