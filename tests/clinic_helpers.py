@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from bot.messages import Response
 from tests.harness import Harness, Sent, reply_text
+from tests.stores import Database, query
 
 CREATE = (
     '/clinic create title:"Room calibration" bring:"A room measurement" rule:"first friday" '
@@ -60,10 +59,6 @@ def latest_edit(h: Harness) -> Sent:
     return edits[-1]
 
 
-def rows(path: Path, sql: str) -> list[tuple[object, ...]]:
-    """Rows straight from the database file."""
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+async def rows(database: Database, sql: str) -> list[tuple[object, ...]]:
+    """Rows straight from the database."""
+    return await query(database, sql)

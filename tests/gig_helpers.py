@@ -10,21 +10,21 @@ from __future__ import annotations
 
 import json
 import re
-import sqlite3
 from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 from bot.features.gigs.cards import gig_card
 from bot.features.gigs.models import GIGS, NAME, Gig, GigDraft, Pay, Per
 from bot.messages import Message, Response, plain
 from bot.models import Destination, NewOutbox, Sprint, SprintStatus
 from bot.progress import first_prompt_at
+from bot.storage.sql.db import inserted_id
 from bot.storage.sql.gig_rows import GIG_COLUMNS, draft_values, gig_from
 from bot.storage.sql.outbox import enqueue_in
 from bot.storage.sqlite.connection import ts
 from tests.harness import Harness, Sent, reply_text
+from tests.stores import Database, query, write
 
 POST = (
     '/gig post title:"Spatial mix for a podcast" details:"Six episodes, binaural, stems ready" '
@@ -67,43 +67,37 @@ def fields(message: Message) -> dict[str, str]:
     return {f.name: plain(f.value) for f in message.fields}
 
 
-def count(path: Path, table: str) -> int:
-    """Rows in a table of the database file."""
-    conn = sqlite3.connect(path)
-    try:
-        return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
-    finally:
-        conn.close()
+async def count(database: Database, table: str) -> int:
+    """Rows in a table of the database."""
+    return int((await query(database, f"SELECT COUNT(*) FROM {table}"))[0][0])
 
 
-def written(path: Path) -> tuple[int, int, int]:
-    """How many gigs, outbox rows and reports the file holds."""
-    return count(path, "gigs"), count(path, "outbox"), count(path, "gig_reports")
+async def written(database: Database) -> tuple[int, int, int]:
+    """How many gigs, outbox rows and reports the database holds."""
+    return (
+        await count(database, "gigs"),
+        await count(database, "outbox"),
+        await count(database, "gig_reports"),
+    )
 
 
-def rows(path: Path, sql: str, params: Sequence[object] = ()) -> list[tuple[object, ...]]:
-    """Rows straight from the database file."""
-    conn = sqlite3.connect(path)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
+async def rows(
+    database: Database, sql: str, params: Sequence[object] = ()
+) -> list[tuple[object, ...]]:
+    """Rows straight from the database."""
+    return await query(database, sql, params)
 
 
-def mark_interested(path: Path, number: int, *members: str) -> None:
+async def mark_interested(database: Database, number: int, *members: str) -> None:
     """Members said they are interested in lead ``number`` (as the interest button records it)."""
-    conn = sqlite3.connect(path)
-    try:
-        with conn:
-            for ext in members:
-                conn.execute(
-                    "INSERT INTO gig_interest (gig_id, member_id, created_at)"
-                    " SELECT g.id, m.id, g.created_at FROM gigs g, members m"
-                    " WHERE g.number = ? AND m.ext_id = ?",
-                    (number, ext),
-                )
-    finally:
-        conn.close()
+    for ext in members:
+        await write(
+            database,
+            "INSERT INTO gig_interest (gig_id, member_id, created_at)"
+            " SELECT g.id, m.id, g.created_at FROM gigs g, members m"
+            " WHERE g.number = ? AND m.ext_id = ?",
+            (number, ext),
+        )
 
 
 async def press(h: Harness, name: str, action: str, *, admin: bool = False) -> Response:
@@ -152,12 +146,13 @@ async def open_gig(
     _, member = await h.store.ensure_member(h.actor(poster), now)
     lead = draft(title, skills, **fields)  # type: ignore[arg-type]
     async with h.store._tx() as db:
-        cursor = await db.execute(
+        gig_id = await inserted_id(
+            db,
             "INSERT INTO gigs (community_id, number, poster_id, title, details, skills, pay_min,"
             " pay_max, currency, pay_per, place, starts_on, ends_on, link, status, created_at,"
             " published_at, expires_at) VALUES (?,"
             " (SELECT COALESCE(MAX(number), 0) + 1 FROM gigs WHERE community_id = ?),"
-            " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?)",
+            " ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?) RETURNING id",
             (
                 member.community_id,
                 member.community_id,
@@ -168,7 +163,6 @@ async def open_gig(
                 ts(now + timedelta(days=days)),
             ),
         )
-        gig_id = cursor.lastrowid
         assert gig_id is not None
         row = await (
             await db.execute(f"SELECT {GIG_COLUMNS} FROM gigs g WHERE g.id = ?", (gig_id,))

@@ -1,4 +1,4 @@
-"""A test backend for the core: a real SQLite file, a fake clock and a recording transport.
+"""A test backend for the core: a real database, a fake clock and a recording transport.
 
 Like errbot's test backend: run a command as a member, then pop what the bot sent.
 """
@@ -18,7 +18,7 @@ from bot.features import FEATURES
 from bot.features.base import Feature, jobs_of
 from bot.messages import Message, Response, plain
 from bot.models import DestinationKind
-from bot.storage.sqlite import SqliteStore
+from tests.stores import AnyStore, Database, open_store
 
 PLATFORM = "test"
 COMMUNITY = "T1"
@@ -87,12 +87,19 @@ class RecordingTransport:
 
 
 class Harness:
-    """The core wired to a real SQLite file, a fake clock and a recording transport."""
+    """The core wired to a real database, a fake clock and a recording transport."""
 
     def __init__(
-        self, store: SqliteStore, clock: FakeClock, features: Sequence[Feature] = FEATURES
+        self,
+        store: AnyStore,
+        clock: FakeClock,
+        features: Sequence[Feature] = FEATURES,
+        *,
+        database: Database | None = None,
     ) -> None:
         self.store = store
+        # What the store was opened on, for tests that read rows straight from it.
+        self.database: Database = database if database is not None else Path(str(store.path))
         self.clock = clock
         self.transport = RecordingTransport(clock)
         self.core = Crossfade(store, clock, features=features)
@@ -101,10 +108,10 @@ class Harness:
 
     @classmethod
     async def open(
-        cls, path: Path, clock: FakeClock, features: Sequence[Feature] = FEATURES
+        cls, database: Database, clock: FakeClock, features: Sequence[Feature] = FEATURES
     ) -> Harness:
-        """A harness on the database file at ``path``, with these features."""
-        return cls(await SqliteStore.open(path), clock, features)
+        """A harness on a database (an SQLite file or a PostgreSQL address), with these features."""
+        return cls(await open_store(database), clock, features, database=database)
 
     async def close(self) -> None:
         """Close the database."""

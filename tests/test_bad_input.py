@@ -16,21 +16,12 @@ from bot.messages import Tone
 from bot.storage.sqlite import SqliteStore
 from bot.storage.sqlite_schema import APPLICATION_ID
 from tests.harness import Harness, reply_text
+from tests.stores import Database, snapshot
 
 START_SPRINT = (
     '/sprint start goal:"Spatial mix a short film" skill:"spatial mixing" '
     'deliverable:workshop deliverable-note:"A public workshop"'
 )
-
-
-def snapshot(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table, to prove nothing changed."""
-    conn = sqlite3.connect(path)
-    try:
-        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall() for t in tables}
-    finally:
-        conn.close()
 
 
 CASES = [
@@ -78,10 +69,10 @@ CASES = [
 @pytest.mark.asyncio
 @pytest.mark.parametrize(("line", "expected", "usage"), CASES)
 async def test_bad_input_is_explained_and_changes_nothing(
-    harness: Harness, tmp_path: Path, line: str, expected: str, usage: str | None
+    harness: Harness, database: Database, line: str, expected: str, usage: str | None
 ) -> None:
     await harness.run("kim", "/profile")  # the member exists before the bad command
-    before = snapshot(tmp_path / "crossfade.db")
+    before = await snapshot(database)
     response = await harness.run("kim", line)
     assert response.message is not None
     assert response.message.tone is Tone.ERROR
@@ -91,16 +82,16 @@ async def test_bad_input_is_explained_and_changes_nothing(
     assert len(shown.splitlines()) <= 2  # the message, and the usage line
     if usage:
         assert usage in shown
-    assert snapshot(tmp_path / "crossfade.db") == before
+    assert await snapshot(database) == before
 
 
 @pytest.mark.asyncio
-async def test_second_active_sprint_is_refused(harness: Harness, tmp_path: Path) -> None:
+async def test_second_active_sprint_is_refused(harness: Harness, database: Database) -> None:
     await harness.run("kim", START_SPRINT)
-    before = snapshot(tmp_path / "crossfade.db")
+    before = await snapshot(database)
     response = await harness.run("kim", START_SPRINT)
     assert "You already have an active sprint" in reply_text(response)
-    assert snapshot(tmp_path / "crossfade.db") == before
+    assert await snapshot(database) == before
 
 
 @pytest.mark.asyncio

@@ -11,7 +11,7 @@ from bot.messages import Timestamp, plain
 from tests.clinic_helpers import FIRST, advance_to, announcements, host_clinic, latest_edit, rows
 from tests.clinic_helpers import run_jobs as announce
 from tests.harness import Harness, reply_text
-from tests.test_bad_input import snapshot
+from tests.stores import Database, snapshot
 
 DB = "crossfade.db"
 
@@ -36,10 +36,10 @@ async def starts(h: Harness, count: int = 4) -> list[object]:
 
 @pytest.mark.asyncio
 async def test_a_cancelled_session_tells_those_coming_and_leaves_the_series(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     await answered(harness)
-    series = rows(tmp_path / DB, "SELECT rrule, sequence FROM clinic_series")
+    series = await rows(database, "SELECT rrule, sequence FROM clinic_series")
     done = await harness.run(
         "ana", "/clinic cancel clinic:1 date:2026-12-04 reason:'The studio is flooded'"
     )
@@ -52,7 +52,7 @@ async def test_a_cancelled_session_tells_those_coming_and_leaves_the_series(
     assert edit.receipt == announcements(harness)[0].receipt
     assert edit.message.title == "Cancelled: Room calibration"
     assert edit.message.buttons == ()
-    assert rows(tmp_path / DB, "SELECT rrule, sequence FROM clinic_series") == series
+    assert await rows(database, "SELECT rrule, sequence FROM clinic_series") == series
     assert (await starts(harness, 3)) == [
         (Timestamp(FIRST), " · cancelled: The studio is flooded"),
         (Timestamp(utc(2027, 1, 1, 19)), ""),
@@ -67,22 +67,22 @@ async def test_a_cancelled_session_tells_those_coming_and_leaves_the_series(
 
 @pytest.mark.asyncio
 async def test_cancelling_is_for_the_host_or_an_admin_and_not_once_started(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     await answered(harness)
-    before = snapshot(tmp_path / DB)
+    before = await snapshot(database)
     member = await harness.run("kim", "/clinic cancel clinic:1 date:2026-12-04 reason:Ill")
     assert reply_text(member).startswith(
         "Only Ana, the clinic's host, or an admin can cancel its sessions."
     )
     none = await harness.run("ana", "/clinic cancel clinic:1 date:2026-12-05 reason:Ill")
     assert "Clinic #1 has no session on Sat 05 Dec 2026." in reply_text(none)
-    assert snapshot(tmp_path / DB) == before
+    assert await snapshot(database) == before
     await advance_to(harness, FIRST + timedelta(minutes=1))
-    before = snapshot(tmp_path / DB)
+    before = await snapshot(database)
     late = await harness.run("ana", "/clinic cancel clinic:1 date:2026-12-04 reason:Ill")
     assert reply_text(late).startswith("That session has started, so it can't be cancelled")
-    assert snapshot(tmp_path / DB) == before
+    assert await snapshot(database) == before
     admin = await harness.run(
         "boss", "/clinic cancel clinic:1 date:2027-01-01 reason:Holidays", admin=True
     )
@@ -124,7 +124,7 @@ async def test_a_moved_session_keeps_its_answers_and_offers_a_one_press_cant(
 
 @pytest.mark.asyncio
 async def test_a_move_names_the_session_by_either_date_and_refuses_the_past(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     await answered(harness)
     await harness.run("ana", "/clinic move clinic:1 date:2026-12-04 to:2026-12-11 reason:Gig")
@@ -136,19 +136,19 @@ async def test_a_move_names_the_session_by_either_date_and_refuses_the_past(
         "ana", "/clinic move clinic:1 date:2026-12-04 to:'2026-12-12 11:00' reason:Later"
     )
     assert reply_text(by_rule).startswith("Moved: Room calibration")
-    before = snapshot(tmp_path / DB)
+    before = await snapshot(database)
     past = await harness.run(
         "ana", "/clinic move clinic:1 date:2026-12-04 to:'2026-11-30 07:00' reason:x"
     )
     assert "That time has passed already: pick a later one." in reply_text(past)
     nonsense = await harness.run("ana", "/clinic move clinic:1 date:2026-12-04 to:soonish reason:x")
     assert "I can't read 'soonish' as a new date" in reply_text(nonsense)
-    assert snapshot(tmp_path / DB) == before
+    assert await snapshot(database) == before
 
 
 @pytest.mark.asyncio
 async def test_editing_from_a_date_splits_the_series_and_keeps_later_answers(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     await answered(harness)
     await harness.run("bea", "/clinic rsvp clinic:1 answer:going date:2027-01-01")
@@ -156,8 +156,8 @@ async def test_editing_from_a_date_splits_the_series_and_keeps_later_answers(
     assert reply_text(edited).startswith("Clinic #1 changes from 01 January 2027"), reply_text(
         edited
     )
-    assert rows(
-        tmp_path / DB, "SELECT number, part, rrule, start_local FROM clinic_series ORDER BY id"
+    assert await rows(
+        database, "SELECT number, part, rrule, start_local FROM clinic_series ORDER BY id"
     ) == [
         (1, 1, "FREQ=MONTHLY;BYDAY=1FR;UNTIL=20261204T190000Z", "2026-11-30T19:00:00"),
         (1, 2, "FREQ=MONTHLY;BYDAY=1FR", "2027-01-01T18:00:00"),
@@ -174,8 +174,8 @@ async def test_editing_from_a_date_splits_the_series_and_keeps_later_answers(
     assert "at 18:00 Europe/London" in info
     mine = reply_text(await harness.run("bea", "/clinic info clinic:1"))
     assert "Next session" in mine
-    kept = rows(
-        tmp_path / DB,
+    kept = await rows(
+        database,
         "SELECT s.part, ses.day, r.answer FROM clinic_rsvps r"
         " JOIN clinic_sessions ses ON ses.id = r.session_id"
         " JOIN clinic_series s ON s.id = ses.series_id JOIN members m ON m.id = r.member_id"
@@ -201,7 +201,7 @@ async def test_an_edit_whose_rule_drops_a_date_cancels_that_session(harness: Har
 
 @pytest.mark.asyncio
 async def test_ending_a_series_cancels_later_sessions_and_tells_who_answered(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     await answered(harness)
     await harness.run("bea", "/clinic rsvp clinic:1 answer:going date:2027-01-01")
@@ -213,7 +213,7 @@ async def test_ending_a_series_cancels_later_sessions_and_tells_who_answered(
     assert "is off: the clinic ends after 31 December 2026." in plain(bea.message.body)
     assert harness.transport.dms("kim") == []
     assert [s[0] for s in await starts(harness, 4)] == [Timestamp(FIRST)]
-    before = snapshot(tmp_path / DB)
+    before = await snapshot(database)
     again = await harness.run("ana", "/clinic end clinic:1 after:2026-12-31")
     assert "Clinic #1 has no sessions after that date." in reply_text(again)
     later = await harness.run("ana", "/clinic edit clinic:1 from:2027-02-01 time:18:00")
@@ -222,12 +222,12 @@ async def test_ending_a_series_cancels_later_sessions_and_tells_who_answered(
     assert "Only Ana, the clinic's host, or an admin can end it." in reply_text(other)
     nothing = await harness.run("ana", "/clinic edit clinic:1 from:2026-12-01")
     assert "Say what changes from then on" in reply_text(nothing)
-    assert snapshot(tmp_path / DB) == before
+    assert await snapshot(database) == before
 
 
 @pytest.mark.asyncio
 async def test_an_edit_updates_an_announced_session_in_place_and_tells_everyone(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     await answered(harness)
     await harness.run(
@@ -241,19 +241,19 @@ async def test_an_edit_updates_an_announced_session_in_place_and_tells_everyone(
     assert shown.message.title == "Clinic: Room calibration lab"
     assert shown.message.fields[0].value[0] == Timestamp(utc(2026, 12, 4, 18, 30))
     # The old series had no session before the date: it is void, the clinic keeps its number.
-    assert rows(tmp_path / DB, "SELECT number, part, status FROM clinic_series") == [
+    assert await rows(database, "SELECT number, part, status FROM clinic_series") == [
         (1, 1, "void"),
         (1, 2, "active"),
     ]
     await harness.run(
         "ana", '/clinic create title:"Mix review" bring:"A mix" rule:"the 15th" time:12:00'
     )
-    before = snapshot(tmp_path / DB)
+    before = await snapshot(database)
     clash = await harness.run(
         "ana", "/clinic edit clinic:2 from:2027-01-01 title:'room calibration lab'"
     )
     assert "Another clinic is called that already" in reply_text(clash)
-    assert snapshot(tmp_path / DB) == before
+    assert await snapshot(database) == before
 
 
 @pytest.mark.asyncio

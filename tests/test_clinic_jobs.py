@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -20,7 +19,7 @@ from tests.clinic_helpers import (
     run_jobs,
 )
 from tests.harness import Harness, reply_text
-from tests.test_bad_input import snapshot
+from tests.stores import Database, snapshot
 
 DB = "crossfade.db"
 
@@ -66,17 +65,17 @@ async def test_those_going_are_reminded_a_day_and_an_hour_before(harness: Harnes
 
 @pytest.mark.asyncio
 async def test_reminder_times_are_the_communitys_and_a_member_may_opt_out(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     await with_answers(harness)
     saved = await harness.run("boss", "/admin clinics reminders:2h", admin=True)
     assert "2h before each session" in reply_text(saved)
     off = await harness.run("lee", "/profile clinic-reminders:off")
     assert "Clinic reminders: off" in reply_text(off)
-    before = snapshot(tmp_path / DB)
+    before = await snapshot(database)
     bad = await harness.run("boss", "/admin clinics reminders:yesterday", admin=True)
     assert "I can't read 'yesterday' as a time before the session" in reply_text(bad)
-    assert snapshot(tmp_path / DB) == before
+    assert await snapshot(database) == before
     await advance_to(harness, FIRST)
     assert [s.at for s in harness.transport.dms("kim")] == [FIRST - timedelta(hours=2)]
     assert titles(harness, "lee") == []
@@ -86,10 +85,10 @@ async def test_reminder_times_are_the_communitys_and_a_member_may_opt_out(
 
 @pytest.mark.asyncio
 async def test_a_restart_during_reminders_loses_none_and_sends_none_twice(
-    tmp_path: Path,
+    database: Database,
 ) -> None:
     clock = FakeClock(FIRST - timedelta(days=6))
-    path = tmp_path / DB
+    path = database
     async with await Harness.open(path, clock) as first_run:
         await with_answers(first_run)
         clock.set(FIRST - timedelta(hours=24))
@@ -97,7 +96,7 @@ async def test_a_restart_during_reminders_loses_none_and_sends_none_twice(
         from bot.features.clinics import jobs
 
         assert await jobs.remind(first_run.store, clock.now()) == 1
-    queued = rows(path, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
+    queued = await rows(path, "SELECT COUNT(*) FROM outbox WHERE status = 'pending'")
     assert queued == [(3,)]  # kim, lee and the host's roster
     async with await Harness.open(path, clock) as second_run:
         assert await run_jobs(second_run) == 0  # decided already: nothing new
@@ -106,13 +105,13 @@ async def test_a_restart_during_reminders_loses_none_and_sends_none_twice(
         assert [s.at for s in kim] == [FIRST - timedelta(hours=24), FIRST - timedelta(hours=1)]
         assert len(second_run.transport.dms("lee")) == 2
     # Down across a reminder time: it goes once when the bot is back.
-    assert rows(path, "SELECT COUNT(*) FROM clinic_reminders") == [(2,)]
+    assert await rows(path, "SELECT COUNT(*) FROM clinic_reminders") == [(2,)]
 
 
 @pytest.mark.asyncio
-async def test_down_across_both_reminders_sends_one(tmp_path: Path) -> None:
+async def test_down_across_both_reminders_sends_one(database: Database) -> None:
     clock = FakeClock(FIRST - timedelta(days=6))
-    async with await Harness.open(tmp_path / DB, clock) as h:
+    async with await Harness.open(database, clock) as h:
         await with_answers(h)
         clock.set(FIRST - timedelta(minutes=30))
         await run_jobs(h)
@@ -123,7 +122,7 @@ async def test_down_across_both_reminders_sends_one(tmp_path: Path) -> None:
 
 @pytest.mark.asyncio
 async def test_after_a_session_those_going_attended_and_the_host_keeps_notes(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     await with_answers(harness)
     early = await harness.run("ana", "/clinic notes clinic:1 date:2026-12-04 notes:'Soon'")
@@ -136,16 +135,16 @@ async def test_after_a_session_those_going_attended_and_the_host_keeps_notes(
     assert held.receipt == announcements(harness)[0].receipt
     assert held.message.title == "Held: Room calibration"
     assert held.message.buttons == ()
-    assert rows(
-        tmp_path / DB,
+    assert await rows(
+        database,
         "SELECT m.ext_id, r.attended FROM clinic_rsvps r JOIN members m ON m.id = r.member_id"
         " ORDER BY m.ext_id",
     ) == [("kim", 1), ("lee", 1), ("max", None), ("ned", None)]
     await harness.run("kim", "/profile")
-    before = snapshot(tmp_path / DB)
+    before = await snapshot(database)
     intruder = await harness.run("kim", "/clinic notes clinic:1 notes:'I ran it'")
     assert reply_text(intruder).startswith("Only Ana, the clinic's host, can record its notes.")
-    assert snapshot(tmp_path / DB) == before
+    assert await snapshot(database) == before
     saved = await harness.run(
         "ana",
         "/clinic notes clinic:1 notes:'Calibrated two rooms' "

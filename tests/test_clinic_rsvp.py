@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -20,7 +19,7 @@ from tests.clinic_helpers import (
     run_jobs,
 )
 from tests.harness import Harness, reply_text
-from tests.test_bad_input import snapshot
+from tests.stores import Database, snapshot
 
 DB = "crossfade.db"
 LATER = (
@@ -158,7 +157,7 @@ async def test_a_cancelled_seat_goes_to_the_first_waitlisted_member_with_a_dm(
 
 @pytest.mark.asyncio
 async def test_twenty_members_pressing_going_at_once_for_five_seats(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     action = await announced(harness, CREATE + " capacity:5")
     names = [f"m{n:02d}" for n in range(20)]
@@ -172,9 +171,9 @@ async def test_twenty_members_pressing_going_at_once_for_five_seats(
     assert sum(s.startswith("You're going") for s in said) == 5
     places = sorted(int(s.split("#")[1].split(" ")[0]) for s in said if "waitlist" in s)
     assert places == list(range(1, 16))
-    stored = rows(
-        tmp_path / DB,
-        "SELECT answer, waitlist_order FROM clinic_rsvps ORDER BY answered_at, rowid",
+    stored = await rows(
+        database,
+        "SELECT answer, waitlist_order FROM clinic_rsvps ORDER BY answered_at, seq",
     )
     assert [a for a, _ in stored] == ["going"] * 5 + ["waitlist"] * 15
     # The waitlist is in the order the presses were decided.
@@ -184,30 +183,30 @@ async def test_twenty_members_pressing_going_at_once_for_five_seats(
 
 @pytest.mark.asyncio
 async def test_answers_to_a_cancelled_or_started_session_write_nothing(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     action = await announced(harness)
     await harness.run("ana", "/clinic cancel clinic:1 date:2026-12-04 reason:'The room is booked'")
     await harness.run("kim", "/profile")
-    before = snapshot(tmp_path / DB)
+    before = await snapshot(database)
     off = await harness.press("kim", f"{action}:going")
     assert reply_text(off).startswith("That session is cancelled: The room is booked.")
     dated = await harness.run("kim", "/clinic rsvp clinic:1 answer:going date:2026-12-04")
     assert reply_text(dated).startswith("That session is cancelled: The room is booked.")
-    assert snapshot(tmp_path / DB) == before
+    assert await snapshot(database) == before
     past = await harness.run("kim", "/clinic rsvp clinic:1 answer:going date:2026-11-06")
     assert "is in the past" in reply_text(past)
-    assert snapshot(tmp_path / DB) == before
+    assert await snapshot(database) == before
 
 
 @pytest.mark.asyncio
-async def test_a_started_session_takes_no_answers(harness: Harness, tmp_path: Path) -> None:
+async def test_a_started_session_takes_no_answers(harness: Harness, database: Database) -> None:
     action = await announced(harness)
     await advance_to(harness, FIRST + timedelta(minutes=5))
     await harness.run("kim", "/profile")
-    before = snapshot(tmp_path / DB)
+    before = await snapshot(database)
     late = await harness.press("kim", f"{action}:going")
     assert reply_text(late).startswith("That session has started already")
-    assert snapshot(tmp_path / DB) == before
+    assert await snapshot(database) == before
     stale = await harness.press("kim", "clinic.rsvp:999:going")
     assert "That button is out of date" in reply_text(stale)

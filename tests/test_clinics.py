@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
 from bot.messages import Timestamp, Tone, plain
 from tests.clinic_helpers import CREATE, FIRST, host_clinic, rows
 from tests.harness import Harness, reply_text
-from tests.test_bad_input import snapshot
+from tests.stores import Database, snapshot
 
 
 def utc(*parts: int) -> datetime:
@@ -18,7 +17,9 @@ def utc(*parts: int) -> datetime:
 
 
 @pytest.mark.asyncio
-async def test_a_host_creates_a_clinic_with_the_defaults(harness: Harness, tmp_path: Path) -> None:
+async def test_a_host_creates_a_clinic_with_the_defaults(
+    harness: Harness, database: Database
+) -> None:
     created = await host_clinic(harness)
     assert reply_text(created).startswith("Clinic #1 created: Room calibration")
     assert "the first Friday of every month, at 19:00 Europe/London" in reply_text(created)
@@ -26,8 +27,8 @@ async def test_a_host_creates_a_clinic_with_the_defaults(harness: Harness, tmp_p
     assert first is not None
     assert Timestamp(FIRST) in first.value
     # The zone is the host's, 90 minutes, announced 7 days before, numbered 1.
-    assert rows(
-        tmp_path / "crossfade.db",
+    assert await rows(
+        database,
         "SELECT number, part, rrule, start_local, timezone, duration_minutes, announce_days,"
         " capacity, location FROM clinic_series",
     ) == [
@@ -38,7 +39,7 @@ async def test_a_host_creates_a_clinic_with_the_defaults(harness: Harness, tmp_p
 
 @pytest.mark.asyncio
 async def test_an_admin_creates_a_clinic_for_a_host_with_every_option(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     await harness.run("ana", "/profile timezone:Europe/London")
     created = await harness.run(
@@ -51,8 +52,8 @@ async def test_an_admin_creates_a_clinic_for_a_host_with_every_option(
     assert reply_text(created).startswith("Clinic #1 created: Atmos mix review"), reply_text(
         created
     )
-    assert rows(
-        tmp_path / "crossfade.db",
+    assert await rows(
+        database,
         "SELECT s.rrule, s.start_local, s.timezone, s.duration_minutes, s.capacity,"
         " s.announce_days, m.ext_id FROM clinic_series s JOIN members m ON m.id = s.host_id",
     ) == [
@@ -98,10 +99,10 @@ BAD = [
 @pytest.mark.asyncio
 @pytest.mark.parametrize(("change", "expected"), BAD)
 async def test_bad_input_to_create_gets_one_line_and_writes_nothing(
-    harness: Harness, tmp_path: Path, change: str, expected: str
+    harness: Harness, database: Database, change: str, expected: str
 ) -> None:
     await host_clinic(harness)
-    before = snapshot(tmp_path / "crossfade.db")
+    before = await snapshot(database)
     options = {"bring": '"A mix"', "rule": '"the 15th"', "time": "12:00"}
     options.pop(change.split(":", 1)[0], None)
     given = " ".join(f"{k}:{v}" for k, v in options.items())
@@ -111,16 +112,18 @@ async def test_bad_input_to_create_gets_one_line_and_writes_nothing(
     shown = reply_text(response)
     assert expected in shown
     assert len(shown.splitlines()) <= 2
-    assert snapshot(tmp_path / "crossfade.db") == before
+    assert await snapshot(database) == before
 
 
 @pytest.mark.asyncio
-async def test_a_member_who_is_no_host_creates_nothing(harness: Harness, tmp_path: Path) -> None:
+async def test_a_member_who_is_no_host_creates_nothing(
+    harness: Harness, database: Database
+) -> None:
     await harness.run("kim", "/profile")
-    before = snapshot(tmp_path / "crossfade.db")
+    before = await snapshot(database)
     refused = await harness.run("kim", CREATE)
     assert reply_text(refused).startswith("Only hosts and admins can create a clinic: ask an admin")
-    assert snapshot(tmp_path / "crossfade.db") == before
+    assert await snapshot(database) == before
 
 
 @pytest.mark.asyncio

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.clock import FakeClock
 from tests.harness import Harness
+from tests.stores import Database
 
 ZONES = {
     "nyc": "America/New_York",
@@ -23,9 +23,9 @@ SPRINT = (
 )
 
 
-async def prompts_from(tmp_path: Path, start: datetime) -> dict[str, list[datetime]]:
+async def prompts_from(database: Database, start: datetime) -> dict[str, list[datetime]]:
     """Start a 12-week sprint for each member at ``start``; return when each prompt arrived."""
-    h = await Harness.open(tmp_path / "dst.db", FakeClock(start))
+    h = await Harness.open(database, FakeClock(start))
     try:
         for name, zone in ZONES.items():
             await h.run(name, f"/profile timezone:{zone}")
@@ -48,10 +48,10 @@ def assert_monday_ten(name: str, moments: list[datetime]) -> None:
 
 
 @pytest.mark.asyncio
-async def test_spring_changes_us_uk_and_adelaide_autumn(tmp_path: Path) -> None:
+async def test_spring_changes_us_uk_and_adelaide_autumn(database: Database) -> None:
     # Weeks from 23 Feb to 11 May 2026: the US springs forward on 8 Mar, the UK on 29 Mar,
     # and Adelaide falls back on 5 Apr.
-    prompts = await prompts_from(tmp_path, datetime(2026, 2, 16, 0, 0, tzinfo=UTC))
+    prompts = await prompts_from(database, datetime(2026, 2, 16, 0, 0, tzinfo=UTC))
     for name in ZONES:
         assert_monday_ten(name, prompts[name])
     utc_hours = {name: sorted({m.hour for m in prompts[name]}) for name in ZONES}
@@ -73,10 +73,10 @@ async def test_spring_changes_us_uk_and_adelaide_autumn(tmp_path: Path) -> None:
 
 
 @pytest.mark.asyncio
-async def test_autumn_changes_and_adelaide_spring(tmp_path: Path) -> None:
+async def test_autumn_changes_and_adelaide_spring(database: Database) -> None:
     # Weeks from 21 Sep to 7 Dec 2026: Adelaide springs forward on 4 Oct, the UK falls
     # back on 25 Oct and the US on 1 Nov.
-    prompts = await prompts_from(tmp_path, datetime(2026, 9, 14, 0, 0, tzinfo=UTC))
+    prompts = await prompts_from(database, datetime(2026, 9, 14, 0, 0, tzinfo=UTC))
     for name in ZONES:
         assert_monday_ten(name, prompts[name])
     adl = [m.astimezone(UTC) for m in prompts["adl"]]
@@ -91,9 +91,9 @@ async def test_autumn_changes_and_adelaide_spring(tmp_path: Path) -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_checkin_time_inside_the_spring_gap_moves_past_it(tmp_path: Path) -> None:
+async def test_a_checkin_time_inside_the_spring_gap_moves_past_it(database: Database) -> None:
     # 02:30 on 8 Mar 2026 doesn't exist in New York: the prompt comes at 03:30 EDT, once.
-    h = await Harness.open(tmp_path / "gap.db", FakeClock(datetime(2026, 2, 23, tzinfo=UTC)))
+    h = await Harness.open(database, FakeClock(datetime(2026, 2, 23, tzinfo=UTC)))
     try:
         await h.run("boss", "/admin schedule day:sunday time:02:30", admin=True)
         await h.run("nyc", "/profile timezone:America/New_York")

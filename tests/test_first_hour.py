@@ -19,7 +19,7 @@ from bot.messages import Response, Tone
 from bot.models import Actor
 from bot.storage.sqlite import SqliteStore, migrations
 from tests.harness import Harness, reply_text
-from tests.test_bad_input import snapshot
+from tests.stores import Database, query, snapshot
 
 SPRINT = (
     '/sprint start goal:"Mix a binaural pilot" skill:"spatial mixing" deliverable:workshop '
@@ -28,16 +28,16 @@ SPRINT = (
 FIRST = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # the first check-in slot after the start
 
 
-async def refused(h: Harness, db: Path, line: str, expected: str) -> str:
+async def refused(h: Harness, db: Database, line: str, expected: str) -> str:
     """Run a line that must be refused with one friendly line, writing nothing."""
-    before = snapshot(db)
+    before = await snapshot(db)
     response = await h.run("ana", line)
     shown = reply_text(response)
     assert response.message is not None
     assert response.message.tone is Tone.ERROR, shown
     assert expected in shown
     assert "Traceback" not in shown
-    assert snapshot(db) == before
+    assert await snapshot(db) == before
     return shown
 
 
@@ -80,9 +80,9 @@ async def test_an_inline_checkin_edit_keeps_the_fields_it_does_not_name(harness:
 
 @pytest.mark.asyncio
 async def test_bare_words_are_refused_unless_the_command_takes_them(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
-    db = tmp_path / "crossfade.db"
+    db = database
     await harness.run("ana", SPRINT)
     shown = await refused(
         harness, db, "/sprint edit workshop", "I don't know what 'workshop' is for."
@@ -118,10 +118,10 @@ DECEMBER = datetime(2026, 12, 1, 12, tzinfo=UTC)
 )
 @pytest.mark.asyncio
 async def test_abbreviations_and_offsets_are_asked_not_guessed(
-    harness: Harness, tmp_path: Path, typed: str, offered: list[str], not_offered: str
+    harness: Harness, database: Database, typed: str, offered: list[str], not_offered: str
 ) -> None:
     await harness.run("ana", "/profile")
-    shown = await refused(harness, tmp_path / "crossfade.db", f"/profile timezone:{typed}", typed)
+    shown = await refused(harness, database, f"/profile timezone:{typed}", typed)
     for zone in offered:
         assert zone in shown
     assert not_offered not in shown
@@ -153,9 +153,9 @@ def test_a_city_is_taken_and_a_fixed_zone_only_when_named() -> None:
 
 @pytest.mark.asyncio
 async def test_profile_asks_about_an_offset_and_notes_a_fixed_zone(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
-    db = tmp_path / "crossfade.db"
+    db = database
     await harness.run("ana", "/profile")
     shown = await refused(harness, db, "/profile timezone:UTC+5", "'UTC+5' is an offset")
     assert "Etc/GMT-5" in shown
@@ -209,12 +209,12 @@ async def test_a_start_in_early_january_typed_in_late_december(tmp_path: Path) -
 @pytest.mark.asyncio
 @pytest.mark.parametrize("day", ["2999-01-01", "9999-12-31", "Dec 28 2027"])
 async def test_a_sprint_starts_at_most_a_year_ahead(
-    harness: Harness, tmp_path: Path, day: str
+    harness: Harness, database: Database, day: str
 ) -> None:
     await harness.run("ana", "/profile")
     await refused(
         harness,
-        tmp_path / "crossfade.db",
+        database,
         f'{SPRINT} start:"{day}"',
         "A sprint can start at most a year ahead, by Tue 30 Nov 2027.",
     )
@@ -241,12 +241,12 @@ async def test_a_year_ahead_is_still_fine(harness: Harness) -> None:
     "link", ["http://[::1", "https://example.org/<script>", "https://example.org:port/x"]
 )
 async def test_a_broken_link_is_a_friendly_line(
-    harness: Harness, tmp_path: Path, link: str
+    harness: Harness, database: Database, link: str
 ) -> None:
     await harness.run("ana", SPRINT)
     await refused(
         harness,
-        tmp_path / "crossfade.db",
+        database,
         f'/sprint complete link:"{link}"',
         "Link to your deliverable must be a web link starting with https://",
     )
@@ -277,15 +277,15 @@ async def test_a_link_is_kept_whole(harness: Harness) -> None:
     ],
 )
 async def test_a_button_id_out_of_range_is_a_friendly_line(
-    harness: Harness, tmp_path: Path, action: str, expected: str
+    harness: Harness, database: Database, action: str, expected: str
 ) -> None:
     await harness.run("ana", SPRINT)
-    before = snapshot(tmp_path / "crossfade.db")
+    before = await snapshot(database)
     pressed = await harness.core.press(harness.actor("ana"), action)
     assert pressed.message is not None
     assert pressed.message.tone is Tone.ERROR
     assert expected in reply_text(pressed)
-    assert snapshot(tmp_path / "crossfade.db") == before
+    assert await snapshot(database) == before
 
 
 @pytest.mark.asyncio
@@ -313,12 +313,12 @@ async def test_a_number_too_large_for_the_database_is_a_stale_button(
 
 
 @pytest.mark.asyncio
-async def test_hours_take_a_decimal(harness: Harness, tmp_path: Path) -> None:
+async def test_hours_take_a_decimal(harness: Harness, database: Database) -> None:
     await harness.run("ana", SPRINT)
     await harness.advance_to(FIRST + timedelta(hours=1))
     await refused(
         harness,
-        tmp_path / "crossfade.db",
+        database,
         "/checkin progress:x confidence:3 hours:5.33",
         "Hours spent can be given in tenths (one decimal) or quarters, not 5.33.",
     )
@@ -326,9 +326,7 @@ async def test_hours_take_a_decimal(harness: Harness, tmp_path: Path) -> None:
     assert "Hours: 5.5" in saved
     quarter = reply_text(await harness.run("ana", "/checkin progress:x confidence:3 hours:1,75"))
     assert "Hours: 1.75" in quarter
-    conn = sqlite3.connect(tmp_path / "crossfade.db")
-    assert conn.execute("SELECT hours FROM checkin_weeks").fetchall() == [(1.75,)]
-    conn.close()
+    assert await query(database, "SELECT hours FROM checkin_weeks") == [(1.75,)]
 
 
 @pytest.mark.asyncio

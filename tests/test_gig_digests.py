@@ -4,7 +4,6 @@ listing the week's matching leads still open; none when there are none."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,6 +13,7 @@ from bot.messages import plain
 from tests.conftest import START
 from tests.gig_helpers import count, open_gig, rows, set_status
 from tests.harness import Harness
+from tests.stores import Database
 
 DB = "crossfade.db"
 TUESDAY = START + timedelta(days=1, hours=1)  # Tue 1 Dec 2026, 09:00 UTC
@@ -41,9 +41,9 @@ async def a_week_of_leads(h: Harness) -> None:
 
 
 @pytest.mark.asyncio
-async def test_one_digest_on_check_in_day_lists_the_weeks_open_leads(tmp_path: Path) -> None:
+async def test_one_digest_on_check_in_day_lists_the_weeks_open_leads(database: Database) -> None:
     clock = FakeClock(START)
-    async with await Harness.open(tmp_path / DB, clock) as h:
+    async with await Harness.open(database, clock) as h:
         await members(h)
         await a_week_of_leads(h)
         # Members on the digest get no instant DM; the others do.
@@ -65,14 +65,14 @@ async def test_one_digest_on_check_in_day_lists_the_weeks_open_leads(tmp_path: P
         assert plain(card.fields[1].value).startswith("€400–600 per day · Remote · Ongoing")
         assert [b.label for b in card.buttons] == ["Interested in #2", "Interested in #1"]
         await h.advance(timedelta(days=8))
-    assert count(tmp_path / DB, "gig_digests") == 2
+    assert await count(database, "gig_digests") == 2
     clock.advance(timedelta(minutes=1))
-    async with await Harness.open(tmp_path / DB, clock) as again:
+    async with await Harness.open(database, clock) as again:
         await again.engine.tick()
         assert await send_digests(again.store, clock.now()) == 0
         assert again.transport.sent == []
-    assert rows(
-        tmp_path / DB, "SELECT COUNT(*) FROM outbox WHERE dedupe_key LIKE 'gig-digest:%'"
+    assert await rows(
+        database, "SELECT COUNT(*) FROM outbox WHERE dedupe_key LIKE 'gig-digest:%'"
     ) == [(2,)]
 
 
@@ -96,7 +96,7 @@ async def test_digests_follow_the_community_check_in_day_and_never_come_at_night
 
 @pytest.mark.asyncio
 async def test_no_digest_when_none_of_the_weeks_leads_is_still_open(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     h = harness
     await members(h)
@@ -108,17 +108,17 @@ async def test_no_digest_when_none_of_the_weeks_leads_is_still_open(
     await h.advance_to(NEXT_MONDAY + timedelta(days=1))
     assert h.transport.dms("kim") == []
     assert h.transport.dms("tok") == []
-    assert count(tmp_path / DB, "gig_digests") == 0
+    assert await count(database, "gig_digests") == 0
     # Nothing held is left to wake the job.
     assert await h.store.next_digest_at() is None
 
 
 @pytest.mark.asyncio
 async def test_leaving_the_digest_sends_its_held_leads_as_alerts_or_drops_them(
-    tmp_path: Path,
+    database: Database,
 ) -> None:
     clock = FakeClock(START)
-    async with await Harness.open(tmp_path / DB, clock) as h:
+    async with await Harness.open(database, clock) as h:
         await members(h)
         await h.run("lee", '/profile skills:"spatial mixing" gig-alerts:digest')
         await h.advance_to(TUESDAY)
@@ -136,15 +136,17 @@ async def test_leaving_the_digest_sends_its_held_leads_as_alerts_or_drops_them(
         await h.advance_to(NEXT_MONDAY + timedelta(hours=1))
         assert len(h.transport.dms("kim")) == 1
         assert h.transport.dms("lee") == []
-        assert rows(
-            tmp_path / DB, "SELECT COUNT(*) FROM outbox WHERE dedupe_key LIKE 'gig-digest:%'"
+        assert await rows(
+            database, "SELECT COUNT(*) FROM outbox WHERE dedupe_key LIKE 'gig-digest:%'"
         ) == [(1,)]  # tok's, still on the digest
 
 
 @pytest.mark.asyncio
-async def test_leaving_the_digest_at_night_holds_the_leads_until_morning(tmp_path: Path) -> None:
+async def test_leaving_the_digest_at_night_holds_the_leads_until_morning(
+    database: Database,
+) -> None:
     clock = FakeClock(START)
-    async with await Harness.open(tmp_path / DB, clock) as h:
+    async with await Harness.open(database, clock) as h:
         await members(h)
         await h.advance_to(TUESDAY)
         await open_gig(h, "ana", "Podcast mix", skills=("spatial mixing",))

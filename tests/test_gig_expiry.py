@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -13,29 +13,31 @@ from bot.messages import plain
 from tests.conftest import START
 from tests.gig_helpers import POST, channels, posted, press, rows
 from tests.harness import Harness, reply_text
+from tests.stores import Database
 
 DAY = timedelta(days=1)
 
 
-async def restarted(path: Path, clock: FakeClock) -> Harness:
+async def restarted(path: Database, clock: FakeClock) -> Harness:
     """A new store and engine on the same database file, as after a restart."""
     return await Harness.open(path, clock)
 
 
-def dms(path: Path, title: str) -> list[tuple[object, ...]]:
-    """Queued DMs whose title starts so, straight from the file."""
-    return rows(
-        path,
-        "SELECT id, status FROM outbox WHERE dest_kind = 'dm'"
-        f" AND json_extract(payload, '$.title') LIKE '{title}%'",
-    )
+async def dms(path: Database, title: str) -> list[tuple[object, ...]]:
+    """Queued DMs whose title starts so, straight from the database."""
+    found = await rows(path, "SELECT id, status, payload FROM outbox WHERE dest_kind = 'dm'")
+    return [
+        (r[0], r[1])
+        for r in sorted(found)
+        if str(json.loads(str(r[2])).get("title", "")).startswith(title)
+    ]
 
 
 @pytest.mark.asyncio
 async def test_warning_extension_and_expiry_each_happen_once_across_restarts(
-    tmp_path: Path,
+    database: Database,
 ) -> None:
-    path = tmp_path / "crossfade.db"
+    path = database
     clock = FakeClock(START)
     async with await Harness.open(path, clock) as h:
         await channels(h)
@@ -55,14 +57,14 @@ async def test_warning_extension_and_expiry_each_happen_once_across_restarts(
     async with await restarted(path, clock) as h:
         await h.advance(DAY)
         assert h.transport.dms("ana") == []
-        assert len(dms(path, "Gig #1 expires soon")) == 1
+        assert len(await dms(path, "Gig #1 expires soon")) == 1
         # Only its poster may extend it.
         refused = reply_text(await press(h, "kim", extend.action))
         assert "Only the member who posted gig #1 can extend it" in refused
         said = reply_text(await press(h, "ana", extend.action))
         assert "Gig #1 extended" in said
         until = START + 28 * DAY
-        assert rows(path, "SELECT expires_at, warned_at, warn_at FROM gigs") == [
+        assert await rows(path, "SELECT expires_at, warned_at, warn_at FROM gigs") == [
             (until.isoformat(), None, (until - 2 * DAY).isoformat())
         ]
         edit = h.transport.edits()[-1]
@@ -75,9 +77,9 @@ async def test_warning_extension_and_expiry_each_happen_once_across_restarts(
         assert again.at == START + 26 * DAY
     async with await restarted(path, clock) as h:
         await h.advance_to(START + 28 * DAY - timedelta(minutes=1))
-        assert rows(path, "SELECT status FROM gigs") == [("open",)]
+        assert await rows(path, "SELECT status FROM gigs") == [("open",)]
         await h.advance(timedelta(minutes=2))
-        assert rows(path, "SELECT status FROM gigs") == [("expired",)]
+        assert await rows(path, "SELECT status FROM gigs") == [("expired",)]
         expired = h.transport.edits()[-1]
         assert expired.receipt == post.receipt
         assert expired.message.title == "Expired: #1 Spatial mix for a podcast"
@@ -89,8 +91,8 @@ async def test_warning_extension_and_expiry_each_happen_once_across_restarts(
         # An expired lead can't be extended any more.
         late = reply_text(await press(h, "ana", extend.action))
         assert "has expired, so it can't be extended" in late
-    assert len(dms(path, "Gig #1 expires soon")) == 2
-    assert len(dms(path, "Your lead expired")) == 1
+    assert len(await dms(path, "Gig #1 expires soon")) == 2
+    assert len(await dms(path, "Your lead expired")) == 1
 
 
 @pytest.mark.asyncio
@@ -102,7 +104,7 @@ async def test_extending_stays_within_sixty_days_from_now(harness: Harness) -> N
     assert "A lead stays open at most 60 days from now" in said
     assert "extend it by at most 0 days" not in said
     assert "it can't be extended more" in said
-    assert rows(harness.store.path, "SELECT expires_at FROM gigs") == [
+    assert await rows(harness.database, "SELECT expires_at FROM gigs") == [
         ((START + 60 * DAY).isoformat(),)
     ]
     await harness.advance(5 * DAY)
@@ -116,7 +118,7 @@ async def test_a_short_lead_gets_no_warning_and_still_expires(harness: Harness) 
     await channels(harness)
     await posted(harness, POST + " open-days:2")
     await harness.advance(3 * DAY)
-    assert rows(harness.store.path, "SELECT status, warned_at FROM gigs") == [("expired", None)]
+    assert await rows(harness.database, "SELECT status, warned_at FROM gigs") == [("expired", None)]
     assert [s.message.title for s in harness.transport.dms("ana")] == [
         "Your lead expired: #1 Spatial mix for a podcast"
     ]
@@ -124,7 +126,7 @@ async def test_a_short_lead_gets_no_warning_and_still_expires(harness: Harness) 
 
 @pytest.mark.asyncio
 async def test_the_extend_button_extends_once_however_often_it_is_pressed(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     h = harness
     await channels(h)
@@ -143,14 +145,14 @@ async def test_the_extend_button_extends_once_however_often_it_is_pressed(
     again = reply_text(await press(h, "ana", extend.action))
     assert again.startswith("Already extended: gig #1 is open until")
     assert "nothing was changed" in again
-    path = tmp_path / "crossfade.db"
-    assert rows(path, "SELECT expires_at FROM gigs") == [(until.isoformat(),)]
+    path = database
+    assert await rows(path, "SELECT expires_at FROM gigs") == [(until.isoformat(),)]
     # The next warning's button extends from the new end, once more.
     await h.advance_to(START + 26 * DAY + timedelta(minutes=1))
     latest = h.transport.dms("ana")[-1]
     (button,) = latest.message.buttons
     assert "Gig #1 extended" in reply_text(await press(h, "ana", button.action))
-    assert rows(path, "SELECT expires_at FROM gigs") == [((until + 14 * DAY).isoformat(),)]
+    assert await rows(path, "SELECT expires_at FROM gigs") == [((until + 14 * DAY).isoformat(),)]
 
 
 @pytest.mark.asyncio

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from tests.gig_helpers import POST, channels, gig_posts, posted, reviews, rows, written
 from tests.harness import Harness, reply_text
+from tests.stores import Database
 
 
 @pytest.mark.asyncio
 async def test_a_bare_gig_post_opens_the_form_and_its_fields_keep_the_rules(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     await channels(harness)
     opened = await harness.core.run_line(harness.actor("ana"), "/gig post")
@@ -27,12 +26,12 @@ async def test_a_bare_gig_post_opens_the_form_and_its_fields_keep_the_rules(
         "pay": "900 GBP per project",
         "link": "http://example.org",
     }
-    before = written(tmp_path / "crossfade.db")
+    before = await written(database)
     refused = await harness.core.submit_form(harness.actor("ana"), opened.form.form_id, values)
     # A handler's rule about one field goes beside that field, and nothing is saved.
     assert list(refused.field_errors) == ["link"]
     assert "not http://" in refused.field_errors["link"]
-    assert written(tmp_path / "crossfade.db") == before
+    assert await written(database) == before
     values["link"] = "https://example.org/audit"
     done = await harness.core.submit_form(harness.actor("ana"), opened.form.form_id, values)
     await harness.engine.tick()
@@ -78,7 +77,7 @@ async def test_an_admin_deletes_any_lead_and_its_poster_is_told(harness: Harness
     await posted(harness)
     said = reply_text(await harness.run("boss", "/gig delete gig:1", admin=True))
     assert "Gig #1 deleted" in said
-    assert rows(harness.store.path, "SELECT status FROM gigs") == [("deleted",)]
+    assert await rows(harness.database, "SELECT status FROM gigs") == [("deleted",)]
     (told,) = harness.transport.dms("ana")
     assert "An admin removed your lead" in told.message.title
     gone = reply_text(await harness.run("ana", "/gig edit gig:1 title:Again"))

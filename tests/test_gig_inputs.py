@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
@@ -14,6 +13,7 @@ from bot.features.gigs.cards import pay_text
 from bot.features.gigs.models import Pay, Per
 from tests.gig_helpers import POST, channels, written
 from tests.harness import Harness, reply_text
+from tests.stores import Database
 
 TODAY = date(2026, 11, 30)
 
@@ -128,13 +128,13 @@ BAD = [
 @pytest.mark.asyncio
 @pytest.mark.parametrize(("line", "said"), BAD)
 async def test_each_bad_post_is_one_friendly_line_and_writes_nothing(
-    harness: Harness, tmp_path: Path, line: str, said: str
+    harness: Harness, database: Database, line: str, said: str
 ) -> None:
     await channels(harness)
-    before = written(tmp_path / "crossfade.db")
+    before = await written(database)
     reply = await harness.run("ana", line)
     shown = reply_text(reply)
     assert said in shown, shown
     assert "Traceback" not in shown
-    assert written(tmp_path / "crossfade.db") == before
+    assert await written(database) == before
     assert harness.transport.channel("gigs") == []

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.messages import Mention, plain
 from tests.gig_helpers import POST, count, posted, rows, set_status, sprint
 from tests.harness import Harness, Sent, reply_text
+from tests.stores import Database
 
 DB = "crossfade.db"
 KIM = (
@@ -38,7 +38,7 @@ def post_edits(h: Harness) -> list[Sent]:
 
 @pytest.mark.asyncio
 async def test_interest_sends_the_poster_one_private_intro(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     h = harness
     gig_id = await lead_and_kim(h)
@@ -65,15 +65,15 @@ async def test_interest_sends_the_poster_one_private_intro(
     assert "Kim" not in edit.text + plain(edit.message.footer)
     assert edit.message.title == "#1 Spatial mix for a podcast"
     assert edit.receipt == post.receipt
-    assert count(tmp_path / DB, "gig_interest") == 1
+    assert await count(database, "gig_interest") == 1
     # Pressing again sends nothing more, and says so.
-    outbox = count(tmp_path / DB, "outbox")
+    outbox = await count(database, "outbox")
     again = await h.press("kim", f"gig.interested:{gig_id}")
     assert reply_text(again).startswith("Already sent: #1 Spatial mix for a podcast")
     assert "nothing more was sent" in reply_text(again)
     assert len(h.transport.dms("ana")) == 1
     assert len(post_edits(h)) == 1
-    assert (count(tmp_path / DB, "outbox"), count(tmp_path / DB, "gig_interest")) == (outbox, 1)
+    assert (await count(database, "outbox"), await count(database, "gig_interest")) == (outbox, 1)
 
 
 @pytest.mark.asyncio
@@ -119,18 +119,18 @@ async def hide(h: Harness) -> None:
 )
 @pytest.mark.asyncio
 async def test_interest_in_a_lead_that_is_not_open_is_refused_and_writes_nothing(
-    harness: Harness, tmp_path: Path, change: object, status: str, line: str
+    harness: Harness, database: Database, change: object, status: str, line: str
 ) -> None:
     gig_id = await lead_and_kim(harness)
     await change(harness)  # type: ignore[operator]
-    assert rows(tmp_path / DB, "SELECT status FROM gigs") == [(status,)]
-    before = (count(tmp_path / DB, "outbox"), count(tmp_path / DB, "gig_interest"))
+    assert await rows(database, "SELECT status FROM gigs") == [(status,)]
+    before = (await count(database, "outbox"), await count(database, "gig_interest"))
     for answer in (
         await harness.press("kim", f"gig.interested:{gig_id}"),
         await harness.run("kim", "/gig interested gig:1"),
     ):
         assert reply_text(answer).startswith(line), reply_text(answer)
-    assert (count(tmp_path / DB, "outbox"), count(tmp_path / DB, "gig_interest")) == before
+    assert (await count(database, "outbox"), await count(database, "gig_interest")) == before
     assert [
         s for s in harness.transport.dms("ana") if s.message.title.startswith("Interested")
     ] == []
@@ -138,41 +138,41 @@ async def test_interest_in_a_lead_that_is_not_open_is_refused_and_writes_nothing
 
 @pytest.mark.asyncio
 async def test_interest_refused_on_a_lead_set_aside_by_storage(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     """Whatever moved a lead on (here straight in storage), interest reads it as it is now."""
     gig_id = await lead_and_kim(harness)
     gig = await harness.store.get_gig(gig_id)
     assert gig is not None
     await set_status(harness, gig, "hidden")
-    before = count(tmp_path / DB, "outbox")
+    before = await count(database, "outbox")
     answer = await harness.press("kim", f"gig.interested:{gig_id}")
     assert reply_text(answer).startswith("Gig #1 is hidden")
-    assert (count(tmp_path / DB, "outbox"), count(tmp_path / DB, "gig_interest")) == (before, 0)
+    assert (await count(database, "outbox"), await count(database, "gig_interest")) == (before, 0)
 
 
 @pytest.mark.asyncio
 async def test_a_lead_past_its_time_takes_no_interest_before_the_expiry_job_marks_it(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     gig_id = await lead_and_kim(harness)
     harness.clock.advance(timedelta(days=15))
-    before = count(tmp_path / DB, "outbox")
+    before = await count(database, "outbox")
     answer = await harness.core.press(harness.actor("kim"), f"gig.interested:{gig_id}")
     assert reply_text(answer).startswith("Gig #1 has expired")
-    assert (count(tmp_path / DB, "outbox"), count(tmp_path / DB, "gig_interest")) == (before, 0)
+    assert (await count(database, "outbox"), await count(database, "gig_interest")) == (before, 0)
 
 
 @pytest.mark.asyncio
 async def test_the_poster_cannot_be_interested_in_their_own_lead(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     gig_id = await lead_and_kim(harness)
-    before = count(tmp_path / DB, "outbox")
+    before = await count(database, "outbox")
     answer = await harness.press("ana", f"gig.interested:{gig_id}")
     assert reply_text(answer).startswith("Gig #1 is your own lead")
     unknown = await harness.run("kim", "/gig interested gig:9")
     assert reply_text(unknown).startswith("There is no gig #9")
     stale = await harness.press("kim", "gig.interested:99999")
     assert "That button is out of date" in reply_text(stale)
-    assert (count(tmp_path / DB, "outbox"), count(tmp_path / DB, "gig_interest")) == (before, 0)
+    assert (await count(database, "outbox"), await count(database, "gig_interest")) == (before, 0)

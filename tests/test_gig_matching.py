@@ -14,6 +14,7 @@ from bot.features.gigs.alert_jobs import send_alerts
 from bot.messages import Message, plain
 from tests.gig_helpers import POST, count, member_id, open_gig, posted, rows, set_status, sprint
 from tests.harness import Harness, reply_text
+from tests.stores import Database
 
 DB = "crossfade.db"
 
@@ -36,10 +37,10 @@ async def fitting_members(h: Harness) -> None:
     await h.run("gus", "/profile skills:mastering")
 
 
-def ranked(path: Path, gig_id: int) -> list[tuple[str, str, int]]:
+async def ranked(path: Database, gig_id: int) -> list[tuple[str, str, int]]:
     return [
         (str(r[0]), str(r[1]), int(str(r[2])))
-        for r in rows(
+        for r in await rows(
             path,
             "SELECT m.ext_id, a.kind, a.rank FROM gig_alerts a JOIN members m"
             " ON m.id = a.member_id WHERE a.gig_id = ? ORDER BY a.rank",
@@ -48,11 +49,11 @@ def ranked(path: Path, gig_id: int) -> list[tuple[str, str, int]]:
     ]
 
 
-def queued_dms(path: Path) -> list[str]:
+async def queued_dms(path: Database) -> list[str]:
     """Members with a gig alert queued, in the order the rows were written."""
     return [
         str(r[0])
-        for r in rows(
+        for r in await rows(
             path,
             "SELECT m.ext_id FROM outbox o JOIN members m ON m.id = o.member_id"
             " WHERE o.dedupe_key LIKE 'gig-alert:%' ORDER BY o.id",
@@ -62,7 +63,7 @@ def queued_dms(path: Path) -> list[str]:
 
 @pytest.mark.asyncio
 async def test_a_lead_goes_to_the_members_it_fits_best_first(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     h = harness
     await fitting_members(h)
@@ -70,13 +71,13 @@ async def test_a_lead_goes_to_the_members_it_fits_best_first(
     gig = await h.store.gig_by_number(1, 1)
     assert gig is not None
     # Completed sprint with a link 3, active sprint 2, profile 1; ties by member id.
-    assert ranked(tmp_path / DB, gig.id) == [
+    assert await ranked(database, gig.id) == [
         ("dan", "instant", 1),
         ("cat", "instant", 2),
         ("eve", "instant", 3),
         ("bob", "instant", 4),
     ]
-    assert queued_dms(tmp_path / DB) == ["dan", "cat", "eve", "bob"]
+    assert await queued_dms(database) == ["dan", "cat", "eve", "bob"]
     # Never the poster, never a member who turned alerts off, never one it doesn't fit.
     for name in ("ana", "fay", "gus"):
         assert h.transport.dms(name) == [], name
@@ -93,7 +94,7 @@ async def test_a_lead_goes_to_the_members_it_fits_best_first(
 
 @pytest.mark.asyncio
 async def test_a_lead_waiting_for_approval_reaches_members_only_once_approved(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     h = harness
     await fitting_members(h)
@@ -101,58 +102,58 @@ async def test_a_lead_waiting_for_approval_reaches_members_only_once_approved(
     await h.run("boss", "/admin gigs approval:yes", admin=True)
     await posted(h)
     await h.advance(timedelta(hours=2))
-    assert queued_dms(tmp_path / DB) == []
-    assert count(tmp_path / DB, "gig_alerts") == 0
+    assert await queued_dms(database) == []
+    assert await count(database, "gig_alerts") == 0
     approved = await h.run("boss", "/gig approve gig:1", admin=True)
     assert reply_text(approved).startswith("Gig #1 approved: Spatial mix for a podcast")
-    assert queued_dms(tmp_path / DB) == ["dan", "cat", "bob", "eve"]
+    assert await queued_dms(database) == ["dan", "cat", "bob", "eve"]
     assert [s.message.title for s in h.transport.dms("dan")] == [
         "Gig lead for you: #1 Spatial mix for a podcast"
     ]
 
 
 @pytest.mark.asyncio
-async def test_no_member_gets_a_lead_twice_across_runs_and_restarts(tmp_path: Path) -> None:
+async def test_no_member_gets_a_lead_twice_across_runs_and_restarts(database: Database) -> None:
     clock = FakeClock(datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
-    async with await Harness.open(tmp_path / DB, clock) as h:
+    async with await Harness.open(database, clock) as h:
         await fitting_members(h)
         gig = await open_gig(h, "ana", skills=("spatial mixing",))
         assert await send_alerts(h.store, clock.now()) == 1
         assert await send_alerts(h.store, clock.now()) == 0
-    alerts, dms = count(tmp_path / DB, "gig_alerts"), len(queued_dms(tmp_path / DB))
+    alerts, dms = await count(database, "gig_alerts"), len(await queued_dms(database))
     assert (alerts, dms) == (4, 4)
     clock.advance(timedelta(minutes=5))
-    async with await Harness.open(tmp_path / DB, clock) as again:
+    async with await Harness.open(database, clock) as again:
         await again.engine.tick()
         assert await send_alerts(again.store, clock.now()) == 0
         await again.advance(timedelta(hours=1))
         # Each alert went once: the restarted bot delivered the four queued DMs, no more.
         sent = [s.target.user_id for s in again.transport.sent if not s.edit and s.target.user_id]
         assert sorted(sent) == ["bob", "cat", "dan", "eve"]
-    assert count(tmp_path / DB, "gig_alerts") == 4
-    assert sorted(queued_dms(tmp_path / DB)) == ["bob", "cat", "dan", "eve"]
-    assert rows(tmp_path / DB, "SELECT COUNT(*) FROM gig_alerts WHERE gig_id = ?", (gig.id,)) == [
+    assert await count(database, "gig_alerts") == 4
+    assert sorted(await queued_dms(database)) == ["bob", "cat", "dan", "eve"]
+    assert await rows(database, "SELECT COUNT(*) FROM gig_alerts WHERE gig_id = ?", (gig.id,)) == [
         (4,)
     ]
 
 
 @pytest.mark.asyncio
 async def test_a_lead_closed_before_its_alerts_is_sent_to_nobody(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     await fitting_members(harness)
     gig = await open_gig(harness, "ana")
     await set_status(harness, gig, "closed")
     await harness.engine.tick()
-    assert count(tmp_path / DB, "gig_alerts") == 0
-    assert queued_dms(tmp_path / DB) == []
+    assert await count(database, "gig_alerts") == 0
+    assert await queued_dms(database) == []
 
 
-def not_before(path: Path) -> dict[str, datetime]:
+async def not_before(path: Database) -> dict[str, datetime]:
     """When each member's alert is due: held ones wait in gig_alerts, not in the outbox."""
     return {
         str(r[0]): datetime.fromisoformat(str(r[1]))
-        for r in rows(
+        for r in await rows(
             path,
             "SELECT m.ext_id, a.send_at FROM gig_alerts a JOIN members m ON m.id = a.member_id"
             " WHERE a.kind = 'instant'",
@@ -167,15 +168,15 @@ async def zoned(h: Harness, zones: dict[str, str]) -> None:
 
 
 @pytest.mark.asyncio
-async def test_alerts_wait_for_morning_where_it_is_night(tmp_path: Path) -> None:
+async def test_alerts_wait_for_morning_where_it_is_night(database: Database) -> None:
     # Monday 22:00 UTC: night in London (22:00) and Tokyo (07:00 Tuesday), day in New York.
     now = datetime(2026, 11, 30, 22, 0, tzinfo=UTC)
     clock = FakeClock(now)
-    async with await Harness.open(tmp_path / DB, clock) as h:
+    async with await Harness.open(database, clock) as h:
         await zoned(h, {"lon": "Europe/London", "tok": "Asia/Tokyo", "ny": "America/New_York"})
         await open_gig(h, "ana")
         await h.engine.tick()
-        assert not_before(tmp_path / DB) == {
+        assert await not_before(database) == {
             "ny": now,
             "tok": datetime(2026, 11, 30, 23, 0, tzinfo=UTC),  # 08:00 in Tokyo
             "lon": datetime(2026, 12, 1, 8, 0, tzinfo=UTC),  # 08:00 in London
@@ -188,16 +189,16 @@ async def test_alerts_wait_for_morning_where_it_is_night(tmp_path: Path) -> None
 
 @pytest.mark.asyncio
 async def test_a_night_alert_on_a_daylight_saving_change_waits_for_local_eight(
-    tmp_path: Path,
+    database: Database,
 ) -> None:
     # Saturday 13 March 2027, 22:30 in New York; clocks go forward at 02:00 that night, so
     # 08:00 on Sunday is 12:00 UTC (EDT), not 13:00. London (03:30 GMT) changes two weeks on.
     now = datetime(2027, 3, 14, 3, 30, tzinfo=UTC)
-    async with await Harness.open(tmp_path / DB, FakeClock(now)) as h:
+    async with await Harness.open(database, FakeClock(now)) as h:
         await zoned(h, {"ny": "America/New_York", "lon": "Europe/London", "tok": "Asia/Tokyo"})
         await open_gig(h, "ana")
         await h.engine.tick()
-        assert not_before(tmp_path / DB) == {
+        assert await not_before(database) == {
             "ny": datetime(2027, 3, 14, 12, 0, tzinfo=UTC),
             "lon": datetime(2027, 3, 14, 8, 0, tzinfo=UTC),
             "tok": now,  # 12:30 in Tokyo
@@ -221,7 +222,7 @@ async def test_the_alerts_job_reads_a_community_in_a_few_queries_however_large(
             await h.store._conn.set_trace_callback(statements.append)
             assert await send_alerts(h.store, h.clock.now()) == 1
             await h.store._conn.set_trace_callback(None)
-            assert len(queued_dms(path)) == members
+            assert len(await queued_dms(path)) == members
             return sum(1 for s in statements if s.lstrip().upper().startswith("SELECT"))
 
     few = await reads_for(4, tmp_path / "few.db")
@@ -231,14 +232,18 @@ async def test_the_alerts_job_reads_a_community_in_a_few_queries_however_large(
 
 
 @pytest.mark.asyncio
-async def test_the_alert_payload_reads_back_as_the_lead(harness: Harness, tmp_path: Path) -> None:
+async def test_the_alert_payload_reads_back_as_the_lead(
+    harness: Harness, database: Database
+) -> None:
     await fitting_members(harness)
     gig = await open_gig(harness, "ana", place="Berlin")
     await harness.engine.tick()
-    (payload,) = rows(
-        tmp_path / DB,
-        "SELECT payload FROM outbox WHERE dedupe_key = ?",
-        (f"gig-alert:{gig.id}:{await member_id(harness, 'dan')}",),
+    (payload,) = (
+        await rows(
+            database,
+            "SELECT payload FROM outbox WHERE dedupe_key = ?",
+            (f"gig-alert:{gig.id}:{await member_id(harness, 'dan')}",),
+        )
     )[0]
     card = Message.from_dict(json.loads(str(payload)))
     assert "Ten episodes of a narrative podcast" in plain(card.body)
@@ -275,7 +280,7 @@ async def test_the_bulk_enqueue_writes_the_rows_enqueue_in_writes(harness: Harne
         ]
         keyed = [replace(item, dedupe_key=f"many:{n}") for n, item in enumerate(items)]
         await enqueue_many_in(db, [*keyed, replace(items[0], dedupe_key="many:0")], now)
-    (last,) = rows(harness.store.path, "SELECT MAX(id) FROM outbox")[0]
+    (last,) = (await rows(harness.database, "SELECT MAX(id) FROM outbox"))[0]
     assert last == one[-1] + 3
     for n, first in enumerate(one):
         a = await harness.store.get_outbox(first)
@@ -291,22 +296,22 @@ async def test_the_bulk_enqueue_writes_the_rows_enqueue_in_writes(harness: Harne
 
 @pytest.mark.asyncio
 async def test_an_edit_to_the_skills_reaches_members_who_now_fit_and_nobody_twice(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     h = harness
     await fitting_members(h)
     await posted(h, POST.replace("spatial mixing, dolby atmos", "spatial mixing"))
-    assert sorted(queued_dms(tmp_path / DB)) == ["bob", "cat", "dan", "eve"]
+    assert sorted(await queued_dms(database)) == ["bob", "cat", "dan", "eve"]
     await h.run("ana", '/gig edit gig:1 skills:"spatial mixing, mastering"')
     await h.advance(timedelta(minutes=5))
     # Gus holds mastering: he hears of it now; the others heard once already.
-    assert sorted(queued_dms(tmp_path / DB)) == ["bob", "cat", "dan", "eve", "gus"]
+    assert sorted(await queued_dms(database)) == ["bob", "cat", "dan", "eve", "gus"]
     (alert,) = h.transport.dms("gus")
     assert "Fits your skills: mastering" in alert.text
     for name in ("bob", "cat", "dan", "eve"):
         assert len(h.transport.dms(name)) == 1, name
-    assert count(tmp_path / DB, "gig_alerts") == 5
+    assert await count(database, "gig_alerts") == 5
     # An edit that leaves the skills alone matches nobody again.
     await h.run("ana", '/gig edit gig:1 title:"Atmos mix"')
     await h.advance(timedelta(minutes=5))
-    assert count(tmp_path / DB, "gig_alerts") == 5
+    assert await count(database, "gig_alerts") == 5

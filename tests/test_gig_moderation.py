@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import pytest
 
@@ -21,6 +20,7 @@ from tests.gig_helpers import (
     written,
 )
 from tests.harness import Harness, reply_text
+from tests.stores import Database
 
 DB = "crossfade.db"
 
@@ -46,7 +46,7 @@ async def test_with_approval_on_nothing_reaches_members_until_an_admin_approves(
     assert card.message.tags == ("spatial mixing", "dolby atmos")
     assert gig_posts(harness) == []
     assert [s for s in harness.transport.sent if s.target.user_id] == []
-    assert rows(harness.store.path, "SELECT status, published_at, post_id FROM gigs") == [
+    assert await rows(harness.database, "SELECT status, published_at, post_id FROM gigs") == [
         ("pending", None, None)
     ]
     # A member can't approve it (the core checks the button's permission).
@@ -57,8 +57,8 @@ async def test_with_approval_on_nothing_reaches_members_until_an_admin_approves(
     (post,) = gig_posts(harness)
     assert post.message.title == "#1 Spatial mix for a podcast"
     assert [b.label for b in post.message.buttons] == ["I'm interested", "Report"]
-    (status, published, post_id) = rows(
-        harness.store.path, "SELECT status, published_at, post_id FROM gigs"
+    (status, published, post_id) = (
+        await rows(harness.database, "SELECT status, published_at, post_id FROM gigs")
     )[0]
     assert status == "open"
     assert published == harness.clock.now().isoformat()
@@ -83,7 +83,7 @@ async def test_two_admins_approving_at_once_publish_once(harness: Harness) -> No
     assert any("decided" in s for s in said), said
     assert len(gig_posts(harness)) == 1
     assert len(harness.transport.dms("ana")) == 1
-    assert rows(harness.store.path, "SELECT version FROM gigs") == [(1,)]
+    assert await rows(harness.database, "SELECT version FROM gigs") == [(1,)]
 
 
 @pytest.mark.asyncio
@@ -102,7 +102,7 @@ async def test_reject_asks_the_reason_and_tells_the_poster(harness: Harness) -> 
     assert "Pay below the going rate" in plain(told.message.body)
     assert "Rejected by Boss: Pay below the going rate" in plain(latest_edit_of(harness, card).body)
     assert gig_posts(harness) == []
-    assert rows(harness.store.path, "SELECT status, reason FROM gigs") == [
+    assert await rows(harness.database, "SELECT status, reason FROM gigs") == [
         ("rejected", "Pay below the going rate")
     ]
     # A member can't open the Reject form.
@@ -118,7 +118,7 @@ async def test_admin_gigs_says_where_reviews_go_when_no_channel_is_set(harness: 
 
 @pytest.mark.asyncio
 async def test_reports_go_to_admins_once_per_member_and_three_hide_the_lead(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     await channels(harness)
     await posted(harness)
@@ -129,12 +129,12 @@ async def test_reports_go_to_admins_once_per_member_and_three_hide_the_lead(
     assert first.message.title == "Report on gig #1: Spatial mix for a podcast"
     assert "Kim reported it: Looks like a scam" in plain(first.message.body)
     assert first.message.buttons == ()
-    before = written(tmp_path / DB)
+    before = await written(database)
     again = reply_text(await harness.run("kim", "/gig report gig:1 reason:again"))
     assert "You reported gig #1 already" in again
     own = reply_text(await harness.run("ana", "/gig report gig:1 reason:oops"))
     assert "That is your own lead" in own
-    assert written(tmp_path / DB) == before
+    assert await written(database) == before
     # The Report button opens a form asking the reason.
     form = await press(harness, "lee", post.message.buttons[1].action)
     assert form.form is not None
@@ -146,9 +146,9 @@ async def test_reports_go_to_admins_once_per_member_and_three_hide_the_lead(
     pressed_again = reply_text(await press(harness, "lee", post.message.buttons[1].action))
     assert "You reported gig #1 already" in pressed_again
     assert reviews(harness)[-1].message.buttons == ()
-    assert rows(harness.store.path, "SELECT status FROM gigs") == [("open",)]
+    assert await rows(harness.database, "SELECT status FROM gigs") == [("open",)]
     await harness.run("max", "/gig report gig:1 reason:Spam")
-    assert rows(harness.store.path, "SELECT status FROM gigs") == [("hidden",)]
+    assert await rows(harness.database, "SELECT status FROM gigs") == [("hidden",)]
     hidden = latest_edit_of(harness, post)
     assert "hidden while admins look at reports" in plain(hidden.body)
     assert hidden.buttons == ()
@@ -160,7 +160,7 @@ async def test_reports_go_to_admins_once_per_member_and_three_hide_the_lead(
     )
     kept = reply_text(await press(harness, "boss", card.message.buttons[0].action, admin=True))
     assert "Kept by Boss" in kept
-    assert rows(harness.store.path, "SELECT status FROM gigs") == [("open",)]
+    assert await rows(harness.database, "SELECT status FROM gigs") == [("open",)]
     shown = latest_edit_of(harness, post)
     assert [b.label for b in shown.buttons] == ["I'm interested", "Report"]
     assert "Kept by Boss." in plain(latest_edit_of(harness, card).body)
@@ -176,7 +176,7 @@ async def test_remove_takes_a_hidden_lead_down_and_tells_its_poster(harness: Har
     remove = reviews(harness)[-1].message.buttons[1].action
     said = reply_text(await press(harness, "boss", remove, admin=True))
     assert "Removed by Boss" in said
-    assert rows(harness.store.path, "SELECT status FROM gigs") == [("deleted",)]
+    assert await rows(harness.database, "SELECT status FROM gigs") == [("deleted",)]
     assert "This lead was removed." in plain(latest_edit_of(harness, post).body)
     (told,) = harness.transport.dms("ana")
     assert "Your lead was removed" in told.message.title
@@ -187,12 +187,12 @@ async def test_remove_takes_a_hidden_lead_down_and_tells_its_poster(harness: Har
 
 @pytest.mark.asyncio
 async def test_a_rejected_lead_is_named_rejected_to_admins_and_its_poster_only(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     h = harness
     await pending(h)
     await h.run("boss", "/gig reject gig:1 reason:Vague", admin=True)
-    before = written(tmp_path / DB)
+    before = await written(database)
     again = reply_text(await h.run("boss", "/gig reject gig:1 reason:Still vague", admin=True))
     assert again.startswith("Gig #1 was rejected already"), again
     approve = reply_text(await h.run("max", "/gig approve gig:1", admin=True))
@@ -205,7 +205,7 @@ async def test_a_rejected_lead_is_named_rejected_to_admins_and_its_poster_only(
         assert "There is no gig #1" in said or "No gig is called" in said, said
         assert "rejected" not in said, said
         assert "approv" not in said, said
-    assert written(tmp_path / DB) == before
+    assert await written(database) == before
 
 
 @pytest.mark.asyncio

@@ -8,13 +8,13 @@ yet), shows its current content, and sends a member's held leads as one DM.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.clock import FakeClock
 from tests.gig_helpers import count, open_gig, rows
 from tests.harness import Harness, reply_text
+from tests.stores import Database
 
 DB = "crossfade.db"
 # Monday 22:00 UTC: night in London, morning comes at 08:00 UTC.
@@ -29,18 +29,18 @@ async def londoners(h: Harness, *names: str) -> None:
         await h.run(name, '/profile timezone:Europe/London skills:"spatial mixing, live sound"')
 
 
-def alert_rows(path: Path) -> int:
-    return len(rows(path, "SELECT 1 FROM outbox WHERE dedupe_key LIKE 'gig-alert%'"))
+async def alert_rows(path: Database) -> int:
+    return len(await rows(path, "SELECT 1 FROM outbox WHERE dedupe_key LIKE 'gig-alert%'"))
 
 
 @pytest.mark.asyncio
-async def test_a_night_alert_waits_outside_the_outbox_until_morning(tmp_path: Path) -> None:
-    async with await Harness.open(tmp_path / DB, FakeClock(NIGHT)) as h:
+async def test_a_night_alert_waits_outside_the_outbox_until_morning(database: Database) -> None:
+    async with await Harness.open(database, FakeClock(NIGHT)) as h:
         await londoners(h, "lon")
         await open_gig(h, "ana")
         await h.engine.tick()
-        assert count(tmp_path / DB, "gig_alerts") == 1
-        assert alert_rows(tmp_path / DB) == 0
+        assert await count(database, "gig_alerts") == 1
+        assert await alert_rows(database) == 0
         await h.advance_to(MORNING - timedelta(minutes=1))
         assert h.transport.dms("lon") == []
         await h.advance_to(MORNING + timedelta(minutes=1))
@@ -51,9 +51,9 @@ async def test_a_night_alert_waits_outside_the_outbox_until_morning(tmp_path: Pa
 
 @pytest.mark.asyncio
 async def test_a_lead_closed_or_deleted_overnight_is_not_sent_in_the_morning(
-    tmp_path: Path,
+    database: Database,
 ) -> None:
-    async with await Harness.open(tmp_path / DB, FakeClock(NIGHT)) as h:
+    async with await Harness.open(database, FakeClock(NIGHT)) as h:
         await londoners(h, "lon")
         await open_gig(h, "ana", "First lead")
         await open_gig(h, "ana", "Second lead")
@@ -63,16 +63,16 @@ async def test_a_lead_closed_or_deleted_overnight_is_not_sent_in_the_morning(
         await h.run("ana", "/gig delete gig:2")
         await h.advance_to(MORNING + timedelta(hours=1))
         assert h.transport.dms("lon") == []
-        assert alert_rows(tmp_path / DB) == 0
+        assert await alert_rows(database) == 0
         # Decided once: nothing is left to wake the job again.
-        assert rows(tmp_path / DB, "SELECT COUNT(*) FROM gig_alerts WHERE sent_at IS NULL") == [
+        assert await rows(database, "SELECT COUNT(*) FROM gig_alerts WHERE sent_at IS NULL") == [
             (0,)
         ]
 
 
 @pytest.mark.asyncio
-async def test_alerts_off_or_interest_overnight_stops_the_morning_alert(tmp_path: Path) -> None:
-    async with await Harness.open(tmp_path / DB, FakeClock(NIGHT)) as h:
+async def test_alerts_off_or_interest_overnight_stops_the_morning_alert(database: Database) -> None:
+    async with await Harness.open(database, FakeClock(NIGHT)) as h:
         await londoners(h, "off", "keen")
         await open_gig(h, "ana")
         await h.engine.tick()
@@ -85,8 +85,8 @@ async def test_alerts_off_or_interest_overnight_stops_the_morning_alert(tmp_path
 
 
 @pytest.mark.asyncio
-async def test_the_morning_alert_shows_the_lead_as_edited_overnight(tmp_path: Path) -> None:
-    async with await Harness.open(tmp_path / DB, FakeClock(NIGHT)) as h:
+async def test_the_morning_alert_shows_the_lead_as_edited_overnight(database: Database) -> None:
+    async with await Harness.open(database, FakeClock(NIGHT)) as h:
         await londoners(h, "lon")
         await open_gig(h, "ana")
         await h.engine.tick()
@@ -101,9 +101,9 @@ async def test_the_morning_alert_shows_the_lead_as_edited_overnight(tmp_path: Pa
 
 @pytest.mark.asyncio
 async def test_an_edit_overnight_to_skills_the_member_lacks_drops_the_alert(
-    tmp_path: Path,
+    database: Database,
 ) -> None:
-    async with await Harness.open(tmp_path / DB, FakeClock(NIGHT)) as h:
+    async with await Harness.open(database, FakeClock(NIGHT)) as h:
         await londoners(h, "lon")
         await open_gig(h, "ana")
         await h.engine.tick()
@@ -113,8 +113,8 @@ async def test_an_edit_overnight_to_skills_the_member_lacks_drops_the_alert(
 
 
 @pytest.mark.asyncio
-async def test_several_leads_held_overnight_go_as_one_morning_dm(tmp_path: Path) -> None:
-    async with await Harness.open(tmp_path / DB, FakeClock(NIGHT)) as h:
+async def test_several_leads_held_overnight_go_as_one_morning_dm(database: Database) -> None:
+    async with await Harness.open(database, FakeClock(NIGHT)) as h:
         await londoners(h, "lon", "kim")
         for n in range(3):
             await open_gig(h, "ana", f"Lead {n + 1}")
@@ -131,16 +131,16 @@ async def test_several_leads_held_overnight_go_as_one_morning_dm(tmp_path: Path)
 
 
 @pytest.mark.asyncio
-async def test_a_held_alert_goes_once_across_a_restart_at_morning(tmp_path: Path) -> None:
+async def test_a_held_alert_goes_once_across_a_restart_at_morning(database: Database) -> None:
     clock = FakeClock(NIGHT)
-    async with await Harness.open(tmp_path / DB, clock) as h:
+    async with await Harness.open(database, clock) as h:
         await londoners(h, "lon")
         await open_gig(h, "ana")
         await h.engine.tick()
     clock.advance(MORNING - NIGHT + timedelta(minutes=5))
-    async with await Harness.open(tmp_path / DB, clock) as again:
+    async with await Harness.open(database, clock) as again:
         await again.engine.tick()
         await again.engine.tick()
         await again.advance(timedelta(hours=1))
         assert len(again.transport.dms("lon")) == 1
-    assert alert_rows(tmp_path / DB) == 1
+    assert await alert_rows(database) == 1

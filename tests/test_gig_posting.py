@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -21,6 +20,7 @@ from tests.gig_helpers import (
     written,
 )
 from tests.harness import Harness, reply_text
+from tests.stores import Database
 
 DB = "crossfade.db"
 
@@ -45,7 +45,9 @@ async def test_a_lead_is_posted_with_pay_place_dates_tags_and_both_buttons(
     assert message.tags == ("spatial mixing", "dolby atmos")
     assert [b.label for b in message.buttons] == ["I'm interested", "Report"]
     assert "Open until" in plain(message.footer)
-    (row,) = rows(harness.store.path, "SELECT status, published_at IS NOT NULL, post_id FROM gigs")
+    (row,) = await rows(
+        harness.database, "SELECT status, published_at IS NOT NULL, post_id FROM gigs"
+    )
     assert row[:2] == ("open", 1)
     assert row[2] is not None
 
@@ -68,7 +70,7 @@ async def test_user_text_never_pings(harness: Harness) -> None:
     await posted(harness, loud + 'skills:mixing pay:unpaid where:"<#42> studio"')
     (post,) = gig_posts(harness)
     stored = json.loads(
-        rows(harness.store.path, "SELECT payload FROM outbox WHERE purpose = 'gigs'")[0][0]
+        (await rows(harness.database, "SELECT payload FROM outbox WHERE purpose = 'gigs'"))[0][0]
     )
     # Every part of user text is a plain string: adapters escape those, none is a mention.
     assert stored["title"] == "#1 @everyone <@&123> gig"
@@ -80,7 +82,7 @@ async def test_user_text_never_pings(harness: Harness) -> None:
 
 @pytest.mark.asyncio
 async def test_the_limit_counts_deleted_leads_and_says_when_a_slot_frees_up(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     await channels(harness)
     await harness.run("ana", "/profile timezone:America/New_York")
@@ -89,12 +91,12 @@ async def test_the_limit_counts_deleted_leads_and_says_when_a_slot_frees_up(
         await harness.advance(timedelta(hours=1))
     deleted = await harness.run("ana", "/gig delete gig:2")
     assert "deleted" in reply_text(deleted)
-    before = written(tmp_path / DB)
+    before = await written(database)
     refused = reply_text(await harness.run("ana", POST))
     # The first lead went at 08:00 UTC on Monday 30 Nov: its slot frees 7 days on (New York).
     assert "You've posted 3 leads in the last 7 days (deleted ones count too)" in refused
     assert "Mon 07 Dec 2026 03:00 EST" in refused
-    assert written(tmp_path / DB) == before
+    assert await written(database) == before
     # Others aren't held by Ana's limit, and Ana may post again once the slot frees.
     await posted(harness, POST, who="kim")
     await harness.advance_to(datetime(2026, 12, 7, 7, 59, tzinfo=UTC))
@@ -134,7 +136,7 @@ async def test_a_valid_edit_updates_the_post_in_place_marked_edited(harness: Har
     assert edited.title == "#1 Spatial mix for a podcast"
     assert plain(edited.footer).endswith("· edited")
     assert len(gig_posts(harness)) == 1
-    (version,) = rows(harness.store.path, "SELECT version FROM gigs")[0]
+    (version,) = (await rows(harness.database, "SELECT version FROM gigs"))[0]
     assert version == 1
 
 
@@ -149,26 +151,26 @@ async def test_a_valid_edit_updates_the_post_in_place_marked_edited(harness: Har
     ],
 )
 async def test_an_edit_breaking_a_rule_changes_nothing(
-    harness: Harness, tmp_path: Path, change: str, said: str
+    harness: Harness, database: Database, change: str, said: str
 ) -> None:
     await channels(harness)
     await posted(harness)
-    before = written(tmp_path / DB)
-    row = rows(tmp_path / DB, "SELECT * FROM gigs")
+    before = await written(database)
+    row = await rows(database, "SELECT * FROM gigs")
     edits = len(harness.transport.edits())
     assert said in reply_text(await harness.run("ana", f"/gig edit gig:1 title:New {change}"))
-    assert written(tmp_path / DB) == before
-    assert rows(tmp_path / DB, "SELECT * FROM gigs") == row
+    assert await written(database) == before
+    assert await rows(database, "SELECT * FROM gigs") == row
     assert len(harness.transport.edits()) == edits
 
 
 @pytest.mark.asyncio
 async def test_nobody_edits_closes_or_extends_someone_elses_lead(
-    harness: Harness, tmp_path: Path
+    harness: Harness, database: Database
 ) -> None:
     await channels(harness)
     await posted(harness)
-    before = written(tmp_path / DB)
+    before = await written(database)
     for line in (
         "/gig edit gig:1 title:Mine",
         "/gig close gig:1 outcome:withdrawn",
@@ -178,7 +180,7 @@ async def test_nobody_edits_closes_or_extends_someone_elses_lead(
         said = reply_text(await harness.run("kim", line))
         assert "Only" in said, said
         assert "gig #1" in said, said
-    assert written(tmp_path / DB) == before
+    assert await written(database) == before
 
 
 @pytest.mark.asyncio
@@ -189,7 +191,7 @@ async def test_closing_as_filled_thanks_the_interested_and_records_the_hire_on_t
     await posted(harness)
     for name in ("kim", "lee"):
         await harness.run(name, "/profile timezone:Europe/London")
-    mark_interested(harness.store.path, 1, "kim", "lee")
+    await mark_interested(harness.database, 1, "kim", "lee")
     said = reply_text(await harness.run("ana", "/gig close gig:1 outcome:filled hired:kim"))
     assert "closed as filled" in said
     # The hired member is congratulated, not thanked for their interest.
@@ -222,7 +224,7 @@ async def test_the_hire_may_be_a_name_from_outside_the_community(harness: Harnes
     await posted(harness)
     said = reply_text(await harness.run("ana", '/gig close gig:1 outcome:filled hired:"Jo Bloggs"'))
     assert "Recorded that Jo Bloggs got it." in said
-    assert rows(harness.store.path, "SELECT hired_member_id, hired_name FROM gigs") == [
+    assert await rows(harness.database, "SELECT hired_member_id, hired_name FROM gigs") == [
         (None, "Jo Bloggs")
     ]
 
@@ -244,7 +246,7 @@ async def test_a_poster_hiring_themself_gets_no_congratulation(harness: Harness)
     await channels(harness)
     await posted(harness)
     await harness.run("kim", "/profile timezone:Europe/London")
-    mark_interested(harness.store.path, 1, "kim")
+    await mark_interested(harness.database, 1, "kim")
     said = reply_text(await harness.run("ana", "/gig close gig:1 outcome:filled hired:ana"))
     assert "1 interested member will hear it is filled" in said
     assert harness.transport.dms("ana") == []

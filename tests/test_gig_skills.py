@@ -3,13 +3,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from bot.features.gigs.skills import Aliases, skill_key
 from tests.gig_helpers import count, open_gig, rows, set_status, sprint
 from tests.harness import Harness, reply_text
+from tests.stores import Database
 
 DB = "crossfade.db"
 ALIAS = '/admin skill-alias alias:atmos skill:"spatial mixing"'
@@ -47,11 +46,11 @@ async def test_an_alias_lets_a_lead_and_a_member_naming_a_skill_differently_matc
 
 
 @pytest.mark.asyncio
-async def test_admins_list_replace_and_remove_aliases(harness: Harness, tmp_path: Path) -> None:
+async def test_admins_list_replace_and_remove_aliases(harness: Harness, database: Database) -> None:
     h = harness
     refused = await h.run("kim", ALIAS)
     assert "admin" in reply_text(refused).lower()
-    assert count(tmp_path / DB, "skill_aliases") == 0
+    assert await count(database, "skill_aliases") == 0
     await h.run("boss", ALIAS, admin=True)
     replaced = await h.run("boss", "/admin skill-alias alias:Atmos skill:immersive", admin=True)
     assert "(it stood for 'spatial mixing')" in reply_text(replaced)
@@ -60,7 +59,7 @@ async def test_admins_list_replace_and_remove_aliases(harness: Harness, tmp_path
     assert "Atmos → immersive\nfoh → live sound" in listed
     removed = await h.run("boss", "/admin skill-alias alias:ATMOS remove:yes", admin=True)
     assert reply_text(removed).startswith("Alias removed")
-    assert rows(tmp_path / DB, "SELECT alias, skill FROM skill_aliases") == [("foh", "live sound")]
+    assert await rows(database, "SELECT alias, skill FROM skill_aliases") == [("foh", "live sound")]
     again = await h.run("boss", "/admin skill-alias alias:atmos remove:yes", admin=True)
     assert "'atmos' isn't an alias here" in reply_text(again)
 
@@ -77,13 +76,13 @@ async def test_admins_list_replace_and_remove_aliases(harness: Harness, tmp_path
 )
 @pytest.mark.asyncio
 async def test_a_bad_alias_gets_one_line_and_writes_nothing(
-    harness: Harness, tmp_path: Path, line: str, said: str
+    harness: Harness, database: Database, line: str, said: str
 ) -> None:
     await harness.run("boss", ALIAS, admin=True)
     answer = reply_text(await harness.run("boss", line, admin=True))
     # One line saying what to fix (the core adds the command's usage below it).
     assert said in answer.splitlines()[0], answer
-    assert rows(tmp_path / DB, "SELECT alias, skill FROM skill_aliases") == [
+    assert await rows(database, "SELECT alias, skill FROM skill_aliases") == [
         ("atmos", "spatial mixing")
     ]
 
@@ -129,17 +128,17 @@ async def test_gig_list_shows_open_leads_best_fit_for_the_reader_first(harness: 
 
 
 @pytest.mark.asyncio
-async def test_profile_gig_alerts_switch(harness: Harness, tmp_path: Path) -> None:
+async def test_profile_gig_alerts_switch(harness: Harness, database: Database) -> None:
     h = harness
     shown = reply_text(await h.run("kim", "/profile"))
     assert "Gig alerts: each lead that fits you, by DM" in shown
     saved = reply_text(await h.run("kim", "/profile gig-alerts:digest"))
     assert "Gig alerts: a weekly digest on check-in day" in saved
-    assert rows(tmp_path / DB, "SELECT alerts FROM gig_member_settings") == [("digest",)]
+    assert await rows(database, "SELECT alerts FROM gig_member_settings") == [("digest",)]
     await h.run("kim", "/profile gig-alerts:off")
-    assert rows(tmp_path / DB, "SELECT alerts FROM gig_member_settings") == [("off",)]
+    assert await rows(database, "SELECT alerts FROM gig_member_settings") == [("off",)]
     bad = reply_text(await h.run("kim", "/profile gig-alerts:sometimes"))
     assert "instant|digest|off" in bad, bad
-    assert rows(tmp_path / DB, "SELECT alerts FROM gig_member_settings") == [("off",)]
+    assert await rows(database, "SELECT alerts FROM gig_member_settings") == [("off",)]
     await h.run("kim", "/profile gig-alerts:instant")
-    assert count(tmp_path / DB, "gig_member_settings") == 0
+    assert await count(database, "gig_member_settings") == 0

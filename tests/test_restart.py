@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -12,6 +11,7 @@ from bot.clock import FakeClock
 from bot.delivery import Dispatcher, Receipt, Target
 from bot.messages import Message
 from tests.harness import Harness
+from tests.stores import Database
 
 START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday
 FIRST_PROMPT = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # next Monday 10:00 UTC
@@ -26,8 +26,10 @@ def prompts(h: Harness, who: str = "ana") -> list[str]:
 
 
 @pytest.mark.asyncio
-async def test_prompt_queued_before_a_crash_is_delivered_once_after_start(tmp_path: Path) -> None:
-    db = tmp_path / "r.db"
+async def test_prompt_queued_before_a_crash_is_delivered_once_after_start(
+    database: Database,
+) -> None:
+    db = database
     clock = FakeClock(START)
     async with await Harness.open(db, clock) as first:
         await first.run("ana", SPRINT)
@@ -48,8 +50,8 @@ async def test_prompt_queued_before_a_crash_is_delivered_once_after_start(tmp_pa
 
 
 @pytest.mark.asyncio
-async def test_bot_down_across_prompt_time_sends_it_at_start(tmp_path: Path) -> None:
-    db = tmp_path / "down.db"
+async def test_bot_down_across_prompt_time_sends_it_at_start(database: Database) -> None:
+    db = database
     clock = FakeClock(START)
     async with await Harness.open(db, clock) as first:
         await first.run("ana", SPRINT)
@@ -66,8 +68,10 @@ async def test_bot_down_across_prompt_time_sends_it_at_start(tmp_path: Path) -> 
 
 
 @pytest.mark.asyncio
-async def test_a_week_whose_window_passed_while_down_is_missed_not_prompted(tmp_path: Path) -> None:
-    db = tmp_path / "gone.db"
+async def test_a_week_whose_window_passed_while_down_is_missed_not_prompted(
+    database: Database,
+) -> None:
+    db = database
     clock = FakeClock(START)
     async with await Harness.open(db, clock) as first:
         await first.run("ana", SPRINT)
@@ -119,8 +123,8 @@ class PlatformTransport:
 
 
 @pytest.mark.asyncio
-async def test_crash_between_sending_and_marking_does_not_send_twice(tmp_path: Path) -> None:
-    db = tmp_path / "crash.db"
+async def test_crash_between_sending_and_marking_does_not_send_twice(database: Database) -> None:
+    db = database
     clock = FakeClock(START)
     platform = Platform()
     async with await Harness.open(db, clock) as first:

@@ -7,7 +7,6 @@ and an open week is never shortened: it stays open until the first new slot afte
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -15,6 +14,7 @@ import pytest
 from bot.clock import FakeClock
 from bot.messages import plain
 from tests.harness import Harness, reply_text
+from tests.stores import Database
 
 SPRINT = (
     '/sprint start goal:"Teach a short course on room calibration" skill:teaching '
@@ -28,15 +28,15 @@ def prompt_times(h: Harness, who: str) -> list[datetime]:
     return [s.at for s in h.transport.dms(who) if s.message.title.startswith("Weekly")]
 
 
-async def open_at(tmp_path: Path, moment: datetime) -> Harness:
-    return await Harness.open(tmp_path / "moves.db", FakeClock(moment))
+async def open_at(database: Database, moment: datetime) -> Harness:
+    return await Harness.open(database, FakeClock(moment))
 
 
 @pytest.mark.asyncio
 async def test_a_new_schedule_keeps_a_march_sprint_in_march_across_the_clock_change(
-    tmp_path: Path,
+    database: Database,
 ) -> None:
-    async with await open_at(tmp_path, datetime(2026, 1, 12, 9, 0, tzinfo=UTC)) as h:
+    async with await open_at(database, datetime(2026, 1, 12, 9, 0, tzinfo=UTC)) as h:
         await h.run("ana", "/profile timezone:Europe/London")
         started = reply_text(await h.run("ana", SPRINT + " start:2026-03-25 weeks:4"))
         assert "First check-in: 2026-03-30 09:00 UTC" in started  # Monday 10:00 BST
@@ -56,10 +56,10 @@ async def test_a_new_schedule_keeps_a_march_sprint_in_march_across_the_clock_cha
 
 @pytest.mark.asyncio
 async def test_a_new_schedule_keeps_the_first_checkin_three_days_after_the_start(
-    tmp_path: Path,
+    database: Database,
 ) -> None:
     saturday = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
-    async with await open_at(tmp_path, saturday) as h:
+    async with await open_at(database, saturday) as h:
         started = reply_text(await h.run("ana", SPRINT))
         assert "First check-in: 2026-12-14 10:00 UTC" in started
         # Sunday is tomorrow, a day into the sprint: too soon, so the Sunday after.
@@ -70,10 +70,10 @@ async def test_a_new_schedule_keeps_the_first_checkin_three_days_after_the_start
 
 @pytest.mark.asyncio
 async def test_a_new_schedule_for_a_sprint_started_days_ago_comes_no_earlier_than_now(
-    tmp_path: Path,
+    database: Database,
 ) -> None:
     wednesday = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
-    async with await open_at(tmp_path, wednesday) as h:
+    async with await open_at(database, wednesday) as h:
         await h.run("ana", SPRINT)  # first check-in Monday 7 Dec
         await h.advance_to(datetime(2026, 12, 6, 12, 0, tzinfo=UTC))
         # Saturday 5 Dec 13:00 would be the first slot three days on, but it has gone by.
@@ -84,9 +84,9 @@ async def test_a_new_schedule_for_a_sprint_started_days_ago_comes_no_earlier_tha
 
 @pytest.mark.asyncio
 async def test_a_new_schedule_never_shortens_an_open_week_across_the_us_clock_change(
-    tmp_path: Path,
+    database: Database,
 ) -> None:
-    async with await open_at(tmp_path, datetime(2026, 2, 23, 12, 0, tzinfo=UTC)) as h:
+    async with await open_at(database, datetime(2026, 2, 23, 12, 0, tzinfo=UTC)) as h:
         await h.run("ana", "/profile timezone:America/New_York")
         await h.run("ana", SPRINT + " weeks:3")
         week1 = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)  # Monday 10:00 EST
@@ -120,8 +120,8 @@ async def test_a_new_schedule_never_shortens_an_open_week_across_the_us_clock_ch
 
 
 @pytest.mark.asyncio
-async def test_a_reminder_change_moves_nothing(tmp_path: Path) -> None:
-    async with await open_at(tmp_path, datetime(2026, 11, 30, 8, 0, tzinfo=UTC)) as h:
+async def test_a_reminder_change_moves_nothing(database: Database) -> None:
+    async with await open_at(database, datetime(2026, 11, 30, 8, 0, tzinfo=UTC)) as h:
         await h.run("ana", SPRINT)
         await h.run("ben", SPRINT + " start:2026-12-20")
         await h.advance_to(datetime(2026, 12, 8, 9, 0, tzinfo=UTC))
@@ -135,8 +135,8 @@ async def test_a_reminder_change_moves_nothing(tmp_path: Path) -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_week_skipped_ahead_moves_with_the_schedule(tmp_path: Path) -> None:
-    async with await open_at(tmp_path, datetime(2026, 11, 30, 8, 0, tzinfo=UTC)) as h:
+async def test_a_week_skipped_ahead_moves_with_the_schedule(database: Database) -> None:
+    async with await open_at(database, datetime(2026, 11, 30, 8, 0, tzinfo=UTC)) as h:
         await h.run("ana", SPRINT)
         await h.advance_to(datetime(2026, 12, 7, 11, 0, tzinfo=UTC))
         await h.run("ana", "/checkin progress:Booked the room confidence:4")
@@ -156,8 +156,8 @@ async def test_a_week_skipped_ahead_moves_with_the_schedule(tmp_path: Path) -> N
 
 
 @pytest.mark.asyncio
-async def test_a_new_zone_keeps_a_march_sprint_in_march(tmp_path: Path) -> None:
-    async with await open_at(tmp_path, datetime(2026, 1, 12, 9, 0, tzinfo=UTC)) as h:
+async def test_a_new_zone_keeps_a_march_sprint_in_march(database: Database) -> None:
+    async with await open_at(database, datetime(2026, 1, 12, 9, 0, tzinfo=UTC)) as h:
         await h.run("ana", SPRINT + " start:2026-03-25")
         moved = reply_text(await h.run("ana", "/profile timezone:Asia/Tokyo"))
         # Monday 30 Mar 10:00 in Tokyo, the first Monday at least three days after the start.
@@ -168,8 +168,8 @@ async def test_a_new_zone_keeps_a_march_sprint_in_march(tmp_path: Path) -> None:
 
 
 @pytest.mark.asyncio
-async def test_a_new_zone_never_shortens_an_open_week(tmp_path: Path) -> None:
-    async with await open_at(tmp_path, datetime(2026, 11, 30, 8, 0, tzinfo=UTC)) as h:
+async def test_a_new_zone_never_shortens_an_open_week(database: Database) -> None:
+    async with await open_at(database, datetime(2026, 11, 30, 8, 0, tzinfo=UTC)) as h:
         await h.run("ana", "/profile timezone:Europe/London")
         await h.run("ana", SPRINT)
         await h.advance_to(datetime(2026, 12, 8, 9, 0, tzinfo=UTC))

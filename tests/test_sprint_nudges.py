@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.clock import FakeClock
 from tests.harness import Harness, Sent, reply_text
+from tests.stores import Database
 
 START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)  # Monday
 SPRINT = (
@@ -177,8 +177,8 @@ async def test_abandon_button_asks_for_the_reason_form_first(harness: Harness) -
 
 
 @pytest.mark.asyncio
-async def test_wrap_up_is_sent_once_across_restarts(tmp_path: Path) -> None:
-    db = tmp_path / "nudges.db"
+async def test_wrap_up_is_sent_once_across_restarts(database: Database) -> None:
+    db = database
     clock = FakeClock(START)
     ends = NY_FIRST + timedelta(weeks=3)
     sent: list[Sent] = []
@@ -264,8 +264,8 @@ async def test_paused_weeks_are_not_counted_as_missed(harness: Harness) -> None:
 
 
 @pytest.mark.asyncio
-async def test_weeks_missed_while_the_bot_was_down_do_not_count(tmp_path: Path) -> None:
-    db = tmp_path / "down.db"
+async def test_weeks_missed_while_the_bot_was_down_do_not_count(database: Database) -> None:
+    db = database
     clock = FakeClock(START)
     async with await Harness.open(db, clock) as first:
         await first.run("ana", SPRINT + " weeks:10")

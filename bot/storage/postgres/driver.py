@@ -18,6 +18,7 @@ import asyncpg
 # A quoted string (kept as it is) or a placeholder (numbered).
 _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?")
 # Statements whose rows we read; anything else reports how many rows it touched.
+_COUNTED = re.compile(r"^\s*(UPDATE|DELETE)\b", re.IGNORECASE)
 _RETURNS_ROWS = re.compile(r"^\s*(SELECT|WITH|VALUES)\b|\bRETURNING\b", re.IGNORECASE)
 
 
@@ -79,6 +80,21 @@ class PgConnection:
         status = await self.raw.execute(query, *args)
         return PgCursor([], _touched(status))
 
-    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> None:
-        """Run one statement for each set of parameters (one round trip per batch)."""
-        await self.raw.executemany(translate(sql), [tuple(p) for p in parameters])
+    async def executemany(self, sql: str, parameters: Iterable[Sequence[Any]]) -> PgCursor:
+        """Run one statement for each set of parameters; ``rowcount`` is their total.
+
+        Inserts go in one pipelined batch, whose count asyncpg doesn't report (-1, as
+        sqlite3 says when it can't tell); an UPDATE or DELETE runs per set of parameters
+        so the rows it touched are counted (the batches check them).
+        """
+        rows = [tuple(p) for p in parameters]
+        query = translate(sql)
+        if not _COUNTED.match(sql):
+            await self.raw.executemany(query, rows)
+            return PgCursor([], -1)
+        statement = await self.raw.prepare(query)
+        total = 0
+        for args in rows:
+            await statement.fetch(*args)
+            total += _touched(statement.get_statusmsg())
+        return PgCursor([], total)

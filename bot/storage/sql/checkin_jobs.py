@@ -10,15 +10,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-import aiosqlite
-
 from bot.features.checkins.store import DuePrompt, DueReminder, SummaryRow, WeekOpening
 from bot.models import CheckinWeek, NewOutbox
 from bot.storage.sql.checkins import week_from
+from bot.storage.sql.db import Db, Row, SqlBase, dt, opt_ts, ts
 from bot.storage.sql.identity import all_communities, members_by_id
 from bot.storage.sql.outbox import OUTBOX_BY_KEY, enqueue_in, enqueue_many_in
 from bot.storage.sql.sprints import AS_READ, as_read, sprint_from, sprints_by_id
-from bot.storage.sqlite.connection import ConnectionBase, dt, opt_ts, ts
 
 # Weeks that closed longer ago than this get no summary (after a long outage it'd be stale
 # news), which also keeps the summary queries off old history.
@@ -52,11 +50,11 @@ CHUNK = 500
 
 
 async def _rows_in(
-    db: aiosqlite.Connection, sql: str, ids: Sequence[int], params: Sequence[object] = ()
-) -> list[aiosqlite.Row]:
+    db: Db, sql: str, ids: Sequence[int], params: Sequence[object] = ()
+) -> list[Row]:
     """``sql`` with ``{ids}`` as an IN list, run over ``ids`` in chunks."""
     wanted = sorted(set(ids))
-    rows: list[aiosqlite.Row] = []
+    rows: list[Row] = []
     for start in range(0, len(wanted), CHUNK):
         part = wanted[start : start + CHUNK]
         marks = ",".join("?" for _ in part)
@@ -65,9 +63,7 @@ async def _rows_in(
     return rows
 
 
-async def _still_due(
-    db: aiosqlite.Connection, openings: Sequence[WeekOpening]
-) -> list[WeekOpening]:
+async def _still_due(db: Db, openings: Sequence[WeekOpening]) -> list[WeekOpening]:
     """The openings whose sprint is, inside the write, exactly as their decision read it.
 
     Read: active, week counter, length, next prompt, and whether the slot's week is already
@@ -132,7 +128,7 @@ def _summaries(now: datetime) -> tuple[str, list[str]]:
     )
 
 
-class CheckinJobSql(ConnectionBase):
+class CheckinJobSql(SqlBase):
     """What the check-ins' jobs read and record."""
 
     async def due_prompts(self, now: datetime, limit: int = 1000) -> list[DuePrompt]:
@@ -253,7 +249,7 @@ class CheckinJobSql(ConnectionBase):
         """Community weeks whose every check-in window has closed and have no summary yet."""
         sql, params = _summaries(now)
         rows = await self._all(
-            f"SELECT community_id, community_week FROM ({sql}) WHERE due_at <= ?"
+            f"SELECT community_id, community_week FROM ({sql}) AS due WHERE due_at <= ?"
             " ORDER BY community_week",
             (*params, ts(now)),
         )
@@ -262,7 +258,7 @@ class CheckinJobSql(ConnectionBase):
     async def next_summary_at(self, now: datetime) -> datetime | None:
         """When the next community week without a summary has all its windows closed."""
         sql, params = _summaries(now)
-        row = await self._one(f"SELECT MIN(due_at) FROM ({sql})", params)
+        row = await self._one(f"SELECT MIN(due_at) FROM ({sql}) AS due", params)
         return None if row is None or row[0] is None else dt(row[0])
 
     async def summary_rows(self, community_id: int, community_week: date) -> list[SummaryRow]:
@@ -303,8 +299,8 @@ class CheckinJobSql(ConnectionBase):
         """Queue a week's summary once; returns False if it was already decided."""
         async with self._tx() as db:
             cursor = await db.execute(
-                "INSERT OR IGNORE INTO summaries (community_id, community_week, created_at)"
-                " VALUES (?, ?, ?)",
+                "INSERT INTO summaries (community_id, community_week, created_at)"
+                " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (community_id, community_week.isoformat(), ts(now)),
             )
             if cursor.rowcount != 1:

@@ -8,18 +8,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-import aiosqlite
-
 from bot.features.checkins.store import SprintMove
 from bot.features.sprints.store import ScheduleChanged
 from bot.models import CheckinWeek, Community, Member, NewOutbox, NewWeek, WeekStatus
+from bot.storage.sql.db import Db, Row, SqlBase, dt, inserted_id, opt_dt, opt_ts, ts
 from bot.storage.sql.identity import save_member
 from bot.storage.sql.outbox import enqueue_in
 from bot.storage.sql.sprints import AS_READ, as_read
-from bot.storage.sqlite.connection import ConnectionBase, dt, opt_dt, opt_ts, ts
 
 
-class CheckinSql(ConnectionBase):
+class CheckinSql(SqlBase):
     """The checkin_weeks table, and the schedule moves that change it with the sprints."""
 
     async def weeks(self, sprint_id: int) -> list[CheckinWeek]:
@@ -130,14 +128,13 @@ class CheckinSql(ConnectionBase):
                 await move_sprint(db, move)
 
 
-async def insert_week(
-    db: aiosqlite.Connection, week: NewWeek, prompt_outbox_id: int | None = None
-) -> int:
+async def insert_week(db: Db, week: NewWeek, prompt_outbox_id: int | None = None) -> int:
     """Record a week inside a transaction; returns its id."""
-    cursor = await db.execute(
+    new_id = await inserted_id(
+        db,
         "INSERT INTO checkin_weeks (sprint_id, community_id, week, status, opens_at,"
         " closes_at, community_week, remind_at, prompt_outbox_id, skip_reason)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             week.sprint_id,
             week.community_id,
@@ -151,11 +148,11 @@ async def insert_week(
             week.skip_reason,
         ),
     )
-    assert cursor.lastrowid is not None
-    return cursor.lastrowid
+    assert new_id is not None
+    return new_id
 
 
-async def move_sprint(db: aiosqlite.Connection, move: SprintMove) -> None:
+async def move_sprint(db: Db, move: SprintMove) -> None:
     """Move a sprint as decided, if it is still as read; else raise ScheduleChanged."""
     cursor = await db.execute(
         "UPDATE sprints SET next_prompt_at = ?" + AS_READ,
@@ -184,7 +181,7 @@ async def move_sprint(db: aiosqlite.Connection, move: SprintMove) -> None:
         await enqueue_in(db, item, move.at)
 
 
-def week_from(row: aiosqlite.Row) -> CheckinWeek:
+def week_from(row: Row) -> CheckinWeek:
     """A check-in week as stored."""
     return CheckinWeek(
         id=int(row["id"]),

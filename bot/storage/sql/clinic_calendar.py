@@ -10,7 +10,7 @@ from datetime import datetime
 
 from bot.features.clinics.models import SessionRow
 from bot.storage.sql.clinic_rows import ClinicRows, marks, session_from
-from bot.storage.sqlite.connection import ts
+from bot.storage.sql.db import ts
 
 
 class ClinicCalendarSql(ClinicRows):
@@ -41,8 +41,8 @@ class ClinicCalendarSql(ClinicRows):
         """The community's feed token, ``token`` becoming it if it had none."""
         async with self._tx() as db:
             await db.execute(
-                "INSERT OR IGNORE INTO clinic_feeds (community_id, token, created_at)"
-                " VALUES (?, ?, ?)",
+                "INSERT INTO clinic_feeds (community_id, token, created_at)"
+                " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (community_id, token, ts(now)),
             )
             row = await self._row(

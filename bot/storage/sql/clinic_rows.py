@@ -6,8 +6,6 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
-import aiosqlite
-
 from bot.features.clinics.models import (
     DEFAULT_REMINDERS,
     Answer,
@@ -19,8 +17,8 @@ from bot.features.clinics.models import (
 )
 from bot.features.clinics.recurrence import Schedule
 from bot.models import NewOutbox
+from bot.storage.sql.db import Db, Row, SqlBase
 from bot.storage.sql.outbox import enqueue_in
-from bot.storage.sqlite.connection import ConnectionBase
 
 SERIES = (
     "SELECT s.*, m.display_name AS host_name FROM clinic_series s"
@@ -30,7 +28,7 @@ RSVPS = (
     "SELECT r.*, m.ext_id, m.display_name, COALESCE(ms.reminders, 1) AS reminders"
     " FROM clinic_rsvps r JOIN members m ON m.id = r.member_id"
     " LEFT JOIN clinic_member_settings ms ON ms.member_id = r.member_id"
-    " WHERE r.session_id = ? ORDER BY r.answered_at, r.rowid"
+    " WHERE r.session_id = ? ORDER BY r.answered_at, r.seq"
 )
 SEATED = "('going', 'presenting')"
 # One member's answer, read as RSVPS reads every answer.
@@ -54,7 +52,7 @@ def offsets_from(stored: str | None) -> tuple[timedelta, ...]:
     return tuple(timedelta(minutes=int(m)) for m in stored.split(",") if m)
 
 
-def series_from(row: aiosqlite.Row) -> Series:
+def series_from(row: Row) -> Series:
     """A series record from its row (joined with its host's name)."""
     return Series(
         id=int(row["id"]),
@@ -78,7 +76,7 @@ def series_from(row: aiosqlite.Row) -> Series:
     )
 
 
-def session_from(row: aiosqlite.Row) -> SessionRow:
+def session_from(row: Row) -> SessionRow:
     """A session record from its row."""
     closed = row["closed_at"]
     return SessionRow(
@@ -97,7 +95,7 @@ def session_from(row: aiosqlite.Row) -> SessionRow:
     )
 
 
-def rsvp_from(row: aiosqlite.Row) -> Rsvp:
+def rsvp_from(row: Row) -> Rsvp:
     """An answer record from its row (joined with the member)."""
     attended = row["attended"]
     return Rsvp(
@@ -113,30 +111,26 @@ def rsvp_from(row: aiosqlite.Row) -> Rsvp:
     )
 
 
-class ClinicRows(ConnectionBase):
+class ClinicRows(SqlBase):
     """Reads shared by the clinic mixins, inside their transactions."""
 
     @staticmethod
-    async def _rows(
-        db: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
-    ) -> list[aiosqlite.Row]:
+    async def _rows(db: Db, sql: str, params: Sequence[Any] = ()) -> list[Any]:
         return list(await (await db.execute(sql, params)).fetchall())
 
     @staticmethod
-    async def _row(
-        db: aiosqlite.Connection, sql: str, params: Sequence[Any] = ()
-    ) -> aiosqlite.Row | None:
+    async def _row(db: Db, sql: str, params: Sequence[Any] = ()) -> Any:
         return await (await db.execute(sql, params)).fetchone()
 
-    async def _series(self, db: aiosqlite.Connection, series_id: int) -> Series | None:
+    async def _series(self, db: Db, series_id: int) -> Series | None:
         row = await self._row(db, f"{SERIES} WHERE s.id = ?", (series_id,))
         return None if row is None else series_from(row)
 
-    async def _session(self, db: aiosqlite.Connection, session_id: int) -> SessionRow | None:
+    async def _session(self, db: Db, session_id: int) -> SessionRow | None:
         row = await self._row(db, "SELECT * FROM clinic_sessions WHERE id = ?", (session_id,))
         return None if row is None else session_from(row)
 
-    async def _roster(self, db: aiosqlite.Connection, session_id: int) -> Roster:
+    async def _roster(self, db: Db, session_id: int) -> Roster:
         session = await self._session(db, session_id)
         if session is None:
             raise KeyError(session_id)
@@ -145,14 +139,10 @@ class ClinicRows(ConnectionBase):
         rsvps = tuple(rsvp_from(r) for r in await self._rows(db, RSVPS, (session_id,)))
         return Roster(series, session, rsvps)
 
-    async def _queue(
-        self, db: aiosqlite.Connection, items: Sequence[NewOutbox], now: datetime
-    ) -> list[int]:
+    async def _queue(self, db: Db, items: Sequence[NewOutbox], now: datetime) -> list[int]:
         return [await enqueue_in(db, item, now) for item in items]
 
-    async def _promote(
-        self, db: aiosqlite.Connection, session_id: int, capacity: int | None
-    ) -> list[int]:
+    async def _promote(self, db: Db, session_id: int, capacity: int | None) -> list[int]:
         """Seat waitlisted members, first in line first, while seats are free."""
         promoted: list[int] = []
         while True:
@@ -166,7 +156,7 @@ class ClinicRows(ConnectionBase):
             first = await self._row(
                 db,
                 "SELECT member_id FROM clinic_rsvps WHERE session_id = ? AND answer = 'waitlist'"
-                " ORDER BY waitlist_order, rowid LIMIT 1",
+                " ORDER BY waitlist_order, seq LIMIT 1",
                 (session_id,),
             )
             if first is None:

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
-import aiosqlite
-
 from bot.features.clinics.models import (
     Answer,
     PendingReminder,
@@ -31,7 +29,7 @@ from bot.storage.sql.clinic_rows import (
     series_from,
     session_from,
 )
-from bot.storage.sqlite.connection import ts
+from bot.storage.sql.db import Db, ts
 
 
 def as_read(row: SessionRow | None, read: SessionRow | None) -> bool:
@@ -98,7 +96,8 @@ class ClinicSessionSql(ClinicRows):
         async with self._read() as db:
             rows = await self._rows(
                 db,
-                f"SELECT session_id, SUM(answer IN {SEATED}), SUM(answer = 'waitlist')"
+                f"SELECT session_id, SUM(CASE WHEN answer IN {SEATED} THEN 1 ELSE 0 END),"
+                " SUM(CASE WHEN answer = 'waitlist' THEN 1 ELSE 0 END)"
                 f" FROM clinic_rsvps WHERE session_id IN ({marks(session_ids)})"
                 " GROUP BY session_id",
                 tuple(session_ids),
@@ -214,7 +213,8 @@ class ClinicSessionSql(ClinicRows):
                     order = int(top[0]) if top is not None else 1
             await db.execute(
                 "INSERT INTO clinic_rsvps (session_id, member_id, answer, bring, wants_present,"
-                " waitlist_order, answered_at) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                " waitlist_order, answered_at, seq) VALUES (?, ?, ?, ?, ?, ?, ?,"
+                " (SELECT COALESCE(MAX(seq), 0) + 1 FROM clinic_rsvps WHERE session_id = ?))"
                 " ON CONFLICT (session_id, member_id) DO UPDATE SET answer = excluded.answer,"
                 " bring = excluded.bring, wants_present = excluded.wants_present,"
                 " waitlist_order = excluded.waitlist_order, answered_at = excluded.answered_at",
@@ -226,6 +226,7 @@ class ClinicSessionSql(ClinicRows):
                     int(answer is Answer.PRESENTING),
                     order,
                     ts(now),
+                    session_id,
                 ),
             )
             promoted: list[int] = []
@@ -266,7 +267,7 @@ class ClinicSessionSql(ClinicRows):
             await self._queue(db, messages(roster), now)
             return roster
 
-    async def _close(self, db: aiosqlite.Connection, session_id: int, now: datetime) -> bool:
+    async def _close(self, db: Db, session_id: int, now: datetime) -> bool:
         """Record attendance of an ended session once: going members attended unless marked."""
         cursor = await db.execute(
             "UPDATE clinic_sessions SET closed_at = ? WHERE id = ? AND closed_at IS NULL"
@@ -337,8 +338,8 @@ class ClinicSessionSql(ClinicRows):
             recorded = 0
             for minute in minutes:
                 cursor = await db.execute(
-                    "INSERT OR IGNORE INTO clinic_reminders (session_id, minutes, created_at)"
-                    " VALUES (?, ?, ?)",
+                    "INSERT INTO clinic_reminders (session_id, minutes, created_at)"
+                    " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                     (read.id, minute, ts(now)),
                 )
                 recorded += cursor.rowcount
@@ -375,11 +376,11 @@ class ClinicSessionSql(ClinicRows):
 
 
 async def _store_session(
-    db: aiosqlite.Connection, series: Series, day: date, starts_at: datetime, now: datetime
+    db: Db, series: Series, day: date, starts_at: datetime, now: datetime
 ) -> None:
     """Store a session where its rule puts it, unless it is stored already."""
     await db.execute(
-        "INSERT OR IGNORE INTO clinic_sessions (series_id, day, starts_at, ends_at, created_at)"
-        " VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO clinic_sessions (series_id, day, starts_at, ends_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
         (series.id, day.isoformat(), ts(starts_at), ts(starts_at + series.duration), ts(now)),
     )

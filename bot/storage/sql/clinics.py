@@ -8,13 +8,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.features.clinics.models import NewSeries, Person, Series, SeriesChange, Tally
 from bot.features.clinics.store import FateMessages, SessionChanged
 from bot.storage.sql.clinic_rows import SEATED, SERIES, offsets_from, series_from
 from bot.storage.sql.clinic_sessions import ClinicSessionSql, as_read
-from bot.storage.sqlite.connection import ts
+from bot.storage.sql.db import Db, inserted_id, ts
 
 _HELD = "s.closed_at IS NOT NULL AND s.status != 'cancelled'"
 
@@ -26,8 +24,8 @@ class ClinicSql(ClinicSessionSql):
         """Make a member a host; False if they were one already."""
         async with self._tx() as db:
             cursor = await db.execute(
-                "INSERT OR IGNORE INTO clinic_hosts (community_id, member_id, created_at)"
-                " VALUES (?, ?, ?)",
+                "INSERT INTO clinic_hosts (community_id, member_id, created_at)"
+                " VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
                 (community_id, member_id, ts(now)),
             )
             return cursor.rowcount == 1
@@ -64,12 +62,13 @@ class ClinicSql(ClinicSessionSql):
         return row is not None
 
     async def _insert_series(
-        self, db: aiosqlite.Connection, new: NewSeries, number: int, part: int, now: datetime
+        self, db: Db, new: NewSeries, number: int, part: int, now: datetime
     ) -> int:
-        cursor = await db.execute(
+        new_id = await inserted_id(
+            db,
             "INSERT INTO clinic_series (community_id, number, part, title, bring, host_id, rrule,"
             " start_local, timezone, duration_minutes, location, capacity, announce_days,"
-            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 new.community_id,
                 number,
@@ -87,8 +86,8 @@ class ClinicSql(ClinicSessionSql):
                 ts(now),
             ),
         )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
+        assert new_id is not None
+        return new_id
 
     async def create_series(self, new: NewSeries, now: datetime) -> Series:
         """Insert a series as the next clinic number of its community."""
@@ -217,7 +216,9 @@ class ClinicSql(ClinicSessionSql):
         async with self._read() as db:
             came = await self._row(
                 db,
-                "SELECT COUNT(*), COALESCE(SUM(r.answer = 'presenting'), 0) FROM clinic_rsvps r"
+                "SELECT COUNT(*),"
+                " COALESCE(SUM(CASE WHEN r.answer = 'presenting' THEN 1 ELSE 0 END), 0)"
+                " FROM clinic_rsvps r"
                 f" JOIN clinic_sessions s ON s.id = r.session_id WHERE r.member_id = ?"
                 f" AND r.attended = 1 AND r.answer IN {SEATED} AND {_HELD}",
                 (member_id,),

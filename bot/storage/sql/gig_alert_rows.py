@@ -12,10 +12,10 @@ from datetime import date, datetime
 from bot.features.gigs.match_store import DigestDecision, NewAlert, PendingDigestAlert
 from bot.features.gigs.models import AlertMode, Gig
 from bot.models import NewOutbox
+from bot.storage.sql.db import dt, opt_ts, ts
 from bot.storage.sql.gig_held_rows import GigHeldSql
 from bot.storage.sql.gig_rows import GIG_COLUMNS, gig_from
 from bot.storage.sql.outbox import enqueue_many_in
-from bot.storage.sqlite.connection import dt, opt_ts, ts
 
 
 def _sending(alert: NewAlert, now: datetime) -> tuple[str | None, str | None]:

@@ -9,33 +9,32 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
 from bot.features.gigs.match_store import HeldAlert, HeldBatch, HeldPlanner
 from bot.features.gigs.matching import PROFILE, weight_of
 from bot.features.gigs.models import AlertMode
 from bot.features.gigs.skills import SkillAlias
 from bot.models import SprintStatus
+from bot.storage.sql.db import Db, SqlBase, dt, fetch_all, ts
 from bot.storage.sql.gig_rows import GIG_COLUMNS, gig_from
 from bot.storage.sql.outbox import enqueue_many_in
-from bot.storage.sqlite.connection import ConnectionBase, dt, ts
 
 _DUE = "a.kind = 'instant' AND a.sent_at IS NULL AND a.send_at <= ?"
 
 
-async def _rows(db: aiosqlite.Connection, sql: str, ids: Sequence[Any]) -> list[Any]:
+async def _rows(db: Db, sql: str, ids: Sequence[Any]) -> list[Any]:
     """``sql`` (with ``{marks}``) for ids in chunks of 500."""
     found: list[Any] = []
     for chunk in range(0, len(ids), 500):
         part = list(ids[chunk : chunk + 500])
         marks = ",".join("?" for _ in part)
-        found += list(await db.execute_fetchall(sql.format(marks=marks), part))
+        found += list(await fetch_all(db, sql.format(marks=marks), part))
     return found
 
 
-async def _batch(db: aiosqlite.Connection, now: datetime, members: int) -> HeldBatch:
+async def _batch(db: Db, now: datetime, members: int) -> HeldBatch:
     """Due held alerts of up to ``members`` members, every one of theirs, and what they name."""
-    rows = await db.execute_fetchall(
+    rows = await fetch_all(
+        db,
         "SELECT a.gig_id, a.member_id, m.community_id, a.rank, a.send_at, s.alerts,"
         " EXISTS (SELECT 1 FROM gig_interest i WHERE i.gig_id = a.gig_id"
         " AND i.member_id = a.member_id)"
@@ -44,7 +43,9 @@ async def _batch(db: aiosqlite.Connection, now: datetime, members: int) -> HeldB
         # The members first in line, by their first alert in (send_at, lead, rank) order; a
         # batch of 200 keeps each write short while a morning of thousands goes out.
         f" WHERE {_DUE} AND a.member_id IN (SELECT a.member_id FROM gig_alerts a WHERE {_DUE}"
-        " GROUP BY a.member_id ORDER BY MIN(a.send_at || printf('%012d%08d', a.gig_id, a.rank))"
+        # (Fixed-width numbers by adding a power of ten: printf is SQLite's alone.)
+        " GROUP BY a.member_id ORDER BY MIN(a.send_at || CAST(1000000000000 + a.gig_id AS TEXT)"
+        " || CAST(100000000 + a.rank AS TEXT))"
         " LIMIT ?)"
         " ORDER BY a.send_at, a.gig_id, a.rank",
         (ts(now), ts(now), members),
@@ -82,7 +83,7 @@ async def _batch(db: aiosqlite.Connection, now: datetime, members: int) -> HeldB
     return batch
 
 
-class GigHeldSql(ConnectionBase):
+class GigHeldSql(SqlBase):
     """Held instant alerts: due ones decided at the moment they go out."""
 
     async def send_held_alerts(self, now: datetime, plan: HeldPlanner, members: int = 200) -> int:

@@ -13,10 +13,10 @@ from bot.features.gigs.matching import PROFILE, Reader, SkillTable, weight_of
 from bot.features.gigs.models import AlertMode, Gig, GigStatus
 from bot.features.gigs.skills import SkillAlias, skill_key
 from bot.models import SprintStatus
+from bot.storage.sql.db import fetch_all, ts
 from bot.storage.sql.gig_alert_rows import GigAlertSql
 from bot.storage.sql.gig_rows import GIG_COLUMNS, gig_from
 from bot.storage.sql.outbox import enqueue_in
-from bot.storage.sqlite.connection import ts
 
 
 class GigMatchSql(GigAlertSql):
@@ -130,25 +130,28 @@ class GigMatchSql(GigAlertSql):
             f" UNION SELECT member_id FROM sprints WHERE skill IN ({marks})"
             " AND status != 'abandoned'"
         )
-        # Each CROSS JOIN keeps the rows of these skills outermost, not every member.
+        # Each CROSS JOIN keeps SQLite on the rows of these skills outermost, not every
+        # member (its condition is in WHERE: PostgreSQL's CROSS JOIN takes no ON).
         async with self._read() as db:
-            members = await db.execute_fetchall(
+            members = await fetch_all(
+                db,
                 "SELECT m.id, COALESCE(m.timezone, c.default_timezone), s.alerts"
-                f" FROM ({holders}) h CROSS JOIN members m ON m.id = h.member_id"
+                f" FROM ({holders}) h CROSS JOIN members m"
                 " JOIN communities c ON c.id = m.community_id"
                 " LEFT JOIN gig_member_settings s ON s.member_id = m.id"
-                " WHERE m.community_id = ?",
+                " WHERE m.id = h.member_id AND m.community_id = ?",
                 (*wanted, *wanted, community_id),
             )
-            profile = await db.execute_fetchall(
-                "SELECT s.member_id, s.skill FROM member_skills s"
-                " CROSS JOIN members m ON m.id = s.member_id"
-                f" WHERE s.skill IN ({marks}) AND m.community_id = ?",
+            profile = await fetch_all(
+                db,
+                "SELECT s.member_id, s.skill FROM member_skills s CROSS JOIN members m"
+                f" WHERE m.id = s.member_id AND s.skill IN ({marks}) AND m.community_id = ?",
                 (*wanted, community_id),
             )
-            sprints = await db.execute_fetchall(
+            sprints = await fetch_all(
+                db,
                 "SELECT sp.member_id, sp.skill, sp.status, sp.outcome_url FROM sprints sp"
-                " CROSS JOIN members m ON m.id = sp.member_id WHERE sp.skill IN"
+                " CROSS JOIN members m WHERE m.id = sp.member_id AND sp.skill IN"
                 f" ({marks}) AND sp.status != 'abandoned' AND m.community_id = ?",
                 (*wanted, community_id),
             )

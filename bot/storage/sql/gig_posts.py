@@ -10,8 +10,6 @@ import enum
 from collections.abc import Mapping
 from datetime import datetime
 
-import aiosqlite
-
 from bot.features.gigs.models import Gig, GigDraft, GigSettings, GigStatus
 from bot.features.gigs.post_store import (
     GigMessages,
@@ -22,9 +20,9 @@ from bot.features.gigs.post_store import (
     ReportMessages,
 )
 from bot.features.gigs.store import GigChanged
+from bot.storage.sql.db import Db, SqlBase, dt, inserted_id, ts
 from bot.storage.sql.gig_rows import GIG_COLUMNS, draft_values, gig_from
 from bot.storage.sql.outbox import enqueue_in
-from bot.storage.sqlite.connection import ConnectionBase, dt, ts
 
 _DRAFT_COLUMNS = (
     "title", "details", "skills", "pay_min", "pay_max", "currency", "pay_per", "place",
@@ -64,7 +62,7 @@ def _assignments(changes: Mapping[str, object]) -> tuple[list[str], list[object]
     return [f"{c} = ?" for c in columns], values
 
 
-async def _gig_in(db: aiosqlite.Connection, gig_id: int) -> GigView:
+async def _gig_in(db: Db, gig_id: int) -> GigView:
     row = await (
         await db.execute(f"SELECT {GIG_COLUMNS} FROM gigs g WHERE g.id = ?", (gig_id,))
     ).fetchone()
@@ -78,9 +76,7 @@ async def _gig_in(db: aiosqlite.Connection, gig_id: int) -> GigView:
     return GigView(gig_from(row), tuple(int(r[0]) for r in who))
 
 
-async def _queue(
-    db: aiosqlite.Connection, view: GigView, sent: GigMessages, now: datetime
-) -> GigView:
+async def _queue(db: Db, view: GigView, sent: GigMessages, now: datetime) -> GigView:
     """Queue a change's messages; a new post or review card becomes the lead's own."""
     for item in sent.others:
         await enqueue_in(db, item, now)
@@ -93,7 +89,7 @@ async def _queue(
     return await _gig_in(db, view.gig.id)
 
 
-class GigPostSql(ConnectionBase):
+class GigPostSql(SqlBase):
     """Every posting and moderation query of SqliteStore."""
 
     async def gig_settings(self, community_id: int) -> GigSettings:
@@ -155,11 +151,12 @@ class GigPostSql(ConnectionBase):
             ).fetchone()
             assert top is not None
             published = now if new.status is GigStatus.OPEN else None
-            cursor = await db.execute(
+            new_id = await inserted_id(
+                db,
                 "INSERT INTO gigs (community_id, number, poster_id, title, details, skills,"
                 " pay_min, pay_max, currency, pay_per, place, starts_on, ends_on, link, status,"
                 " created_at, published_at, expires_at, warn_at)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     new.community_id,
                     int(top[0]),
@@ -172,8 +169,8 @@ class GigPostSql(ConnectionBase):
                     None if new.warn_at is None else ts(new.warn_at),
                 ),
             )
-            assert cursor.lastrowid is not None
-            view = await _gig_in(db, cursor.lastrowid)
+            assert new_id is not None
+            view = await _gig_in(db, new_id)
             view = await _queue(db, view, messages(view), now)
         return view.gig
 
@@ -208,8 +205,8 @@ class GigPostSql(ConnectionBase):
         report of an open lead hides it. Its messages are queued with it."""
         async with self._tx() as db:
             cursor = await db.execute(
-                "INSERT OR IGNORE INTO gig_reports (gig_id, member_id, reason, created_at)"
-                " VALUES (?, ?, ?, ?)",
+                "INSERT INTO gig_reports (gig_id, member_id, reason, created_at)"
+                " VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 (gig.id, member_id, reason, ts(now)),
             )
             if cursor.rowcount != 1:

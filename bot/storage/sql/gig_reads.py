@@ -6,11 +6,11 @@
 from __future__ import annotations
 
 from bot.features.gigs.models import Gig
+from bot.storage.sql.db import SqlBase
 from bot.storage.sql.gig_rows import GIG_COLUMNS, gig_from
-from bot.storage.sqlite.connection import ConnectionBase
 
 
-class GigReadSql(ConnectionBase):
+class GigReadSql(SqlBase):
     """The gig reads both halves of the feature share."""
 
     async def get_gig(self, gig_id: int) -> Gig | None:

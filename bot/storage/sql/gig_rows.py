@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from bot.features.gigs.models import Gig, GigDraft, GigStatus, Outcome, Pay, Per
-from bot.storage.sqlite.connection import dt, opt_dt
+from bot.storage.sql.db import dt, opt_dt
 
 GIG_COLUMNS = (
     "g.id, g.community_id, g.number, g.poster_id, g.title, g.details, g.skills, g.pay_min,"

@@ -5,13 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, time
 
-import aiosqlite
-
 from bot.models import Actor, Community, Member
-from bot.storage.sqlite.connection import ConnectionBase, ts
+from bot.storage.sql.db import Db, Row, SqlBase, ts
 
 
-class IdentitySql(ConnectionBase):
+class IdentitySql(SqlBase):
     """Who is who: communities, members, channel purposes, settings."""
 
     async def get_setting(self, key: str) -> str | None:
@@ -41,8 +39,8 @@ class IdentitySql(ConnectionBase):
         async with self._tx() as db:
             await db.execute(
                 "INSERT INTO communities (platform, ext_id, name, created_at) VALUES (?, ?, ?, ?)"
-                " ON CONFLICT (platform, ext_id) DO UPDATE SET"
-                " name = CASE WHEN excluded.name != '' THEN excluded.name ELSE name END",
+                " ON CONFLICT (platform, ext_id) DO UPDATE SET name = CASE"
+                " WHEN excluded.name != '' THEN excluded.name ELSE communities.name END",
                 (actor.platform, actor.community_id, actor.community_name, ts(now)),
             )
             row = await (
@@ -79,9 +77,7 @@ class IdentitySql(ConnectionBase):
             skills = await member_skills(db, int(member_row["id"]))
             return community, member_from(member_row, community.platform, skills)
 
-    async def _known(
-        self, db: aiosqlite.Connection, actor: Actor
-    ) -> tuple[Community, Member] | None:
+    async def _known(self, db: Db, actor: Actor) -> tuple[Community, Member] | None:
         """The actor's records if they exist and nothing about them changed."""
         row = await (
             await db.execute(
@@ -162,12 +158,13 @@ class IdentitySql(ConnectionBase):
 
     async def community_skills(self, community_id: int) -> list[str]:
         """Every skill named by a community's members or sprints, most common first."""
+        # Grouped without case: the union's column is member_skills.skill's (NOCASE) on both.
         rows = await self._all(
             "SELECT skill, COUNT(*) AS n FROM ("
             " SELECT s.skill FROM member_skills s JOIN members m ON m.id = s.member_id"
             " WHERE m.community_id = ?"
             " UNION ALL SELECT sp.skill FROM sprints sp JOIN members m ON m.id = sp.member_id"
-            " WHERE m.community_id = ?) GROUP BY skill COLLATE NOCASE ORDER BY n DESC, skill",
+            " WHERE m.community_id = ?) AS t GROUP BY skill ORDER BY n DESC, skill",
             (community_id, community_id),
         )
         return [str(r["skill"]) for r in rows]
@@ -198,10 +195,10 @@ class IdentitySql(ConnectionBase):
         return {str(r["purpose"]): str(r["channel_ref"]) for r in rows}
 
 
-async def save_member(db: aiosqlite.Connection, member: Member) -> None:
+async def save_member(db: Db, member: Member) -> None:
     """Write a member's profile, flags and skills inside a transaction."""
     await db.execute(
-        "UPDATE members SET display_name = ?, timezone = ?, current_role = ?, heading = ?,"
+        'UPDATE members SET display_name = ?, timezone = ?, "current_role" = ?, heading = ?,'
         " share_blockers = ?, paused = ?, dm_note_sent = ? WHERE id = ?",
         (
             member.display_name,
@@ -216,28 +213,29 @@ async def save_member(db: aiosqlite.Connection, member: Member) -> None:
     )
     await db.execute("DELETE FROM member_skills WHERE member_id = ?", (member.id,))
     await db.executemany(
-        "INSERT OR IGNORE INTO member_skills (member_id, skill) VALUES (?, ?)",
-        [(member.id, s) for s in member.skills],
+        "INSERT INTO member_skills (member_id, skill, position) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        [(member.id, s, n) for n, s in enumerate(member.skills)],
     )
 
 
-async def member_skills(db: aiosqlite.Connection, member_id: int) -> tuple[str, ...]:
+async def member_skills(db: Db, member_id: int) -> tuple[str, ...]:
     """A member's skills in the order they gave them."""
     rows = await (
         await db.execute(
-            "SELECT skill FROM member_skills WHERE member_id = ? ORDER BY rowid", (member_id,)
+            "SELECT skill FROM member_skills WHERE member_id = ? ORDER BY position", (member_id,)
         )
     ).fetchall()
     return tuple(str(r[0]) for r in rows)
 
 
-async def all_communities(db: aiosqlite.Connection) -> dict[int, Community]:
+async def all_communities(db: Db) -> dict[int, Community]:
     """Every community by id (there are few)."""
     rows = await (await db.execute("SELECT * FROM communities")).fetchall()
     return {int(r["id"]): community_from(r) for r in rows}
 
 
-async def members_by_id(db: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, Member]:
+async def members_by_id(db: Db, ids: Sequence[int]) -> dict[int, Member]:
     """Members by id, with their skills, in a few queries however many there are."""
     wanted = sorted(set(ids))
     skills = await skills_of(db, wanted)
@@ -258,9 +256,7 @@ async def members_by_id(db: aiosqlite.Connection, ids: Sequence[int]) -> dict[in
     return found
 
 
-async def skills_of(
-    db: aiosqlite.Connection, member_ids: Sequence[int]
-) -> dict[int, tuple[str, ...]]:
+async def skills_of(db: Db, member_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
     """Several members' skills at once."""
     found: dict[int, list[str]] = {}
     for chunk in range(0, len(member_ids), 500):
@@ -269,7 +265,7 @@ async def skills_of(
         rows = await (
             await db.execute(
                 f"SELECT member_id, skill FROM member_skills WHERE member_id IN ({marks})"
-                " ORDER BY rowid",
+                " ORDER BY member_id, position",
                 list(ids),
             )
         ).fetchall()
@@ -278,7 +274,7 @@ async def skills_of(
     return {k: tuple(v) for k, v in found.items()}
 
 
-def community_from(row: aiosqlite.Row) -> Community:
+def community_from(row: Row) -> Community:
     """A community as stored."""
     hour, minute = (int(x) for x in str(row["checkin_time"]).split(":"))
     return Community(
@@ -293,7 +289,7 @@ def community_from(row: aiosqlite.Row) -> Community:
     )
 
 
-def member_from(row: aiosqlite.Row, platform: str, skills: tuple[str, ...]) -> Member:
+def member_from(row: Row, platform: str, skills: tuple[str, ...]) -> Member:
     """A member as stored."""
     return Member(
         id=int(row["id"]),

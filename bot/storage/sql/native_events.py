@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-import aiosqlite
-
 from bot.models import NewOutbox
 from bot.native_events import EventRecord, EventStatus, Interest, LiveEvent, NativeEvent
+from bot.storage.sql.db import Row, SqlBase
+from bot.storage.sql.db import ts as _ts
 from bot.storage.sql.outbox import enqueue_in
-from bot.storage.sqlite.connection import ConnectionBase
-from bot.storage.sqlite.connection import ts as _ts
 
 
-def _record(row: aiosqlite.Row) -> EventRecord:
+def _record(row: Row) -> EventRecord:
     event = row["event"]
     return EventRecord(
         community_id=int(row["community_id"]),
@@ -27,7 +25,7 @@ def _record(row: aiosqlite.Row) -> EventRecord:
     )
 
 
-class NativeEventSql(ConnectionBase):
+class NativeEventSql(SqlBase):
     """Native events' platform ids, and members' interest in them."""
 
     async def native_event(self, community_id: int, key: str) -> EventRecord | None:

@@ -14,10 +14,10 @@ from datetime import datetime, timedelta
 
 from bot.features.sprints.store import DueNudge, NudgeDecision
 from bot.storage.sql.checkins import week_from
+from bot.storage.sql.db import SqlBase, dt, ts
 from bot.storage.sql.identity import all_communities, members_by_id
 from bot.storage.sql.outbox import enqueue_in
 from bot.storage.sql.sprints import sprints_by_id
-from bot.storage.sqlite.connection import ConnectionBase, dt, ts
 
 # A sprint whose last week closed longer ago than this (the bot was down, or the sprint
 # predates these nudges) isn't told any more: stale news, like an old week's summary.
@@ -59,11 +59,10 @@ def pause_offers(now: datetime) -> Candidates:
     that ends with the sprint's last week (the ending DM covers that).
     """
     return (
-        # CROSS JOIN keeps SQLite on active sprints first rather than on every week ever.
+        # CROSS JOIN keeps SQLite on active sprints first rather than on every week ever
+        # (its condition is in WHERE: PostgreSQL's CROSS JOIN takes no ON).
         "SELECT s.id AS sprint_id, w3.week, w3.closes_at AS due_at FROM sprints s"
-        " CROSS JOIN checkin_weeks w3 ON w3.sprint_id = s.id AND w3.status = 'open'"
-        # The open week or the last closed one: earlier weeks are followed by a closed one.
-        " AND w3.week >= s.next_week - 2 AND w3.week < s.weeks"
+        " CROSS JOIN checkin_weeks w3"
         " JOIN members m ON m.id = s.member_id AND m.paused = 0"
         " JOIN checkin_weeks w2 ON w2.sprint_id = s.id AND w2.week = w3.week - 1"
         " AND w2.status = 'open'"
@@ -71,6 +70,9 @@ def pause_offers(now: datetime) -> Candidates:
         " AND w1.status = 'open'"
         " LEFT JOIN pause_offers p ON p.sprint_id = s.id"
         " WHERE s.status = 'active' AND p.sprint_id IS NULL"
+        " AND w3.sprint_id = s.id AND w3.status = 'open'"
+        # The open week or the last closed one: earlier weeks are followed by a closed one.
+        " AND w3.week >= s.next_week - 2 AND w3.week < s.weeks"
         # Only the latest run: a later week that closed, or was answered or skipped, ends it.
         " AND NOT EXISTS (SELECT 1 FROM checkin_weeks later WHERE later.sprint_id = s.id"
         " AND later.week > w3.week AND (later.closes_at <= ? OR later.status != 'open'))"
@@ -83,9 +85,9 @@ def pause_offers(now: datetime) -> Candidates:
 
 # The guarded writes: each records a decision only if what the candidates query read holds.
 RECORD_ENDING = (
-    "INSERT OR IGNORE INTO sprint_endings (sprint_id, last_week, created_at, remind_at)"
+    "INSERT INTO sprint_endings (sprint_id, last_week, created_at, remind_at)"
     " SELECT id, weeks, ?, ? FROM sprints WHERE id = ? AND weeks = ? AND status = 'active'"
-    " AND next_prompt_at IS NULL"
+    " AND next_prompt_at IS NULL ON CONFLICT DO NOTHING"
 )
 LINK_ENDING = "UPDATE sprint_endings SET outbox_id = ? WHERE sprint_id = ? AND last_week = ?"
 RECORD_ENDING_REMINDER = (
@@ -95,16 +97,16 @@ RECORD_ENDING_REMINDER = (
     " AND s.weeks = sprint_endings.last_week AND s.next_prompt_at IS NULL)"
 )
 RECORD_PAUSE_OFFER = (
-    "INSERT OR IGNORE INTO pause_offers (sprint_id, week, created_at)"
+    "INSERT INTO pause_offers (sprint_id, week, created_at)"
     " SELECT s.id, ?, ? FROM sprints s JOIN members m ON m.id = s.member_id"
     " WHERE s.id = ? AND s.status = 'active' AND m.paused = 0"
     " AND EXISTS (SELECT 1 FROM checkin_weeks w WHERE w.sprint_id = s.id AND w.week = ?"
-    " AND w.status = 'open')"
+    " AND w.status = 'open') ON CONFLICT DO NOTHING"
 )
 LINK_PAUSE_OFFER = "UPDATE pause_offers SET outbox_id = ? WHERE sprint_id = ?"
 
 
-class NudgeSql(ConnectionBase):
+class NudgeSql(SqlBase):
     """Which sprint nudges are due, when the next one is, and recording each once."""
 
     async def _due_nudges(
@@ -142,7 +144,7 @@ class NudgeSql(ConnectionBase):
 
     async def _next_nudge(self, candidates: Candidates) -> datetime | None:
         sql, params = candidates
-        row = await self._one(f"SELECT MIN(due_at) FROM ({sql})", params)
+        row = await self._one(f"SELECT MIN(due_at) FROM ({sql}) AS due", params)
         return None if row is None or row[0] is None else dt(row[0])
 
     async def due_sprint_endings(self, now: datetime, limit: int = 1000) -> list[DueNudge]:

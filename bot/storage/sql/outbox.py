@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import aiosqlite
-
 from bot.models import Destination, DestinationKind, NewOutbox, OutboxItem, OutboxStatus
 from bot.storage.base import DueOutbox
-from bot.storage.sqlite.connection import ConnectionBase, dt, ts
+from bot.storage.sql.db import Db, Row, SqlBase, dt, inserted_id, ts
 
 
-class OutboxSql(ConnectionBase):
+class OutboxSql(SqlBase):
     """Queueing, claiming, delivering and retrying messages."""
 
     async def enqueue(self, items: Sequence[NewOutbox], now: datetime) -> list[int]:
@@ -127,17 +125,18 @@ class OutboxSql(ConnectionBase):
 OUTBOX_BY_KEY = "(SELECT id FROM outbox WHERE dedupe_key = ?)"
 
 
-async def enqueue_in(db: aiosqlite.Connection, item: NewOutbox, now: datetime) -> int:
+async def enqueue_in(db: Db, item: NewOutbox, now: datetime) -> int:
     """Queue one message inside a transaction; returns its id (the earlier row's, if repeated).
 
     It goes out at ``item.not_before`` when that is later than now.
     """
     dest = item.destination
     send_at = now if item.not_before is None else max(now, item.not_before)
-    cursor = await db.execute(
+    new_id = await inserted_id(
+        db,
         "INSERT INTO outbox (community_id, dest_kind, member_id, purpose, payload, dedupe_key,"
         " edit_of, not_before, created_at, feature) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT (dedupe_key) DO NOTHING",
+        " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
         (
             item.community_id,
             dest.kind.value,
@@ -151,15 +150,15 @@ async def enqueue_in(db: aiosqlite.Connection, item: NewOutbox, now: datetime) -
             item.feature,
         ),
     )
-    if cursor.rowcount == 1 and cursor.lastrowid is not None:
+    if new_id is not None:
         if item.edit_of is not None:
             # An edit replaces the whole message: older edits not yet sent are pointless.
             # Only older rows go, so a row id is never handed out again.
             await db.execute(
                 "DELETE FROM outbox WHERE edit_of = ? AND status = 'pending' AND id < ?",
-                (item.edit_of, cursor.lastrowid),
+                (item.edit_of, new_id),
             )
-        return cursor.lastrowid
+        return new_id
     row = await (
         await db.execute("SELECT id FROM outbox WHERE dedupe_key = ?", (item.dedupe_key,))
     ).fetchone()
@@ -167,9 +166,7 @@ async def enqueue_in(db: aiosqlite.Connection, item: NewOutbox, now: datetime) -
     return int(row[0])
 
 
-async def enqueue_many_in(
-    db: aiosqlite.Connection, items: Sequence[NewOutbox], now: datetime
-) -> None:
+async def enqueue_many_in(db: Db, items: Sequence[NewOutbox], now: datetime) -> None:
     """Queue many new messages inside a transaction in one statement, in the order given.
 
     The same rows as ``enqueue_in`` for each item (a repeated dedupe key is skipped), for a
@@ -199,7 +196,7 @@ async def enqueue_many_in(
     )
 
 
-def outbox_from(row: aiosqlite.Row) -> OutboxItem:
+def outbox_from(row: Row) -> OutboxItem:
     """A queued message as stored."""
     kind = DestinationKind(row["dest_kind"])
     destination = (

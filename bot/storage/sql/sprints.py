@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from datetime import date, datetime
 
-import aiosqlite
-
 from bot.features.sprints.store import ActiveSprintExists, ScheduleChanged
 from bot.models import EndRequest, Member, NewOutbox, Sprint, SprintStatus
+from bot.storage.sql.db import Db, Row, SqlBase, dt, inserted_id, opt_dt, opt_ts, ts
 from bot.storage.sql.identity import members_by_id
 from bot.storage.sql.outbox import enqueue_in
-from bot.storage.sqlite.connection import ConnectionBase, dt, opt_dt, opt_ts, ts
 
 # A write that moves a sprint's schedule applies only to the sprint as it was read: a week
 # opened, an edit or a schedule change in between makes it touch no row.
 AS_READ = (
-    " WHERE id = ? AND status = 'active' AND next_week = ? AND weeks = ? AND next_prompt_at IS ?"
+    " WHERE id = ? AND status = 'active' AND next_week = ? AND weeks = ?"
+    " AND next_prompt_at IS NOT DISTINCT FROM ?"
 )
 
 
@@ -26,7 +24,7 @@ def as_read(sprint: Sprint) -> tuple[int, int, int, str | None]:
     return sprint.id, sprint.next_week, sprint.weeks, opt_ts(sprint.next_prompt_at)
 
 
-class SprintSql(ConnectionBase):
+class SprintSql(SqlBase):
     """The sprints table and the requests to end one."""
 
     async def create_sprint(self, sprint: Sprint, outbox: Sequence[NewOutbox] = ()) -> Sprint:
@@ -34,11 +32,13 @@ class SprintSql(ConnectionBase):
         try:
             async with self._tx() as db:
                 # Numbered within the member's own sequence, in this transaction.
-                cursor = await db.execute(
+                new_id = await inserted_id(
+                    db,
                     "INSERT INTO sprints (member_id, goal, skill, deliverable_kind, deliverable,"
                     " start_date, weeks, status, created_at, next_week, next_prompt_at, number)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?,"
-                    " (SELECT COALESCE(MAX(number), 0) + 1 FROM sprints WHERE member_id = ?))",
+                    " (SELECT COALESCE(MAX(number), 0) + 1 FROM sprints WHERE member_id = ?))"
+                    " RETURNING id",
                     (
                         sprint.member_id,
                         sprint.goal,
@@ -53,10 +53,9 @@ class SprintSql(ConnectionBase):
                         sprint.member_id,
                     ),
                 )
-                new_id = cursor.lastrowid
                 for item in outbox:
                     await enqueue_in(db, item, sprint.created_at)
-        except sqlite3.IntegrityError:
+        except self.integrity_errors:
             raise ActiveSprintExists() from None
         assert new_id is not None
         created = await self.get_sprint(new_id)
@@ -171,13 +170,14 @@ class SprintSql(ConnectionBase):
     ) -> EndRequest:
         """Keep a request to end a sprint until the member confirms or cancels it."""
         async with self._tx() as db:
-            cursor = await db.execute(
+            new_id = await inserted_id(
+                db,
                 "INSERT INTO sprint_end_requests (sprint_id, status, outcome_url, reason,"
-                " created_at) VALUES (?, ?, ?, ?, ?)",
+                " created_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
                 (sprint.id, status.value, outcome_url, reason, ts(now)),
             )
-        assert cursor.lastrowid is not None
-        return EndRequest(cursor.lastrowid, sprint.id, status, now, outcome_url, reason)
+        assert new_id is not None
+        return EndRequest(new_id, sprint.id, status, now, outcome_url, reason)
 
     async def get_end_request(self, request_id: int) -> EndRequest | None:
         """A pending request to end a sprint, by id."""
@@ -199,7 +199,7 @@ class SprintSql(ConnectionBase):
             await db.execute("DELETE FROM sprint_end_requests WHERE id = ?", (request_id,))
 
 
-async def sprints_by_id(db: aiosqlite.Connection, ids: Sequence[int]) -> dict[int, Sprint]:
+async def sprints_by_id(db: Db, ids: Sequence[int]) -> dict[int, Sprint]:
     """Sprints by id, in a few queries however many there are."""
     wanted = sorted(set(ids))
     found: dict[int, Sprint] = {}
@@ -213,7 +213,7 @@ async def sprints_by_id(db: aiosqlite.Connection, ids: Sequence[int]) -> dict[in
     return found
 
 
-def sprint_from(row: aiosqlite.Row) -> Sprint:
+def sprint_from(row: Row) -> Sprint:
     """A sprint as stored."""
     return Sprint(
         id=int(row["id"]),

@@ -1,8 +1,9 @@
-"""The SQLite store: one module per part (identity, outbox, one per feature), one class.
+"""The SQLite store: the one connection (``connection.py``) with every SQL module's mixin.
 
-``SqliteStore`` is every part's mixin over the one connection (``connection.py``); opening
-and checking the file is ``bot/storage/sqlite_open.py``. A new feature adds its module here
-and its mixin to ``SqliteStore``.
+The SQL modules (``bot/storage/sql/``, one per part: identity, outbox, one per feature) are
+shared with PostgreSQL (``bot/storage/postgres/``); opening and checking the file is
+``bot/storage/sqlite_open.py``. A new feature adds its module there and its mixin to both
+stores.
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ from bot.storage.sql.native_events import NativeEventSql
 from bot.storage.sql.nudges import NudgeSql
 from bot.storage.sql.outbox import OutboxSql
 from bot.storage.sql.sprints import SprintSql
+from bot.storage.sqlite.connection import ConnectionBase
 from bot.storage.sqlite_schema import check_existing_file as check_existing_file
 from bot.storage.sqlite_schema import migrations as migrations
 
 
 class SqliteStore(
+    ConnectionBase,
     IdentitySql,
     OutboxSql,
     NativeEventSql,

@@ -1,45 +1,30 @@
-"""The one SQLite connection a store works on: opening it, transactions, reads, time columns.
+"""The one SQLite connection a store works on: opening it, transactions and reads.
 
-Opening the file (checking it, migrating it) is ``bot/storage/sqlite_open.py``; every
-module of this package is a mixin over ``ConnectionBase``, and ``SqliteStore`` (in
-``__init__``) is all of them together.
+Opening the file (checking it, migrating it) is ``bot/storage/sqlite_open.py``; the SQL
+modules (``bot/storage/sql/``) are mixins over ``SqlBase``, and ``SqliteStore`` (in
+``__init__``) is this connection with all of them.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Sequence
+import sqlite3
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Self
 
 import aiosqlite
 
+from bot.storage.sql.db import SqlBase
+from bot.storage.sql.db import dt as dt
+from bot.storage.sql.db import opt_dt as opt_dt
+from bot.storage.sql.db import opt_ts as opt_ts
+from bot.storage.sql.db import ts as ts
 from bot.storage.sqlite_open import open_database
 
 
-def ts(moment: datetime) -> str:
-    """A moment as stored: ISO 8601 in UTC."""
-    return moment.astimezone(UTC).isoformat()
-
-
-def opt_ts(moment: datetime | None) -> str | None:
-    """An optional moment as stored."""
-    return None if moment is None else ts(moment)
-
-
-def dt(value: str) -> datetime:
-    """A stored moment."""
-    return datetime.fromisoformat(value)
-
-
-def opt_dt(value: str | None) -> datetime | None:
-    """An optional stored moment."""
-    return None if value is None else datetime.fromisoformat(value)
-
-
-class ConnectionBase:
+class ConnectionBase(SqlBase):
     """One aiosqlite connection (WAL, foreign keys on), every unit of work serialised."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
@@ -47,6 +32,8 @@ class ConnectionBase:
         self.path = path
         # One connection: serialise every unit of work so transactions never interleave.
         self._lock = asyncio.Lock()
+
+    integrity_errors: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
 
     @classmethod
     async def open(cls, path: str | Path, *, max_pages: int | None = None) -> Self:
@@ -75,11 +62,3 @@ class ConnectionBase:
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
             yield self._conn
-
-    async def _one(self, sql: str, params: Sequence[Any] = ()) -> aiosqlite.Row | None:
-        async with self._read() as db:
-            return await (await db.execute(sql, params)).fetchone()
-
-    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._read() as db:
-            return list(await (await db.execute(sql, params)).fetchall())
