@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import timedelta
 
 from bot.config import Settings, load_dotenv_file, load_settings
@@ -23,7 +24,8 @@ def _write(line: str) -> None:
 
 
 async def run_console(settings: Settings, routes: Sequence[Route] = ()) -> None:
-    """The console adapter on the SQLite file: a REPL in this terminal, and the web app."""
+    """The console adapter on the database: a REPL in this terminal, and the web app."""
+    from adapters.console.files import beside as files_beside
     from adapters.console.lines import LineSource, PromptSource, StreamSource
     from adapters.console.session import CONSOLE_HELP
     from adapters.console.wiring import build_session, console_clock
@@ -33,9 +35,9 @@ async def run_console(settings: Settings, routes: Sequence[Route] = ()) -> None:
     from bot.features.base import routes_of
     from bot.health import HEALTH_PATH
     from bot.scheduler import Scheduler
-    from bot.storage.sqlite import SqliteStore
+    from bot.storage.opening import open_store
 
-    store = await SqliteStore.open(settings.db_path)
+    store = await open_store(settings, serving=True)
     scheduler: Scheduler | None = None
     try:
         clock = await console_clock(store)
@@ -53,9 +55,16 @@ async def run_console(settings: Settings, routes: Sequence[Route] = ()) -> None:
             source = PromptSource(build_registry(), settings.db_path.parent / ".console_history")
         else:
             source = StreamSource(sys.stdin, _write)
-        session = build_session(store, clock, source, _write, public_url=web_app.public_url)
+        session = build_session(
+            store,
+            clock,
+            source,
+            _write,
+            public_url=web_app.public_url,
+            files_dir=files_beside(settings.db_path),
+        )
         await web_app.start()
-        _write(f"Crossfade console on {settings.db_path}. Type /help. {CONSOLE_HELP}")
+        _write(f"Crossfade console on {settings.database_label}. Type /help. {CONSOLE_HELP}")
         _write(f"Web app on {web_app.local_url()} (health: {web_app.local_url(HEALTH_PATH)}).")
         if clock.offset:
             _write(
@@ -93,8 +102,9 @@ async def run(settings: Settings, routes: Sequence[Route] = ()) -> None:
 
     for note in settings.notes():
         log.warning(note)
-    # One serving process per file: a second would send everything again.
-    with ServeLock(settings.db_path):
+    # One serving process per file: a second would send everything again. On PostgreSQL
+    # the store holds an advisory lock instead (bot/storage/opening.py).
+    with ServeLock(settings.db_path) if settings.database_url is None else nullcontext():
         if not (settings.wants_slack or settings.wants_discord):
             await run_console(settings, routes)
             return
@@ -113,7 +123,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         "command",
         nargs="?",
         default="run",
-        choices=["run", "demo", "health", "slack-manifest", "discord-invite"],
+        choices=[
+            "run",
+            "demo",
+            "health",
+            "slack-manifest",
+            "discord-invite",
+        ],
         help="run the bot (default; the console when no platform tokens are set), "
         "play a scripted demo, check a running bot's health, print the Slack app manifest, "
         "or print the link that adds the bot to a Discord server",
@@ -145,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "health":
             from bot.health import problems, verdict
 
-            found = problems(settings.db_path)
+            found = problems(settings.db_path, file=settings.database_url is None)
             _write(verdict(found))
             return 1 if found else 0
         if args.command == "demo":

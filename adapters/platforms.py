@@ -6,7 +6,7 @@ import asyncio
 import logging
 import signal
 from collections.abc import Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from adapters.web import WebApp
 from bot.app import Crossfade
@@ -19,8 +19,12 @@ from bot.features.base import routes_of
 from bot.health import heartbeat_path
 from bot.scheduler import Scheduler
 from bot.status import Status
+from bot.storage.opening import open_store
 from bot.storage.sqlite import SqliteStore
 from bot.web_routes import Route
+
+if TYPE_CHECKING:
+    from bot.storage.postgres import PostgresStore
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +78,7 @@ def build_adapters(
 
 async def run_platforms(settings: Settings, routes: Sequence[Route] = ()) -> None:
     """Serve Slack and/or Discord, and the web app with ``routes``, until interrupted."""
-    store = await SqliteStore.open(settings.db_path)
+    store = await open_store(settings, serving=True)
     clock = SystemClock()
     served = [*routes, *routes_of(FEATURES, store, clock)]
     web_app = WebApp.from_settings(settings, console=False, routes=served)
@@ -86,7 +90,7 @@ async def run_platforms(settings: Settings, routes: Sequence[Route] = ()) -> Non
 
 
 async def _serve(
-    settings: Settings, store: SqliteStore, web_app: WebApp, clock: SystemClock
+    settings: Settings, store: SqliteStore | PostgresStore, web_app: WebApp, clock: SystemClock
 ) -> None:
     web_app.listen()  # a port in use stops start-up before anything connects
     holder: list[Scheduler] = []

@@ -63,7 +63,7 @@ class WebApp:
         return cls(
             host=settings.web_host(console=console),
             port=settings.http_port,
-            routes=[health_route(settings.db_path), *routes],
+            routes=[health_route(settings.db_path, file=settings.database_url is None), *routes],
             public_url=settings.public_url,
             port_from=settings.http_port_from,
         )

@@ -25,6 +25,8 @@ class Settings:
 
     db_path: Path
     log_level: str = "INFO"
+    # CROSSFADE_DATABASE_URL: a PostgreSQL database instead of the SQLite file at db_path.
+    database_url: str | None = None
     discord_token: str | None = None
     discord_guild_id: int | None = None
     slack_bot_token: str | None = None
@@ -75,8 +77,28 @@ class Settings:
             self.slack_bot_token,
             self.slack_app_token,
             self.slack_signing_secret,
+            self.database_password,
         ]
         return [v for v in values if v]
+
+    @property
+    def database_password(self) -> str | None:
+        """The password inside CROSSFADE_DATABASE_URL, if it has one (hidden in logs)."""
+        if self.database_url is None:
+            return None
+        from urllib.parse import unquote, urlsplit
+
+        secret = urlsplit(self.database_url).password
+        return unquote(secret) if secret else None
+
+    @property
+    def database_label(self) -> str:
+        """The database for messages: the SQLite file, or the PostgreSQL database's place."""
+        if self.database_url is None:
+            return str(self.db_path)
+        from bot.storage.postgres_address import where
+
+        return f"PostgreSQL {where(self.database_url)}"
 
 
 def load_dotenv_file(path: str | Path = ".env") -> None:
@@ -143,11 +165,18 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "Developer Portal's Bot page)."
         )
     shard_count, shard_ids = discord_shards(env, problems)
+    database_url = _clean(env, "CROSSFADE_DATABASE_URL")
+    if database_url is not None and not database_url.startswith(("postgresql://", "postgres://")):
+        problems.append(
+            "CROSSFADE_DATABASE_URL must be a PostgreSQL address such as "
+            "postgresql://user:password@host:5432/crossfade (unset it to use the SQLite file)."
+        )
     if problems:
         raise StartupError("Configuration problems:\n  - " + "\n  - ".join(problems))
     return Settings(
         db_path=Path(_clean(env, "CROSSFADE_DB") or DEFAULT_DB),
         log_level=level,
+        database_url=database_url,
         discord_token=discord,
         discord_guild_id=guild,
         slack_bot_token=bot_token,

@@ -29,13 +29,17 @@ def heartbeat_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".heartbeat")
 
 
-def problems(db_path: Path, now: datetime | None = None) -> list[str]:
-    """What is wrong, or an empty list when healthy; reads only, never writes."""
+def problems(db_path: Path, now: datetime | None = None, *, file: bool = True) -> list[str]:
+    """What is wrong, or an empty list when healthy; reads only, never writes.
+
+    ``file``: the database is the SQLite file at ``db_path`` (not PostgreSQL), check it too.
+    """
     found: list[str] = []
-    if not db_path.exists():
+    if file and not db_path.exists():
         return [f"no database at {db_path} yet"]
     try:
-        check_existing_file(db_path, migrations()[-1][0])
+        if file:
+            check_existing_file(db_path, migrations()[-1][0])
     except StartupError as exc:
         found.append(str(exc))
     beat = heartbeat_path(db_path)
@@ -60,12 +64,12 @@ def verdict(found: Sequence[str]) -> str:
     return "; ".join(found) if found else "healthy"
 
 
-def health_route(db_path: Path) -> Route:
+def health_route(db_path: Path, *, file: bool = True) -> Route:
     """GET /healthz: 200 and "healthy", or 503 naming the problems, as `crossfade health`."""
 
     async def check(_: WebRequest) -> WebResponse:
         # The checks read files and open the database: off the event loop.
-        found = await asyncio.to_thread(problems, db_path)
+        found = await asyncio.to_thread(problems, db_path, file=file)
         return WebResponse.text(
             verdict(found) + "\n", 503 if found else 200, **{"Cache-Control": "no-store"}
         )

@@ -44,7 +44,11 @@ def side_files(db: Path) -> list[str]:
 
 def env_for(db: Path) -> dict[str, str]:
     """The environment of a `crossfade` run on ``db`` with no platform configured."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "DISCORD_")) and k != "CROSSFADE_DATABASE_URL"
+    }
     env["CROSSFADE_DB"] = str(db)
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     return env

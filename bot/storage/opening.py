@@ -1,0 +1,34 @@
+"""Opening the store the settings name: PostgreSQL at CROSSFADE_DATABASE_URL, else SQLite."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from bot.config import Settings
+from bot.errors import StartupError
+
+if TYPE_CHECKING:
+    from bot.storage.postgres import PostgresStore
+    from bot.storage.sqlite import SqliteStore
+
+
+async def open_store(settings: Settings, *, serving: bool = False) -> SqliteStore | PostgresStore:
+    """The configured store, migrated; ``serving``: this process is the one serving it."""
+    if settings.database_url is None:
+        from bot.storage.sqlite import SqliteStore
+
+        return await SqliteStore.open(settings.db_path)
+    try:
+        from bot.storage.postgres import PostgresStore
+    except ImportError:
+        raise StartupError(
+            "CROSSFADE_DATABASE_URL needs PostgreSQL support: pip install 'crossfade[postgres]'."
+        ) from None
+    store = await PostgresStore.open(settings.database_url)
+    if serving:
+        try:
+            await store.hold_serve_lock()
+        except BaseException:
+            await store.close()
+            raise
+    return store
