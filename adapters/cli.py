@@ -113,6 +113,26 @@ async def run(settings: Settings, routes: Sequence[Route] = ()) -> None:
         await run_platforms(settings, routes)
 
 
+async def migrate_to_postgres(settings: Settings) -> int:
+    """Copy the SQLite file into the empty PostgreSQL database, then print every count."""
+    if settings.database_url is None:
+        raise StartupError(
+            "Set CROSSFADE_DATABASE_URL to the empty PostgreSQL database to copy "
+            f"{settings.db_path} into."
+        )
+    from bot.storage.postgres.copy import copy_to_postgres
+    from bot.storage.serve_lock import ServeLock
+
+    # No bot may write to the file while it is copied.
+    with ServeLock(settings.db_path):
+        counts = await copy_to_postgres(settings.db_path, settings.database_url)
+    _write(f"Copied {settings.db_path} into {settings.database_label}:")
+    for table, count in counts:
+        _write(f"  {table}: {count} rows")
+    _write("Every table's count matches the file's.")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `crossfade` command."""
     parser = argparse.ArgumentParser(
@@ -129,10 +149,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             "health",
             "slack-manifest",
             "discord-invite",
+            "migrate-to-postgres",
         ],
         help="run the bot (default; the console when no platform tokens are set), "
         "play a scripted demo, check a running bot's health, print the Slack app manifest, "
-        "or print the link that adds the bot to a Discord server",
+        "print the link that adds the bot to a Discord server, or copy the SQLite database "
+        "(CROSSFADE_DB) into the empty PostgreSQL one at CROSSFADE_DATABASE_URL",
     )
     parser.add_argument(
         "--request-url",
@@ -164,6 +186,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             found = problems(settings.db_path, file=settings.database_url is None)
             _write(verdict(found))
             return 1 if found else 0
+        if args.command == "migrate-to-postgres":
+            return asyncio.run(migrate_to_postgres(settings))
         if args.command == "demo":
             from adapters.console.demo import run_demo
 
