@@ -81,7 +81,10 @@ async def postgres_db(
     name = f"t_{secrets.token_hex(6)}"
     admin = await asyncpg.connect(postgres_server.url())
     try:
-        await admin.execute(f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}"')
+        # FILE_COPY: a copy of the folder, six times quicker than WAL_LOG for a small one.
+        await admin.execute(
+            f'CREATE DATABASE "{name}" TEMPLATE "{postgres_template}" STRATEGY FILE_COPY'
+        )
     finally:
         await admin.close()
     try:

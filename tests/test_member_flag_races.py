@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,12 +10,14 @@ import pytest_asyncio
 
 from bot.clock import FakeClock
 from bot.models import Actor, Community, Member
+from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import START
 from tests.harness import Harness, reply_text
+from tests.stores import Database, is_postgres
 
 
-class SlowReadStore(SqliteStore):
+class SlowRead:
     """A real store that runs another request's step once, right after a member is read."""
 
     def __init__(self, *args: Any) -> None:
@@ -31,11 +32,19 @@ class SlowReadStore(SqliteStore):
         return found
 
 
+class SlowReadStore(SlowRead, SqliteStore):
+    """On SQLite."""
+
+
+class PgSlowReadStore(SlowRead, PostgresStore):
+    """On PostgreSQL."""
+
+
 @pytest_asyncio.fixture
-async def race(tmp_path: Path) -> AsyncIterator[tuple[Harness, SlowReadStore]]:
-    store = await SlowReadStore.open(tmp_path / "race.db")
-    assert isinstance(store, SlowReadStore)
-    h = Harness(store, FakeClock(START))
+async def race(database: Database) -> AsyncIterator[tuple[Harness, SlowRead]]:
+    kind = PgSlowReadStore if is_postgres(database) else SlowReadStore
+    store = await kind.open(database)
+    h = Harness(store, FakeClock(START), database=database)
     try:
         yield h, store
     finally:
@@ -44,7 +53,7 @@ async def race(tmp_path: Path) -> AsyncIterator[tuple[Harness, SlowReadStore]]:
 
 @pytest.mark.asyncio
 async def test_pausing_keeps_a_time_zone_saved_meanwhile(
-    race: tuple[Harness, SlowReadStore],
+    race: tuple[Harness, SlowRead],
 ) -> None:
     h, store = race
     await h.run("ana", "/profile timezone:Europe/London")
@@ -61,7 +70,7 @@ async def test_pausing_keeps_a_time_zone_saved_meanwhile(
 
 @pytest.mark.asyncio
 async def test_resuming_keeps_skills_saved_meanwhile(
-    race: tuple[Harness, SlowReadStore],
+    race: tuple[Harness, SlowRead],
 ) -> None:
     h, store = race
     await h.run("ana", "/checkin pause")

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,9 +18,12 @@ import pytest_asyncio
 from bot.clock import FakeClock
 from bot.features.checkins.store import DuePrompt
 from bot.models import CheckinWeek, Sprint
+from bot.storage.postgres import PostgresStore
+from bot.storage.sql.sprints import SprintSql
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import START
 from tests.harness import Harness, reply_text
+from tests.stores import Database, is_postgres
 
 SPRINT = (
     '/sprint start goal:"Binaural podcast pilot" skill:"spatial mixing" '
@@ -30,7 +32,7 @@ SPRINT = (
 FIRST = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # the first Monday 10:00 three days on
 
 
-class InterleavingStore(SqliteStore):
+class Interleaving:
     """A real SQLite store that runs a step of another task once, right after a chosen read."""
 
     def __init__(self, *args: Any) -> None:
@@ -67,11 +69,19 @@ class InterleavingStore(SqliteStore):
         return due
 
 
+class InterleavingStore(Interleaving, SqliteStore):
+    """On SQLite."""
+
+
+class PgInterleavingStore(Interleaving, PostgresStore):
+    """On PostgreSQL."""
+
+
 @pytest_asyncio.fixture
-async def race(tmp_path: Path) -> AsyncIterator[tuple[Harness, InterleavingStore]]:
-    store = await InterleavingStore.open(tmp_path / "race.db")
-    assert isinstance(store, InterleavingStore)
-    h = Harness(store, FakeClock(START))
+async def race(database: Database) -> AsyncIterator[tuple[Harness, Interleaving]]:
+    kind = PgInterleavingStore if is_postgres(database) else InterleavingStore
+    store = await kind.open(database)
+    h = Harness(store, FakeClock(START), database=database)
     try:
         yield h, store
     finally:
@@ -88,7 +98,7 @@ def prompts(h: Harness, who: str) -> list[tuple[str, datetime]]:
 
 @pytest.mark.asyncio
 async def test_an_edit_racing_the_weekly_prompt_keeps_the_next_week_a_week_away(
-    race: tuple[Harness, InterleavingStore],
+    race: tuple[Harness, Interleaving],
 ) -> None:
     h, store = race
     await h.run("ana", SPRINT)
@@ -110,7 +120,7 @@ async def test_an_edit_racing_the_weekly_prompt_keeps_the_next_week_a_week_away(
 
 @pytest.mark.asyncio
 async def test_lengthening_racing_the_last_prompt_keeps_the_new_weeks(
-    race: tuple[Harness, InterleavingStore],
+    race: tuple[Harness, Interleaving],
 ) -> None:
     h, store = race
     await h.run("ana", SPRINT + " weeks:1")
@@ -130,7 +140,7 @@ async def test_lengthening_racing_the_last_prompt_keeps_the_new_weeks(
 
 @pytest.mark.asyncio
 async def test_a_zone_change_racing_the_weekly_prompt_opens_no_second_week_that_day(
-    race: tuple[Harness, InterleavingStore],
+    race: tuple[Harness, Interleaving],
 ) -> None:
     h, store = race
     await h.run("ana", "/profile timezone:Europe/London")
@@ -150,7 +160,7 @@ async def test_a_zone_change_racing_the_weekly_prompt_opens_no_second_week_that_
 
 @pytest.mark.asyncio
 async def test_a_schedule_change_racing_the_weekly_prompt_moves_every_week(
-    race: tuple[Harness, InterleavingStore],
+    race: tuple[Harness, Interleaving],
 ) -> None:
     h, store = race
     await h.run("ana", SPRINT)
@@ -170,7 +180,7 @@ async def test_a_schedule_change_racing_the_weekly_prompt_moves_every_week(
 
 @pytest.mark.asyncio
 async def test_a_schedule_change_racing_the_weekly_prompt_keeps_the_open_week(
-    race: tuple[Harness, InterleavingStore],
+    race: tuple[Harness, Interleaving],
 ) -> None:
     h, store = race
     await h.run("ana", SPRINT)
@@ -191,7 +201,7 @@ async def test_a_schedule_change_racing_the_weekly_prompt_keeps_the_open_week(
 
 @pytest.mark.asyncio
 async def test_an_edit_that_keeps_losing_the_race_says_so_and_writes_nothing(
-    race: tuple[Harness, InterleavingStore],
+    race: tuple[Harness, Interleaving],
 ) -> None:
     h, store = race
     await h.run("ana", SPRINT)
@@ -199,7 +209,7 @@ async def test_an_edit_that_keeps_losing_the_race_says_so_and_writes_nothing(
     async def another_edit() -> None:
         # Someone else's change lands between every read and write of this edit.
         store.after("active_sprint", another_edit)
-        current = await SqliteStore.active_sprint(store, 1)
+        current = await SprintSql.active_sprint(store, 1)
         assert current is not None
         await store.update_sprint(replace(current, weeks=current.weeks + 1), read=current)
 
@@ -217,7 +227,7 @@ async def test_an_edit_that_keeps_losing_the_race_says_so_and_writes_nothing(
 
 @pytest.mark.asyncio
 async def test_a_checkin_racing_a_schedule_change_keeps_the_prompt_marked_done(
-    race: tuple[Harness, InterleavingStore],
+    race: tuple[Harness, Interleaving],
 ) -> None:
     h, store = race
     await h.run("ana", SPRINT)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,9 +20,11 @@ from bot.features.checkins.jobs import decide_prompts
 from bot.features.checkins.store import DuePrompt, DueReminder, WeekOpening
 from bot.messages import Message, text
 from bot.models import Destination, NewOutbox, WeekStatus
+from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SqliteStore
 from tests.conftest import START
 from tests.harness import Harness
+from tests.stores import Database, is_postgres
 
 SPRINT = (
     '/sprint start goal:"Binaural podcast pilot" skill:"spatial mixing" '
@@ -33,7 +34,7 @@ FIRST = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)  # the first Monday 10:00 three
 CHECKIN = '/checkin progress:"Bounced the stems" confidence:4'
 
 
-class BatchStore(SqliteStore):
+class Batch:
     """A real SQLite store that runs a step once, right after a job's bulk read."""
 
     def __init__(self, *args: Any) -> None:
@@ -61,11 +62,19 @@ class BatchStore(SqliteStore):
         return due
 
 
+class BatchStore(Batch, SqliteStore):
+    """On SQLite."""
+
+
+class PgBatchStore(Batch, PostgresStore):
+    """On PostgreSQL."""
+
+
 @pytest_asyncio.fixture
-async def batch(tmp_path: Path) -> AsyncIterator[tuple[Harness, BatchStore]]:
-    store = await BatchStore.open(tmp_path / "batch.db")
-    assert isinstance(store, BatchStore)
-    h = Harness(store, FakeClock(START))
+async def batch(database: Database) -> AsyncIterator[tuple[Harness, Batch]]:
+    kind = PgBatchStore if is_postgres(database) else BatchStore
+    store = await kind.open(database)
+    h = Harness(store, FakeClock(START), database=database)
     try:
         for who in ("ana", "ben", "cy"):
             await h.run(who, SPRINT)
@@ -80,7 +89,7 @@ def titles(h: Harness, who: str, start: str = "Weekly") -> list[str]:
 
 @pytest.mark.asyncio
 async def test_an_edit_between_the_read_and_the_write_is_decided_again_with_one_prompt(
-    batch: tuple[Harness, BatchStore],
+    batch: tuple[Harness, Batch],
 ) -> None:
     h, store = batch
     h.clock.set(FIRST)
@@ -101,7 +110,7 @@ async def test_an_edit_between_the_read_and_the_write_is_decided_again_with_one_
 
 @pytest.mark.asyncio
 async def test_skipping_ahead_between_the_read_and_the_write_gets_no_prompt(
-    batch: tuple[Harness, BatchStore],
+    batch: tuple[Harness, Batch],
 ) -> None:
     h, store = batch
     h.clock.set(FIRST)
@@ -124,7 +133,7 @@ async def test_skipping_ahead_between_the_read_and_the_write_gets_no_prompt(
 
 @pytest.mark.asyncio
 async def test_a_prompt_already_queued_under_its_key_is_linked_not_queued_again(
-    batch: tuple[Harness, BatchStore],
+    batch: tuple[Harness, Batch],
 ) -> None:
     h, store = batch
     # Cy's week 1 prompt is already in the outbox (say, restored from a backup).
@@ -153,7 +162,7 @@ async def test_a_prompt_already_queued_under_its_key_is_linked_not_queued_again(
 
 @pytest.mark.asyncio
 async def test_a_batch_naming_each_sprint_twice_moves_each_once(
-    batch: tuple[Harness, BatchStore],
+    batch: tuple[Harness, Batch],
 ) -> None:
     h, store = batch
     store.doubled = True
@@ -167,7 +176,7 @@ async def test_a_batch_naming_each_sprint_twice_moves_each_once(
 
 @pytest.mark.asyncio
 async def test_a_checkin_between_the_read_and_the_write_gets_no_reminder(
-    batch: tuple[Harness, BatchStore],
+    batch: tuple[Harness, Batch],
 ) -> None:
     h, store = batch
     await h.advance_to(FIRST + timedelta(hours=1))
@@ -186,7 +195,7 @@ async def test_a_checkin_between_the_read_and_the_write_gets_no_reminder(
 
 @pytest.mark.asyncio
 async def test_pausing_between_the_read_and_the_write_gets_no_reminder(
-    batch: tuple[Harness, BatchStore],
+    batch: tuple[Harness, Batch],
 ) -> None:
     h, store = batch
     await h.advance_to(FIRST + timedelta(hours=1))
