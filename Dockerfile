@@ -13,7 +13,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY bot ./bot
 COPY adapters ./adapters
-RUN pip install --no-cache-dir ".[console,slack,discord]"
+RUN pip install --no-cache-dir ".[console,slack,discord,postgres]"
 
 USER crossfade
 VOLUME ["/data"]
