@@ -3,7 +3,7 @@
 Nothing here remembers anything in memory: what is due is read from storage, decided in
 one transaction with the message it queues, so a restart neither loses nor repeats a step.
 Each job's due query and its next-due moment sit side by side in
-bot/storage/sqlite/checkins.py.
+bot/storage/sql/checkins.py.
 """
 
 from __future__ import annotations
