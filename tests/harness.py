@@ -18,6 +18,7 @@ from bot.features import FEATURES
 from bot.features.base import Feature, jobs_of
 from bot.messages import Message, Response, plain
 from bot.models import DestinationKind
+from bot.storage.sqlite import SqliteStore
 from tests.stores import AnyStore, Database, open_store
 
 PLATFORM = "test"
@@ -103,7 +104,14 @@ class Harness:
         self.clock = clock
         self.transport = RecordingTransport(clock)
         self.core = Crossfade(store, clock, features=features)
-        dispatcher = Dispatcher(store, clock, {PLATFORM: self.transport}, features=features)
+        # Sends run side by side; on SQLite the one connection still takes their store calls
+        # in order, on PostgreSQL's pool they may finish in any order. One at a time there
+        # keeps the order the tests read the way SQLite gives it (order across concurrent
+        # sends isn't something the core promises).
+        one_at_a_time = {} if isinstance(store, SqliteStore) else {"concurrency": 1}
+        dispatcher = Dispatcher(
+            store, clock, {PLATFORM: self.transport}, features=features, **one_at_a_time
+        )
         self.engine = Engine(store, clock, dispatcher, jobs_of(features))
 
     @classmethod
