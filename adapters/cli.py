@@ -37,7 +37,7 @@ async def run_console(settings: Settings, routes: Sequence[Route] = ()) -> None:
     from bot.scheduler import Scheduler
     from bot.storage.opening import open_store
 
-    store = await open_store(settings, serving=True)
+    store = await open_store(settings)
     scheduler: Scheduler | None = None
     try:
         clock = await console_clock(store)
@@ -77,6 +77,7 @@ async def run_console(settings: Settings, routes: Sequence[Route] = ()) -> None:
             from prompt_toolkit.patch_stdout import patch_stdout
 
             scheduler.start()
+            await store.watch_outbox(scheduler.poke)
             with patch_stdout():
                 await session.run()
         else:
@@ -102,8 +103,8 @@ async def run(settings: Settings, routes: Sequence[Route] = ()) -> None:
 
     for note in settings.notes():
         log.warning(note)
-    # One serving process per file: a second would send everything again. On PostgreSQL
-    # the store holds an advisory lock instead (bot/storage/opening.py).
+    # One serving process per file: a second would send everything again. Several may
+    # serve one PostgreSQL database (outbox leases, one leader for the jobs, shared pacing).
     with ServeLock(settings.db_path) if settings.database_url is None else nullcontext():
         if not (settings.wants_slack or settings.wants_discord):
             await run_console(settings, routes)

@@ -1,4 +1,8 @@
-"""Running the chat platforms: one process serves every configured platform (Slack, Discord)."""
+"""Running the chat platforms: a process serves every configured platform (Slack, Discord).
+
+On PostgreSQL several such processes may share one database: each delivers, one at a
+time runs the timed jobs (bot/engine.py).
+"""
 
 from __future__ import annotations
 
@@ -78,7 +82,7 @@ def build_adapters(
 
 async def run_platforms(settings: Settings, routes: Sequence[Route] = ()) -> None:
     """Serve Slack and/or Discord, and the web app with ``routes``, until interrupted."""
-    store = await open_store(settings, serving=True)
+    store = await open_store(settings)
     clock = SystemClock()
     served = [*routes, *routes_of(FEATURES, store, clock)]
     web_app = WebApp.from_settings(settings, console=False, routes=served)
@@ -117,6 +121,8 @@ async def _serve(
         await web_app.start()
         await scheduler.engine.resume()
         scheduler.start()
+        # Rows another process queues wake this one too (PostgreSQL shared by several).
+        await store.watch_outbox(scheduler.poke)
         log.info("Crossfade is running on %s", ", ".join(dispatcher.platforms()))
         await stop.wait()
     finally:

@@ -8,7 +8,6 @@ import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Protocol
 
 from bot import native_events as native
 from bot.channels import ChannelRouting
@@ -22,8 +21,13 @@ from bot.models import (
     OutboxItem,
     OutboxStatus,
 )
-from bot.pacing import Pacer
-from bot.storage.base import DueOutbox, Store
+from bot.pacing import Pacing
+from bot.storage.base import OUTBOX_LEASE, DueOutbox, Store
+from bot.transport import DeliveryError as DeliveryError
+from bot.transport import Receipt as Receipt
+from bot.transport import RecipientUnreachable as RecipientUnreachable
+from bot.transport import Target as Target
+from bot.transport import Transport as Transport
 
 log = logging.getLogger(__name__)
 
@@ -32,82 +36,6 @@ MAX_ATTEMPTS = 12
 UNREACHABLE_RETRY = timedelta(hours=6)
 # Posts for a purpose with no channel wait for an admin; set_channel releases them at once.
 NO_CHANNEL_RETRY = timedelta(days=1)
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where a transport should post: a member's DMs or a channel, in platform ids."""
-
-    community_id: str
-    kind: DestinationKind
-    user_id: str | None = None
-    channel_id: str | None = None
-    # The reader's zone, for transports that print times as text (the console).
-    timezone: str | None = None
-
-
-@dataclass(frozen=True)
-class Receipt:
-    """A posted message's platform ids, kept so it can be edited later."""
-
-    channel_id: str
-    message_id: str
-
-
-class DeliveryError(Exception):
-    """Sending failed.
-
-    ``retry_after`` is the platform's wait; ``permanent`` means don't retry; ``needs_admin``
-    means an admin must fix something (invite the bot, pick another channel): the message
-    waits without using up its retries, and ``/admin channel`` releases it. ``ambiguous``
-    means the platform may have stored the message anyway (a 5xx, a reset connection, an
-    answer lost past the timeout): like a crash mid-send, the next try looks it up first.
-    """
-
-    def __init__(
-        self,
-        reason: str,
-        *,
-        retry_after: float | None = None,
-        permanent: bool = False,
-        needs_admin: bool = False,
-        ambiguous: bool = False,
-    ):
-        super().__init__(reason)
-        self.reason = reason
-        self.retry_after = retry_after
-        self.permanent = permanent
-        self.needs_admin = needs_admin
-        self.ambiguous = ambiguous
-
-
-class RecipientUnreachable(DeliveryError):
-    """The member can't receive direct messages from the bot (closed DMs)."""
-
-
-class Transport(Protocol):
-    """A platform's way of posting and editing messages; adapters implement it."""
-
-    platform: str
-    # Sustained sends per second the platform allows this bot.
-    max_per_second: float
-
-    async def send(self, target: Target, message: Message, *, key: str) -> Receipt:
-        """Post a message; ``key`` identifies it so a retry can be recognised."""
-        ...
-
-    async def edit(self, target: Target, receipt: Receipt, message: Message) -> None:
-        """Replace a message posted earlier."""
-        ...
-
-    async def find_sent(self, target: Target, key: str) -> Receipt | None:
-        """After a crash or an ambiguous failure: the message with this key, if it got there."""
-        ...
-
-    @property
-    def events(self) -> native.EventTransport | None:
-        """The platform's native events (bot/native_events.py); None where it has none."""
-        ...
 
 
 @dataclass
@@ -147,7 +75,7 @@ class Dispatcher:
         self.transports = dict(transports)
         self.concurrency = concurrency
         self._sleep = sleep
-        self._pacers: dict[str, Pacer] = {}
+        self._pacers: dict[str, Pacing] = {}
         self._pass_lock = asyncio.Lock()
 
     def platforms(self) -> list[str]:
@@ -157,6 +85,7 @@ class Dispatcher:
     async def deliver_due(self, limit: int = 500) -> DeliveryReport:
         """Send every due message (posts before edits, so an edit finds its post)."""
         report = DeliveryReport()
+        limit = self.batch_size(limit)
         async with self._pass_lock:
             while True:
                 due = await self.store.due_outbox(self.clock.now(), self.platforms(), limit)
@@ -173,6 +102,17 @@ class Dispatcher:
                 await self._run_all(list(edits.values()), report)
                 if len(due) < limit:
                     return report
+
+    def batch_size(self, limit: int) -> int:
+        """How many rows to lease at once: few enough to send well within the lease.
+
+        At the slowest transport's rate a batch takes a quarter of the lease, so it still
+        goes out in time when several processes share that rate.
+        """
+        rate = min((t.max_per_second for t in self.transports.values()), default=float("inf"))
+        if rate == float("inf"):
+            return limit
+        return max(1, min(limit, int(rate * OUTBOX_LEASE.total_seconds() / 4)))
 
     async def _run_all(self, queues: list[list[DueOutbox]], report: DeliveryReport) -> None:
         gate = asyncio.Semaphore(self.concurrency)
@@ -191,9 +131,13 @@ class Dispatcher:
         except Exception as exc:
             await self._unexpected(entry.item, exc, report)
 
-    def _pacer(self, transport: Transport) -> Pacer:
+    def _pacer(self, transport: Transport) -> Pacing:
+        # One bucket per platform: one bot per platform per deployment, paced across
+        # every process sharing the store (in this process alone on SQLite).
         if transport.platform not in self._pacers:
-            self._pacers[transport.platform] = Pacer(transport.max_per_second, self._sleep)
+            self._pacers[transport.platform] = self.store.send_pacer(
+                transport.platform, transport.max_per_second, self._sleep
+            )
         return self._pacers[transport.platform]
 
     async def _target(self, entry: DueOutbox) -> tuple[Target | None, Member | None]:
@@ -269,7 +213,7 @@ class Dispatcher:
                     return
                 unsure = False  # looked: it isn't there
                 log.warning("outbox %s: not found on the platform; sending again", item.id)
-            if not await self.store.claim_outbox(item.id):
+            if not await self.store.claim_outbox(item.id, self.clock.now()):
                 return
             await self._pacer(transport).take()
             receipt = await transport.send(target, message, key=key)
@@ -311,7 +255,7 @@ class Dispatcher:
                 item.id, max(original.not_before, self.clock.now()), "waiting for the post"
             )
             return
-        if not await self.store.claim_outbox(item.id):
+        if not await self.store.claim_outbox(item.id, self.clock.now()):
             return  # a newer edit of the same message superseded it
         try:
             await self._pacer(transport).take()
@@ -373,8 +317,8 @@ class Dispatcher:
             if now is None or now.status in (OutboxStatus.DELIVERED, OutboxStatus.FAILED):
                 return
             claimed = now.attempts > item.attempts
-            if not claimed:
-                await self.store.claim_outbox(item.id)  # so the try counts all the same
+            if not claimed:  # so the try counts all the same
+                await self.store.claim_outbox(item.id, self.clock.now())
             # Once claimed it may have got as far as the platform: a post is looked up first.
             unsure = item.edit_of is None and (claimed or item.status is OutboxStatus.SENDING)
             await self._failed(item, DeliveryError(reason), report, unsure=unsure)

@@ -2,6 +2,11 @@
 
 The engine knows jobs, not features: each job says what is due and when it next will be
 (bot/features/base.py), and the list comes from ``bot.features.FEATURES`` unless given.
+
+Where several processes share the store, one at a time runs the jobs (the store's
+``lead_jobs``) and every one delivers; a standby tries to lead again at least every
+``LEADER_POLL``, so it takes over within a minute of the leader's death. The jobs' writes
+stay guarded anyway: two deciders would still queue each message once.
 """
 
 from __future__ import annotations
@@ -9,7 +14,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.clock import Clock, MovableClock
 from bot.delivery import DeliveryReport, Dispatcher
@@ -18,6 +23,9 @@ from bot.features.base import Job, jobs_of, ordered_jobs
 from bot.storage.base import Store
 
 log = logging.getLogger(__name__)
+
+# How often a process not running the jobs tries to take them over.
+LEADER_POLL = timedelta(seconds=30)
 
 
 @dataclass
@@ -42,9 +50,16 @@ class Engine:
         self.clock = clock
         self.dispatcher = dispatcher
         self.jobs = ordered_jobs(jobs_of(FEATURES) if jobs is None else jobs)
+        # Whether this process ran the jobs at its last decision (a standby doesn't).
+        self.leading = True
 
     async def decide(self) -> dict[str, int]:
-        """Run every job at the current time; how many things each acted on."""
+        """Run every job at the current time, if this process leads them; how many each did."""
+        was_leading, self.leading = self.leading, await self.store.lead_jobs()
+        if not self.leading:
+            if was_leading:
+                log.info("another process runs the timed jobs; this one only delivers")
+            return {}
         now = self.clock.now()
         done = {job.name: await job.run(self.store, now) for job in self.jobs}
         if any(done.values()):
@@ -68,6 +83,8 @@ class Engine:
         now = self.clock.now()
         moments = [await job.next_due(self.store, now) for job in self.jobs]
         moments.append(await self.store.next_send_at(self.dispatcher.platforms(), now))
+        if not self.leading:
+            moments.append(now + LEADER_POLL)  # try to take the jobs over
         found = [m for m in moments if m is not None]
         return min(found) if found else None
 
@@ -81,7 +98,7 @@ class Engine:
                 clock.set(due)
             report = await self.tick()
             idle = not any(report.jobs.values()) and not any(vars(report.delivery).values())
-            if idle:
+            if idle and self.leading:
                 # Due but not actionable: a bug, since each next_due mirrors its due query.
                 log.warning("nothing to do at %s although it was due; skipping ahead", due)
                 break

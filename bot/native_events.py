@@ -300,7 +300,7 @@ async def deliver_event(
         # A newer state of the event went out first: this one would only undo it.
         await store.mark_delivered(item.id, None, record.ref, now)
         return EventOutcome.SKIPPED
-    if not await store.claim_outbox(item.id):
+    if not await store.claim_outbox(item.id, now):
         return EventOutcome.SKIPPED
     live = record is not None and record.status is EventStatus.SCHEDULED
     ref = record.ref if record is not None and live else None

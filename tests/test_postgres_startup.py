@@ -6,6 +6,7 @@ password; a database it refuses is left as it was.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import subprocess
 import sys
@@ -105,15 +106,47 @@ async def test_another_programs_database_is_refused_and_untouched(
     ) == [("invoices",)]
 
 
-async def test_a_second_process_serving_the_same_database_is_refused(
+async def test_several_processes_serve_the_same_database_together(
     postgres_db: str, tmp_path: Path
 ) -> None:
     from bot.storage.postgres import PostgresStore
 
+    # One process already serves it, running the timed jobs; two more start beside it.
     serving = await PostgresStore.open(postgres_db)
     try:
-        await serving.hold_serve_lock()
-        line = one_line(run_on(postgres_db, tmp_path))
-        assert "Another Crossfade is already serving the PostgreSQL database" in line
+        assert await serving.lead_jobs()
+        env = env_for(tmp_path / "unused.db")
+        env["CROSSFADE_DATABASE_URL"] = postgres_db
+
+        async def console(typed: str) -> tuple[int | None, str, str]:
+            run = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "adapters.cli",
+                "run",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.PIPE,
+                env=env,
+                cwd=str(tmp_path),
+            )
+            out, err = await asyncio.wait_for(run.communicate(typed.encode()), TIMEOUT)
+            return run.returncode, out.decode(), err.decode()
+
+        done = await asyncio.gather(
+            console("/as alice\n/profile skills:mixing\n"),
+            console("/as ravi\n/profile skills:mastering\n"),
+        )
+        for code, out, err in done:
+            assert code == 0, err[-2000:]
+            assert "Crossfade console on PostgreSQL" in out
+            assert "Another Crossfade" not in out + err
+        assert await serving.lead_jobs()  # still the one running the jobs
     finally:
         await serving.close()
+    skills = await query(
+        postgres_db,
+        "SELECT m.ext_id, s.skill FROM member_skills s JOIN members m ON m.id = s.member_id"
+        " ORDER BY m.ext_id",
+    )
+    assert skills == [("alice", "mixing"), ("ravi", "mastering")]

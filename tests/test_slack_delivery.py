@@ -233,7 +233,7 @@ async def test_a_post_interrupted_by_a_crash_is_not_sent_twice(slack_stack: Slac
     assert len(due) == 1
     item = due[0].item
     # The process claimed the message and Slack took it, then the process died.
-    await slack_stack.store.claim_outbox(item.id)
+    await slack_stack.store.claim_outbox(item.id, slack_stack.clock.now())
     await slack_stack.transport.send(channel("C0NEWS"), Message(title="x"), key=f"cf-{item.id}")
 
     report = await slack_stack.engine.tick()

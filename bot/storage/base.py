@@ -7,13 +7,18 @@ and extends ``IdentityStore`` with only what that feature needs. SQLite implemen
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from bot.models import Actor, Community, Member, NewOutbox, OutboxItem
 from bot.native_events import NativeEventStore
+from bot.pacing import Pacing, Sleep
+
+# How long a process holds the outbox rows it claimed: longer than any send's timeout, so a
+# slow but alive sender keeps its rows; past it, another process may take them over.
+OUTBOX_LEASE = timedelta(seconds=60)
 
 
 @dataclass(frozen=True)
@@ -91,15 +96,15 @@ class OutboxStore(Protocol):
     async def due_outbox(
         self, now: datetime, platforms: Sequence[str], limit: int = 200
     ) -> list[DueOutbox]:
-        """Messages ready to send."""
+        """Messages ready to send, leased to this process (another's live lease passes them)."""
         ...
 
     async def get_outbox(self, outbox_id: int) -> OutboxItem | None:
         """A queued message by id."""
         ...
 
-    async def claim_outbox(self, outbox_id: int) -> bool:
-        """Mark a queued message as being sent; False if it is no longer queued."""
+    async def claim_outbox(self, outbox_id: int, now: datetime) -> bool:
+        """Mark a message leased to us as being sent; False if it is no longer ours to send."""
         ...
 
     async def mark_delivered(
@@ -139,6 +144,21 @@ class OutboxStore(Protocol):
 
 class Store(IdentityStore, OutboxStore, SettingsStore, NativeEventStore, Protocol):
     """What the core itself (app, engine, outbox) asks of storage."""
+
+    # Whether several processes may serve this database at once (PostgreSQL).
+    shared: bool
+
+    def send_pacer(self, bucket: str, rate: float, sleep: Sleep) -> Pacing:
+        """The pacing of one bot's sends: shared by every process where the store is shared."""
+        ...
+
+    async def lead_jobs(self) -> bool:
+        """Whether this process runs the timed jobs now (trying to take them over if not)."""
+        ...
+
+    async def watch_outbox(self, poke: Callable[[], None]) -> None:
+        """Call ``poke`` whenever another process queues a message (where several may)."""
+        ...
 
     async def close(self) -> None:
         """Release the database."""

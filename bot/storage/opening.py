@@ -12,8 +12,12 @@ if TYPE_CHECKING:
     from bot.storage.sqlite import SqliteStore
 
 
-async def open_store(settings: Settings, *, serving: bool = False) -> SqliteStore | PostgresStore:
-    """The configured store, migrated; ``serving``: this process is the one serving it."""
+async def open_store(settings: Settings) -> SqliteStore | PostgresStore:
+    """The configured store, migrated.
+
+    Any number of processes may serve one PostgreSQL database; an SQLite file is served by
+    one process, which holds its lock (bot/storage/serve_lock.py, taken by ``crossfade run``).
+    """
     if settings.database_url is None:
         from bot.storage.sqlite import SqliteStore
 
@@ -24,11 +28,4 @@ async def open_store(settings: Settings, *, serving: bool = False) -> SqliteStor
         raise StartupError(
             "CROSSFADE_DATABASE_URL needs PostgreSQL support: pip install 'crossfade[postgres]'."
         ) from None
-    store = await PostgresStore.open(settings.database_url)
-    if serving:
-        try:
-            await store.hold_serve_lock()
-        except BaseException:
-            await store.close()
-            raise
-    return store
+    return await PostgresStore.open(settings.database_url)

@@ -3,13 +3,15 @@
 A write transaction takes one advisory lock first, so writes run one at a time across every
 process sharing the database, as SQLite's BEGIN IMMEDIATE runs them on one file: the SQL
 modules read, decide and write inside one transaction (numbering, check-then-insert) and
-rely on no other writer in between. Reads take no lock.
+rely on no other writer in between. Reads take no lock, and neither do the outbox's claims
+and marks (``_rows_tx``): they touch only outbox rows by id, which row locks keep apart.
+Any number of processes serve one database together (bot/storage/postgres/shared.py).
 """
 
 from __future__ import annotations
 
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, Self
 from urllib.parse import unquote, urlsplit
@@ -17,15 +19,15 @@ from urllib.parse import unquote, urlsplit
 import asyncpg
 
 from bot.errors import StartupError
+from bot.pacing import Pacing, SharedPacer, Sleep
 from bot.storage.postgres.driver import PgConnection
 from bot.storage.postgres.schema import migrate
+from bot.storage.postgres.shared import RESERVE_SLOT, JobsLeadership, OutboxWakeups
 from bot.storage.postgres_address import where
 from bot.storage.sql.db import SqlBase
 
 # pg_advisory_xact_lock key every write transaction takes ("XFAD" + 2).
 WRITE_LOCK = int.from_bytes(b"XFAD", "big") * 16 + 2
-# pg_try_advisory_lock key the serving process holds ("XFAD" + 3).
-SERVE_LOCK = int.from_bytes(b"XFAD", "big") * 16 + 3
 CONNECT_TIMEOUT = 10.0
 POOL_SIZE = 8
 
@@ -65,12 +67,15 @@ class PostgresConnection(SqlBase):
     """A pool of asyncpg connections to one database, migrated when opened."""
 
     integrity_errors: tuple[type[Exception], ...] = (asyncpg.IntegrityConstraintViolationError,)
+    shared = True
+    skip_locked = " FOR UPDATE OF o SKIP LOCKED"
 
     def __init__(self, pool: Any, url: str) -> None:
         self._pool = pool
         self.url = url
         self.where = where(url)
-        self._serving: Any = None
+        self._leadership = JobsLeadership(url, self.owner, CONNECT_TIMEOUT)
+        self._wakeups = OutboxWakeups(url, self.owner, CONNECT_TIMEOUT)
 
     @classmethod
     async def open(cls, url: str) -> Self:
@@ -92,31 +97,46 @@ class PostgresConnection(SqlBase):
         return cls(pool, url)
 
     async def close(self) -> None:
-        """Close every connection of the pool (and the serving lock's)."""
-        if self._serving is not None:
-            await self._serving.close()
-            self._serving = None
+        """Close every connection of the pool, and the lock's and the wake-ups' own."""
+        await self._leadership.close()
+        await self._wakeups.close()
         await self._pool.close()
 
-    async def hold_serve_lock(self) -> None:
-        """Be the one process serving this database; StartupError if another already is.
+    def send_pacer(self, bucket: str, rate: float, sleep: Sleep) -> Pacing:
+        """The bot's sends paced together with every other process's, in the database."""
+        return SharedPacer(self, bucket, rate, sleep)
 
-        The lock is a session advisory lock on a connection of its own: it goes with the
-        process, however it ends.
+    async def reserve_send_slot(
+        self, bucket: str, interval: float, burst: float
+    ) -> tuple[float, float]:
+        """Reserve the bucket's next send slot: (the slot in epoch seconds, seconds to wait)."""
+        async with self._pool.acquire() as conn:
+            row = await conn.fetchrow(RESERVE_SLOT, bucket, interval, burst)
+        return float(row["slot"]), float(row["wait"])
+
+    async def lead_jobs(self) -> bool:
+        """Whether this process holds the timed jobs' lock (trying for it if not).
+
+        Also listens again for new outbox rows if that connection was lost meanwhile.
         """
-        conn = await asyncpg.connect(self.url, timeout=CONNECT_TIMEOUT)
-        if not await conn.fetchval("SELECT pg_try_advisory_lock($1)", SERVE_LOCK):
-            await conn.close()
-            raise StartupError(
-                f"Another Crossfade is already serving the PostgreSQL database {self.where}; "
-                "stop it first (a second would send everything again)."
-            )
-        self._serving = conn
+        await self._wakeups.ensure()
+        return await self._leadership.lead()
+
+    async def watch_outbox(self, poke: Callable[[], None]) -> None:
+        """Poke on every outbox row any process queues (LISTEN, delivered at commit)."""
+        await self._wakeups.watch(poke)
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[PgConnection]:
         async with self._pool.acquire() as conn, conn.transaction():
             await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+            yield PgConnection(conn)
+
+    @asynccontextmanager
+    async def _rows_tx(self) -> AsyncIterator[PgConnection]:
+        # No write lock: the statements name outbox rows by id; row locks (and SKIP
+        # LOCKED in the batch claim) keep concurrent claims from taking the same row.
+        async with self._pool.acquire() as conn, conn.transaction():
             yield PgConnection(conn)
 
     @asynccontextmanager

@@ -8,6 +8,10 @@ The SQL is one dialect both servers read (``?`` placeholders, ``ON CONFLICT``, `
 
 from __future__ import annotations
 
+import functools
+import os
+import secrets
+import socket
 from collections.abc import Awaitable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
@@ -91,10 +95,28 @@ class SqlBase:
 
     # What a broken unique or check constraint raises on this store's driver.
     integrity_errors: tuple[type[Exception], ...] = ()
+    # Whether several processes may serve this database at once (PostgreSQL, not SQLite).
+    shared: bool = False
+    # What a claiming subquery ends with so concurrent claims pass over each other's rows
+    # (PostgreSQL's FOR UPDATE … SKIP LOCKED; SQLite has one writer and no such clause).
+    skip_locked: str = ""
+
+    @functools.cached_property
+    def owner(self) -> str:
+        """Who holds this store's outbox leases: host, process and a random part per store."""
+        return f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
 
     def _tx(self) -> AbstractAsyncContextManager[Db]:
         """One write transaction (one writer at a time), committed when the block ends."""
         raise NotImplementedError
+
+    def _rows_tx(self) -> AbstractAsyncContextManager[Db]:
+        """A write transaction touching only rows it names (the outbox's claims and marks).
+
+        Where the store has a database-wide write lock it may do without it: row locks
+        keep such statements apart. By default, the ordinary write transaction.
+        """
+        return self._tx()
 
     def _read(self) -> AbstractAsyncContextManager[Db]:
         """A connection for reads."""

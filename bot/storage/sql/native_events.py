@@ -95,7 +95,7 @@ class NativeEventSql(SqlBase):
             )
             await db.execute(
                 "UPDATE outbox SET status = 'delivered', message_ref = ?, delivered_at = ?,"
-                " last_error = NULL WHERE id = ?",
+                " last_error = NULL, lease_owner = NULL, lease_until = NULL WHERE id = ?",
                 (ref, _ts(now), outbox_id),
             )
 

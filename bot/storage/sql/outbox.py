@@ -6,12 +6,20 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.models import Destination, DestinationKind, NewOutbox, OutboxItem, OutboxStatus
-from bot.storage.base import DueOutbox
-from bot.storage.sql.db import Db, Row, SqlBase, dt, inserted_id, ts
+from bot.storage.base import OUTBOX_LEASE, DueOutbox
+from bot.storage.sql.db import Db, Row, SqlBase, dt, fetch_all, inserted_id, ts
+
+# What mark_delivered, reschedule and fail set: the row is nobody's to send any more.
+NO_LEASE = "lease_owner = NULL, lease_until = NULL"
 
 
 class OutboxSql(SqlBase):
-    """Queueing, claiming, delivering and retrying messages."""
+    """Queueing, claiming, delivering and retrying messages.
+
+    Claims, leases and marks touch only outbox rows by id, so on PostgreSQL they run
+    without the database-wide write lock (``_rows_tx``): row locks keep them apart, and
+    the decisions that queue rows stay serialised under the write lock.
+    """
 
     async def enqueue(self, items: Sequence[NewOutbox], now: datetime) -> list[int]:
         """Queue messages on their own (a command's announcement)."""
@@ -21,34 +29,67 @@ class OutboxSql(SqlBase):
     async def due_outbox(
         self, now: datetime, platforms: Sequence[str], limit: int = 200
     ) -> list[DueOutbox]:
-        """Queued messages ready to send on the given platforms, oldest first."""
+        """Lease the messages ready to send on these platforms to this process, oldest first.
+
+        One statement claims the batch: rows another process holds under a live lease are
+        passed over (on PostgreSQL, rows another claim has locked are skipped, not waited
+        for), and a row whose lease ran out is a dead process's to take over. Rows this
+        store leased before come back: one pass runs at a time, so no send holds them.
+        """
         if not platforms:
             return []
         marks = ",".join("?" for _ in platforms)
-        rows = await self._all(
-            "SELECT o.*, c.platform, c.ext_id AS community_ext FROM outbox o"
-            " JOIN communities c ON c.id = o.community_id"
-            " WHERE o.status IN ('pending', 'sending') AND o.not_before <= ?"
-            f" AND c.platform IN ({marks})"
-            " ORDER BY o.not_before, o.id LIMIT ?",
-            (ts(now), *platforms, limit),
+        # Another live lease passes a row by; on a store one process serves (SQLite) any
+        # lease left is an earlier run's, so there is none to respect.
+        free, free_params = (
+            (
+                " AND (o.lease_until IS NULL OR o.lease_until <= ? OR o.lease_owner = ?)",
+                (ts(now), self.owner),
+            )
+            if self.shared
+            else ("", ())
         )
-        return [
-            DueOutbox(outbox_from(r), str(r["platform"]), str(r["community_ext"])) for r in rows
-        ]
+        async with self._rows_tx() as db:
+            rows = await fetch_all(
+                db,
+                "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id IN ("
+                " SELECT o.id FROM outbox o JOIN communities c ON c.id = o.community_id"
+                " WHERE o.status IN ('pending', 'sending') AND o.not_before <= ?"
+                f"{free} AND c.platform IN ({marks})"
+                f" ORDER BY o.not_before, o.id LIMIT ?{self.skip_locked})"
+                " RETURNING *,"
+                " (SELECT platform FROM communities WHERE id = outbox.community_id) AS platform,"
+                " (SELECT ext_id FROM communities WHERE id = outbox.community_id)"
+                " AS community_ext",
+                (
+                    self.owner,
+                    ts(now + OUTBOX_LEASE),
+                    ts(now),
+                    *free_params,
+                    *platforms,
+                    limit,
+                ),
+            )
+        due = [DueOutbox(outbox_from(r), str(r["platform"]), str(r["community_ext"])) for r in rows]
+        return sorted(due, key=lambda d: (d.item.not_before, d.item.id))
 
     async def get_outbox(self, outbox_id: int) -> OutboxItem | None:
         """A queued or delivered message by id."""
         row = await self._one("SELECT * FROM outbox WHERE id = ?", (outbox_id,))
         return None if row is None else outbox_from(row)
 
-    async def claim_outbox(self, outbox_id: int) -> bool:
-        """Mark a message as being sent (a crash mid-send shows at restart); False if not queued."""
-        async with self._tx() as db:
+    async def claim_outbox(self, outbox_id: int, now: datetime) -> bool:
+        """Mark a leased message as being sent, extending the lease; False if not ours to send.
+
+        Only while this process holds the row's lease: one that ran out may already be
+        another's. 'sending' shows a crash mid-send to whoever takes the row over.
+        """
+        async with self._rows_tx() as db:
             cursor = await db.execute(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1"
-                " WHERE id = ? AND status IN ('pending', 'sending')",
-                (outbox_id,),
+                "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?"
+                " WHERE id = ? AND status IN ('pending', 'sending')"
+                " AND lease_owner = ? AND lease_until > ?",
+                (ts(now + OUTBOX_LEASE), outbox_id, self.owner, ts(now)),
             )
             return cursor.rowcount == 1
 
@@ -56,10 +97,10 @@ class OutboxSql(SqlBase):
         self, outbox_id: int, channel_ref: str | None, message_ref: str | None, now: datetime
     ) -> None:
         """Record a successful delivery."""
-        async with self._tx() as db:
+        async with self._rows_tx() as db:
             await db.execute(
                 "UPDATE outbox SET status = 'delivered', channel_ref = ?, message_ref = ?,"
-                " delivered_at = ?, last_error = NULL WHERE id = ?",
+                f" delivered_at = ?, last_error = NULL, {NO_LEASE} WHERE id = ?",
                 (channel_ref, message_ref, ts(now), outbox_id),
             )
 
@@ -74,10 +115,11 @@ class OutboxSql(SqlBase):
     ) -> None:
         """Put a message back in the queue to retry later (optionally not counting this try)."""
         # One that may have reached the platform stays 'sending': its next try looks first.
-        async with self._tx() as db:
+        async with self._rows_tx() as db:
             await db.execute(
                 "UPDATE outbox SET status = ?, not_before = ?, last_error = ?,"
-                " attempts = attempts - ? WHERE id = ? AND status IN ('pending', 'sending')",
+                f" attempts = attempts - ?, {NO_LEASE}"
+                " WHERE id = ? AND status IN ('pending', 'sending')",
                 (
                     "sending" if unsure else "pending",
                     ts(not_before),
@@ -89,9 +131,9 @@ class OutboxSql(SqlBase):
 
     async def fail_outbox(self, outbox_id: int, error: str) -> None:
         """Give up on a message for good."""
-        async with self._tx() as db:
+        async with self._rows_tx() as db:
             await db.execute(
-                "UPDATE outbox SET status = 'failed', last_error = ? WHERE id = ?",
+                f"UPDATE outbox SET status = 'failed', last_error = ?, {NO_LEASE} WHERE id = ?",
                 (error[:500], outbox_id),
             )
 
@@ -111,10 +153,20 @@ class OutboxSql(SqlBase):
         return {str(r[0]): int(r[1]) for r in rows}
 
     async def next_send_at(self, platforms: Sequence[str], now: datetime) -> datetime | None:
-        """When the outbox next has something to send on these platforms (due_outbox's rows)."""
+        """When the outbox next has something to send on these platforms (due_outbox's rows).
+
+        Where several processes share the store, a row leased to one is due again when its
+        lease runs out (a takeover).
+        """
         marks = ",".join("?" for _ in platforms) or "''"
+        moment = (
+            "CASE WHEN o.lease_until > o.not_before THEN o.lease_until ELSE o.not_before END"
+            if self.shared
+            else "o.not_before"
+        )
         row = await self._one(
-            "SELECT MIN(o.not_before) FROM outbox o JOIN communities c ON c.id = o.community_id"
+            f"SELECT MIN({moment})"
+            " FROM outbox o JOIN communities c ON c.id = o.community_id"
             f" WHERE o.status IN ('pending', 'sending') AND c.platform IN ({marks})",
             list(platforms),
         )

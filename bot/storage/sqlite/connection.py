@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Self
 
 import aiosqlite
 
+from bot.pacing import Pacer, Pacing, Sleep
 from bot.storage.sql.db import SqlBase
 from bot.storage.sql.db import dt as dt
 from bot.storage.sql.db import opt_dt as opt_dt
@@ -46,6 +47,17 @@ class ConnectionBase(SqlBase):
     async def close(self) -> None:
         """Close the connection."""
         await self._conn.close()
+
+    def send_pacer(self, bucket: str, rate: float, sleep: Sleep) -> Pacing:
+        """The one process serving the file paces its sends in memory."""
+        return Pacer(rate, sleep)
+
+    async def lead_jobs(self) -> bool:
+        """Always: one process serves the file (bot/storage/serve_lock.py)."""
+        return True
+
+    async def watch_outbox(self, poke: Callable[[], None]) -> None:
+        """Nothing to watch: only this process queues messages, and it pokes itself."""
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
