@@ -23,11 +23,14 @@ class Pacing(Protocol):
 
 
 class Pacer:
-    """A token bucket so a burst of sends stays within the platform's rate."""
+    """A token bucket so a burst of sends stays within the platform's rate.
 
-    def __init__(self, rate: float, sleep: Sleep) -> None:
+    It holds ``max(1, rate)`` tokens, or one when ``steady`` (sends one at a time, no burst).
+    """
+
+    def __init__(self, rate: float, sleep: Sleep, *, steady: bool = False) -> None:
         self.rate = rate
-        self.capacity = max(1.0, rate)
+        self.capacity = 1.0 if steady else max(1.0, rate)
         self.tokens = self.capacity
         self._sleep = sleep
         self._loop_time = asyncio.get_running_loop().time
@@ -66,9 +69,18 @@ class SharedPacer:
     waits until it is within the burst of now, on the database server's clock.
     """
 
-    def __init__(self, reserver: SlotReserver, bucket: str, rate: float, sleep: Sleep) -> None:
+    def __init__(
+        self,
+        reserver: SlotReserver,
+        bucket: str,
+        rate: float,
+        sleep: Sleep,
+        *,
+        steady: bool = False,
+    ) -> None:
         self.rate = rate
         self.bucket = bucket
+        self.steady = steady
         self._reserver = reserver
         self._sleep = sleep
 
@@ -77,8 +89,9 @@ class SharedPacer:
         if self.rate == float("inf"):
             return
         interval = 1 / self.rate
-        # As Pacer's bucket: up to max(1, rate) sends may go at once after a quiet spell.
-        burst = (max(1.0, self.rate) - 1) * interval
+        # As Pacer's bucket: up to max(1, rate) sends may go at once after a quiet spell
+        # (one when steady).
+        burst = 0.0 if self.steady else (max(1.0, self.rate) - 1) * interval
         _, wait = await self._reserver.reserve_send_slot(self.bucket, interval, burst)
         if wait > 0:
             await self._sleep(wait)

@@ -141,3 +141,33 @@ async def test_on_sqlite_the_one_process_paces_in_memory(tmp_path: Path) -> None
     finally:
         await store.close()
     assert await query(tmp_path / "crossfade.db", "SELECT * FROM send_pace") == []
+
+
+async def test_discord_requests_from_two_processes_take_turns_from_one_schedule(
+    postgres_db: str, tmp_path: Path
+) -> None:
+    from adapters.discord.transport import RequestPacer, shared_requests
+
+    first = await PostgresStore.open(postgres_db)
+    second = await PostgresStore.open(postgres_db)
+    try:
+        assert shared_requests(first, 45.0) is not None
+        sleeps = Sleeps()
+        reserved = [Recorded(first), Recorded(second)]
+        # One request at a time for the bot (no burst), whichever process makes it.
+        pacers = [
+            RequestPacer(45.0, SharedPacer(r, "discord", 45.0, sleeps, steady=True))
+            for r in reserved
+        ]
+        await asyncio.gather(*(pacer.wait() for pacer in pacers for _ in range(20)))
+    finally:
+        await first.close()
+        await second.close()
+    slots = sorted(reserved[0].slots + reserved[1].slots)
+    assert len(slots) == 40
+    assert min(b - a for a, b in itertools.pairwise(slots)) >= 1 / 45.0 - 1e-6
+    lite = await SqliteStore.open(tmp_path / "crossfade.db")
+    try:
+        assert shared_requests(lite, 45.0) is None  # one process: its own RequestPacer
+    finally:
+        await lite.close()

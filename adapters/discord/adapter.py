@@ -28,7 +28,7 @@ from adapters.discord.forum import DiscordForums
 from adapters.discord.modals import Drafts, submitted_values
 from adapters.discord.replies import Deferral, Interaction, Reply, defer, deliver, reply_for, say
 from adapters.discord.scheduled_events import DiscordEvents
-from adapters.discord.transport import DiscordTransport, retry_guard
+from adapters.discord.transport import DiscordTransport, retry_guard, shared_requests
 from bot.app import Crossfade
 from bot.commands.registry import Command, Option, OptionType
 from bot.config import Settings
@@ -188,7 +188,9 @@ class DiscordAdapter:
         for command in build_commands(core.registry, self._run, self._suggest, dms=False):
             self.tree.add_command(command, guild=self._scope)
         self.discord_transport = DiscordTransport(
-            self.client, requests_per_second=requests_per_second
+            self.client,
+            requests_per_second=requests_per_second,
+            shared_pacing=shared_requests(core.store, requests_per_second),
         )
         self.transport: Transport = self.discord_transport
         events = DiscordEvents(self.client, self.discord_transport.pacer)

@@ -45,6 +45,8 @@ from bot.delivery import DeliveryError, Receipt, RecipientUnreachable, Target
 from bot.messages import Message
 from bot.models import DestinationKind
 from bot.native_events import EventTransport
+from bot.pacing import Pacing
+from bot.storage.base import Store
 
 if TYPE_CHECKING:
     from adapters.discord.forum import DiscordForums, Forum
@@ -111,21 +113,38 @@ class RequestPacer:
 
     Turns are taken when a request actually leaves, so a stalled event loop releases at most
     one late request early, never a burst; sleeping late doesn't slow the schedule down.
+    Where several processes share the store, ``shared`` (the store's steady pacing of the
+    bot) takes the turns instead: the limit is the bot's, not the process's.
     """
 
-    def __init__(self, per_second: float) -> None:
+    def __init__(self, per_second: float, shared: Pacing | None = None) -> None:
         self.interval = 1.0 / per_second
         self._next = 0.0
         self._lock = asyncio.Lock()
+        self._shared = shared
 
     async def wait(self) -> None:
         """Wait for this request's turn."""
+        if self._shared is not None:
+            await self._shared.take()
+            return
         loop = asyncio.get_running_loop()
         async with self._lock:
             delay = self._next - loop.time()
             if delay > 0:
                 await asyncio.sleep(delay)
             self._next = max(loop.time(), self._next + self.interval)
+
+
+def shared_requests(store: Store, per_second: float) -> Pacing | None:
+    """The bot's requests paced across the processes sharing ``store``; None with one process.
+
+    Discord's limit is the bot's, not a process's: on a shared store every process's
+    requests take their turns from one schedule in the database.
+    """
+    if not store.shared:
+        return None
+    return store.send_pacer("discord", per_second, asyncio.sleep, steady=True)
 
 
 def delivery_error(
@@ -206,11 +225,12 @@ class DiscordTransport:
         requests_per_second: float = 45.0,
         post_timeout: float = POST_TIMEOUT,
         nonce_safe_seconds: float = NONCE_SAFE_SECONDS,
+        shared_pacing: Pacing | None = None,
     ) -> None:
         self.client = client
         # The core's Dispatcher doesn't pace this transport: ``pacer`` paces every request.
         self.max_per_second = float("inf")
-        self.pacer = RequestPacer(requests_per_second)
+        self.pacer = RequestPacer(requests_per_second, shared_pacing)
         self.post_timeout = post_timeout
         self.nonce_safe_seconds = nonce_safe_seconds
         # Guild Scheduled Events (scheduled_events.py, on this pacer), set by the adapter.

@@ -148,8 +148,8 @@ class Store(IdentityStore, OutboxStore, SettingsStore, NativeEventStore, Protoco
     # Whether several processes may serve this database at once (PostgreSQL).
     shared: bool
 
-    def send_pacer(self, bucket: str, rate: float, sleep: Sleep) -> Pacing:
-        """The pacing of one bot's sends: shared by every process where the store is shared."""
+    def send_pacer(self, bucket: str, rate: float, sleep: Sleep, *, steady: bool = False) -> Pacing:
+        """One bot's pacing (``steady``: no bursts), shared by every process sharing the store."""
         ...
 
     async def lead_jobs(self) -> bool:

@@ -102,9 +102,9 @@ class PostgresConnection(SqlBase):
         await self._wakeups.close()
         await self._pool.close()
 
-    def send_pacer(self, bucket: str, rate: float, sleep: Sleep) -> Pacing:
+    def send_pacer(self, bucket: str, rate: float, sleep: Sleep, *, steady: bool = False) -> Pacing:
         """The bot's sends paced together with every other process's, in the database."""
-        return SharedPacer(self, bucket, rate, sleep)
+        return SharedPacer(self, bucket, rate, sleep, steady=steady)
 
     async def reserve_send_slot(
         self, bucket: str, interval: float, burst: float

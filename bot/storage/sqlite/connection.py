@@ -48,9 +48,9 @@ class ConnectionBase(SqlBase):
         """Close the connection."""
         await self._conn.close()
 
-    def send_pacer(self, bucket: str, rate: float, sleep: Sleep) -> Pacing:
+    def send_pacer(self, bucket: str, rate: float, sleep: Sleep, *, steady: bool = False) -> Pacing:
         """The one process serving the file paces its sends in memory."""
-        return Pacer(rate, sleep)
+        return Pacer(rate, sleep, steady=steady)
 
     async def lead_jobs(self) -> bool:
         """Always: one process serves the file (bot/storage/serve_lock.py)."""
