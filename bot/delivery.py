@@ -36,6 +36,8 @@ MAX_ATTEMPTS = 12
 UNREACHABLE_RETRY = timedelta(hours=6)
 # Posts for a purpose with no channel wait for an admin; set_channel releases them at once.
 NO_CHANNEL_RETRY = timedelta(days=1)
+# The most rows one process leases at once from a store several processes share.
+SHARED_BATCH = 100
 
 
 @dataclass
@@ -107,8 +109,12 @@ class Dispatcher:
         """How many rows to lease at once: few enough to send well within the lease.
 
         At the slowest transport's rate a batch takes a quarter of the lease, so it still
-        goes out in time when several processes share that rate.
+        goes out in time when several processes share that rate; on a shared store at most
+        ``SHARED_BATCH``, so the work spreads over the processes (and a transport pacing
+        itself, Discord's, sends its batch in time too).
         """
+        if self.store.shared:
+            limit = min(limit, SHARED_BATCH)
         rate = min((t.max_per_second for t in self.transports.values()), default=float("inf"))
         if rate == float("inf"):
             return limit

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import pytest_asyncio
@@ -252,3 +253,20 @@ async def test_a_row_leased_by_a_live_process_is_not_leased_again(
     # Only the lease holder may send a row: the other's claim is refused.
     assert not await second.claim_outbox(mine[0].item.id, START)
     assert await first.claim_outbox(mine[0].item.id, START)
+
+
+async def test_a_batch_is_small_enough_to_send_within_its_lease(
+    two: tuple[PostgresStore, PostgresStore], tmp_path: Path
+) -> None:
+    shared, _ = two
+    clock = FakeClock(START)
+    platform = Platform()
+    slow = Sender(platform, "a", max_per_second=1.0)
+    # At one send a second, a quarter of the lease's worth; never more than SHARED_BATCH.
+    assert Dispatcher(shared, clock, {"test": slow}).batch_size(500) == 15
+    assert Dispatcher(shared, clock, {"test": Sender(platform, "b")}).batch_size(500) == 100
+    lite = await SqliteStore.open(tmp_path / "crossfade.db")
+    try:
+        assert Dispatcher(lite, clock, {"test": Sender(platform, "c")}).batch_size(500) == 500
+    finally:
+        await lite.close()
