@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 JOBS_LOCK = int.from_bytes(b"XFAD", "big") * 16 + 4
 OUTBOX_CHANNEL = "crossfade_outbox"
 # What a connection that went away raises (terminated, server gone, network down).
-LOST = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+LOST = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 # The bucket's theoretical arrival time moves one interval past max(itself, now); the send
 # waits until its slot is within the burst of now. Both on the server's clock_timestamp().
@@ -63,7 +63,7 @@ class JobsLeadership:
         if self._conn is not None and self.leading:
             try:
                 # The lock lasts as long as the session: a live session still holds it.
-                await self._conn.fetchval("SELECT 1")
+                await self._conn.fetchval("SELECT 1", timeout=self._timeout)
                 return True
             except LOST as exc:
                 log.warning("lost the timed jobs' lock (%s); another process may lead now", exc)
@@ -71,7 +71,9 @@ class JobsLeadership:
         try:
             if self._conn is None or self._conn.is_closed():
                 self._conn = await connect(self._url, self.name, self._timeout)
-            taken = await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", JOBS_LOCK)
+            taken = await self._conn.fetchval(
+                "SELECT pg_try_advisory_lock($1)", JOBS_LOCK, timeout=self._timeout
+            )
         except LOST as exc:
             log.warning("cannot try for the timed jobs' lock (%s); the next tick tries again", exc)
             await self.close()
