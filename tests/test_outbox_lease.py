@@ -20,8 +20,10 @@ import pytest_asyncio
 
 from bot.clock import FakeClock
 from bot.delivery import Dispatcher, Receipt, Target
+from bot.engine import Engine
 from bot.messages import Message
 from bot.models import Actor, Destination, NewOutbox
+from bot.scheduler import Scheduler
 from bot.storage.base import OUTBOX_LEASE
 from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SqliteStore
@@ -238,6 +240,23 @@ async def test_new_rows_wake_every_process(two: tuple[PostgresStore, PostgresSto
     await queue(first, 2)
     # The notice comes at commit, through the server: a short bounded wait for it.
     await asyncio.wait_for(asyncio.gather(*(w.wait() for w in woken)), timeout=10)
+
+
+async def test_a_row_one_process_queues_is_sent_by_another_woken_at_once(
+    two: tuple[PostgresStore, PostgresStore],
+) -> None:
+    first, second = two
+    clock = FakeClock(START)
+    sender = Sender(Platform(), "b")
+    engine = Engine(second, clock, Dispatcher(second, clock, {"test": sender}), jobs=[])
+    scheduler = Scheduler(engine)
+    await second.watch_outbox(scheduler.poke)
+    try:
+        (queued,) = await queue(first, 1)  # the first process queues; nothing pokes the second
+        await asyncio.wait_for(sender.posted.wait(), timeout=10)
+    finally:
+        scheduler.shutdown()
+    assert sender.platform_state.by("b") == [f"cf-{queued}"]
 
 
 async def test_a_row_leased_by_a_live_process_is_not_leased_again(
