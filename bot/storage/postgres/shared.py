@@ -21,8 +21,15 @@ log = logging.getLogger(__name__)
 # pg_try_advisory_lock key the process running the timed jobs holds ("XFAD" + 4).
 JOBS_LOCK = int.from_bytes(b"XFAD", "big") * 16 + 4
 OUTBOX_CHANNEL = "crossfade_outbox"
-# What a connection that went away raises (terminated, server gone, network down).
-LOST = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+# What a connection that went away raises (terminated, server gone, network down); a
+# session the server ended while idle may also leave asyncpg's protocol in a bad state.
+LOST = (
+    OSError,
+    TimeoutError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
 
 # The bucket's theoretical arrival time moves one interval past max(itself, now); the send
 # waits until its slot is within the burst of now. Both on the server's clock_timestamp().
