@@ -23,12 +23,13 @@ from bot.commands.registry import (
 from bot.commands.textline import parse_line
 from bot.commands.values import parse_args, parse_value, timezone_matches
 from bot.context import Context
+from bot.drafts import FormDrafts
 from bot.errors import OptionError, UserError
 from bot.features import FEATURES
 from bot.features.base import Feature, SuggestSource, purposes_of, suggestions_of
-from bot.forms import FORM_PREFIX, form_for, split_form_id
+from bot.forms import FORM_PREFIX, fixed_form, form_for, split_form_id
 from bot.links import PublicUrl
-from bot.messages import Message, Response, Tone, text
+from bot.messages import Form, Message, Response, Tone, text
 from bot.models import Actor, Member
 from bot.native_interest import NativeInterest
 from bot.storage.base import Store
@@ -89,6 +90,8 @@ class Crossfade:
         self._on_queued = on_queued or (lambda: None)
         # Interest shown on platforms' native events, answered as button presses.
         self.native = NativeInterest(store, clock, self.press, lambda: self._on_queued())
+        # Members' forms filled in over several steps, in the store (any process continues).
+        self.drafts = FormDrafts(store, clock)
 
     async def _context(self, actor: Actor) -> Context[Any]:
         now = self.clock.now()
@@ -202,6 +205,14 @@ class Crossfade:
         if not form_id.startswith(FORM_PREFIX):
             return None
         return self.registry.get(split_form_id(form_id)[0])
+
+    def blank_form(self, form_id: str) -> Form | None:
+        """A form as first shown, without what was saved (a draft lost or expired)."""
+        command = self.form_command(form_id)
+        if command is None:
+            return None
+        fixed = split_form_id(form_id)[1]
+        return fixed_form(command, fixed) if fixed else form_for(command, {})
 
     async def check_field(self, actor: Actor, form_id: str, name: str, value: str) -> str | None:
         """Check one form field as it is typed; returns the problem, or None if fine."""

@@ -24,7 +24,6 @@ from bot.commands.registry import Registry
 from bot.delivery import Dispatcher
 from bot.engine import Engine
 from bot.models import Actor, Community, Member
-from bot.storage.sqlite import SqliteStore
 from tests.fakes.discord_fake import (
     INTERACTION_AUTOCOMPLETE,
     ROUTE_CALLBACK,
@@ -37,6 +36,7 @@ from tests.fakes.discord_fake import (
     RecordedRequest,
 )
 from tests.fakes.discord_fixtures import FAKE_GUILD_ID, FAKE_TOKEN, FAKE_USER_ID
+from tests.stores import AnyStore, Database, open_store
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
@@ -81,7 +81,7 @@ class DiscordStack:
     def __init__(
         self,
         fake: DiscordFake,
-        store: SqliteStore,
+        store: AnyStore,
         clock: FakeClock,
         *,
         defer_after: float = 1.5,
@@ -156,9 +156,16 @@ class DiscordStack:
         return await self.fake.wait_for_callback(payload)
 
     async def click(
-        self, message: JSON, label: str, *, user_id: int = FAKE_USER_ID, **context: Any
+        self,
+        message: JSON,
+        label: str,
+        *,
+        user_id: int = FAKE_USER_ID,
+        shard: int | None = None,
+        **context: Any,
     ) -> tuple[JSON, RecordedRequest]:
-        """Click the button labelled ``label`` on a stored message; returns payload and callback."""
+        """Click the button labelled ``label`` on a stored message; returns payload and callback
+        (sent to ``shard``'s connection if given)."""
         custom_id = buttons(message)[label]
         guild_channels = {c.id for c in self.fake.guilds[FAKE_GUILD_ID].channels}
         if int(message["channel_id"]) in guild_channels:
@@ -166,7 +173,7 @@ class DiscordStack:
         else:
             context.setdefault("dm", True)
         payload = self.fake.build_component(custom_id, message=message, user_id=user_id, **context)
-        await self.fake.push_interaction(payload)
+        await self.fake.push_interaction(payload, shard=shard)
         return payload, await self.fake.wait_for_callback(payload)
 
     async def submit(
@@ -176,16 +183,18 @@ class DiscordStack:
         *,
         shape: Literal["mirror", "action_row", "label"] = "mirror",
         user_id: int = FAKE_USER_ID,
+        shard: int | None = None,
         **context: Any,
     ) -> RecordedRequest:
-        """Submit a modal the adapter showed (its type 9 data), typing ``values``."""
+        """Submit a modal the adapter showed (its type 9 data), typing ``values`` (sent to
+        ``shard``'s connection if given)."""
         if shape == "mirror":
             payload = self.fake.build_modal_submit_for(modal, values, user_id=user_id, **context)
         else:
             payload = self.fake.build_modal_submit(
                 modal["custom_id"], values, shape=shape, user_id=user_id, **context
             )
-        await self.fake.push_interaction(payload)
+        await self.fake.push_interaction(payload, shard=shard)
         return await self.fake.wait_for_callback(payload)
 
     async def member(self, user_id: int = FAKE_USER_ID) -> tuple[Community, Member]:
@@ -205,10 +214,11 @@ class DiscordStack:
 
 @asynccontextmanager
 async def running_stack(
-    fake: DiscordFake, path: Path, clock: FakeClock | None = None, **options: Any
+    fake: DiscordFake, path: Database, clock: FakeClock | None = None, **options: Any
 ) -> AsyncIterator[DiscordStack]:
-    """A logged-in stack on the database file at ``path`` (reused across restarts)."""
-    store = await SqliteStore.open(path)
+    """A logged-in stack on the database at ``path`` (a file, or a PostgreSQL address; reused
+    across restarts, or shared by several stacks as by several processes)."""
+    store = await open_store(path)
     stack = DiscordStack(fake, store, clock or FakeClock(START), **options)
     try:
         await stack.adapter.start()

@@ -30,7 +30,6 @@ from bot.commands.registry import Registry
 from bot.delivery import Dispatcher
 from bot.engine import Engine
 from bot.models import Actor, Member
-from bot.storage.sqlite import SqliteStore
 from tests.fakes.slack_fake import (
     DEFAULT_TEAM_ID,
     SlackFake,
@@ -41,6 +40,7 @@ from tests.fakes.slack_fake import (
     slash_command_body,
     view_submission_payload,
 )
+from tests.stores import AnyStore, Database, open_store
 
 # A Monday, 08:00 UTC (as the core harness).
 START = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -73,12 +73,12 @@ class Reply:
 
 
 class SlackStack:
-    """Core, SQLite, FakeClock, engine and the Slack adapter pointed at the fake."""
+    """Core, its store, FakeClock, engine and the Slack adapter pointed at the fake."""
 
     def __init__(
         self,
         fake: SlackFake,
-        store: SqliteStore,
+        store: AnyStore,
         clock: FakeClock,
         *,
         max_per_second: float | None = None,
@@ -229,15 +229,17 @@ class SlackStack:
 @asynccontextmanager
 async def running_stack(
     fake: SlackFake,
-    path: Path,
+    path: Database,
     *,
     max_per_second: float | None = None,
     registry: Registry | None = None,
+    clock: FakeClock | None = None,
 ) -> AsyncIterator[SlackStack]:
-    """A started stack on a fresh database file (with ``registry``'s commands, if given)."""
-    store = await SqliteStore.open(path)
+    """A started stack on a database (a file, or a PostgreSQL address several stacks may share
+    as several processes would), with ``registry``'s commands if given."""
+    store = await open_store(path)
     stack = SlackStack(
-        fake, store, FakeClock(START), max_per_second=max_per_second, registry=registry
+        fake, store, clock or FakeClock(START), max_per_second=max_per_second, registry=registry
     )
     try:
         await stack.start()

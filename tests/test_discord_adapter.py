@@ -513,9 +513,11 @@ async def test_community_settings_link_their_channels_without_pinging(
 
 
 @pytest.mark.asyncio
-async def test_a_long_form_interrupted_by_a_restart_asks_plainly_to_start_again(
+async def test_a_long_form_left_for_an_hour_asks_plainly_to_start_again(
     discord_fake: DiscordFake, tmp_path: Path
 ) -> None:
+    # A restart no longer loses the earlier steps (they wait in the store, see
+    # tests/test_discord_form_drafts.py); an hour without a step does.
     db = tmp_path / "crossfade.db"
     step_one = {
         "goal": "Author podcast chapter metadata",
@@ -532,18 +534,19 @@ async def test_a_long_form_interrupted_by_a_restart_asks_plainly_to_start_again(
         continue_message = discord_fake.message(int(done.response["resource"]["message"]["id"]))
         assert continue_message is not None
         _, opened = await first.click(continue_message, "Continue")
-        step_two = opened.json["data"]  # open when the bot restarts
+        step_two = opened.json["data"]  # open while the hour goes by
         clock = first.clock
+        clock.advance(timedelta(hours=1, seconds=1))
 
     async with running_stack(discord_fake, db, clock) as second:
-        # "Continue" after the restart: told at once, before typing anything more.
+        # "Continue" an hour later: told at once, before typing anything more.
         _, told = await second.click(continue_message, "Continue")
         assert told.json["type"] == 4
         data = message_data(told)
         assert data["flags"] & EPHEMERAL
         assert data["embeds"][0]["title"] == "Start a sprint: please start again"
         assert "Nothing was saved." in text_of(data)
-        # The step-2 modal opened before the restart, submitted after it: told the same.
+        # The step-2 modal opened before the hour, submitted after it: told the same.
         late = await second.submit(step_two, {"weeks": "8"})
         assert message_data(late)["embeds"][0]["title"] == "Start a sprint: please start again"
         # "Start again" opens the first step, empty.

@@ -25,7 +25,7 @@ from adapters.discord.embeds import clip
 from adapters.discord.event_interest import InterestListener
 from adapters.discord.form_steps import FormSteps
 from adapters.discord.forum import DiscordForums
-from adapters.discord.modals import Drafts, submitted_values
+from adapters.discord.modals import submitted_values
 from adapters.discord.replies import Deferral, Interaction, Reply, defer, deliver, reply_for, say
 from adapters.discord.scheduled_events import DiscordEvents
 from adapters.discord.transport import DiscordTransport, retry_guard, shared_requests
@@ -198,8 +198,7 @@ class DiscordAdapter:
         transport = self.discord_transport
         transport.forums = DiscordForums(transport, transport.edit_message)
         self.interest = InterestListener(core, self.client, events)
-        self.drafts = Drafts()
-        self.forms = FormSteps(core, self.drafts)
+        self.forms = FormSteps(core)
 
     @classmethod
     def from_settings(cls, settings: Settings, core: Crossfade) -> DiscordAdapter:
@@ -368,7 +367,7 @@ class DiscordAdapter:
 
     async def _reply_for(self, actor: Actor, pending: Awaitable[Response]) -> Reply:
         """The core's response as a reply (a form starts a draft)."""
-        return await reply_for(self.drafts, actor, pending)
+        return await reply_for(self.core.drafts, actor, pending)
 
     async def _handle(
         self,
@@ -386,7 +385,7 @@ class DiscordAdapter:
             except TimeoutError:
                 deferral = await defer(interaction)
                 reply = await task
-            await deliver(interaction, actor.community_id, reply, deferral, self.drafts)
+            await deliver(interaction, actor.community_id, reply, deferral)
         except NoCommunity:
             await say(interaction, OUTSIDE_COMMUNITY)
         except Exception:

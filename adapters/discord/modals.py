@@ -1,22 +1,22 @@
 """The core's forms as Discord modals: five inputs a modal, longer forms in steps.
 
 A modal's custom_id names its form and step (see custom_ids). Between steps, and after a
-rejected submission, the answers so far wait in :class:`Drafts` (memory, an hour) so the next
-step or the "fix" modal can be prefilled. Submissions are read from the raw interaction data,
-in the older shape (action rows holding text inputs) and the newer one (label components).
+rejected submission, the answers so far wait in the core's drafts (bot/drafts.py: the store,
+an hour) so the next step or the "fix" modal can be prefilled, by whichever process gets it.
+Submissions are read from the raw interaction data, in the older shape (action rows holding
+text inputs) and the newer one (label components).
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import discord
 
 from adapters.discord.custom_ids import modal_id
 from adapters.discord.embeds import clip
+from bot.drafts import Draft
 from bot.messages import FieldStyle, Form, FormField, Message, Tone, text
 
 # Discord limits (Component Reference: Modal, Label, Text Input, String Select): at most 5
@@ -149,67 +149,18 @@ def step_done_message(form: Form, step: int) -> Message:
 
 
 def start_again_message(form: Form) -> Message:
-    """A later step whose earlier answers were lost (a restart, or an hour went by)."""
+    """A later step whose earlier answers are gone (an hour went by, or the form was sent)."""
     return Message(
         title=f"{form.title}: please start again",
         body=text(
-            "I lost your earlier answers (I restarted, or an hour went by). Nothing was saved."
+            "I no longer have your earlier answers (a form waits an hour between steps). "
+            "Nothing was saved."
         ),
         tone=Tone.WARNING,
     )
 
 
-@dataclass
-class Draft:
-    """A form being filled in: its definition and the answers so far."""
-
-    form: Form
-    values: dict[str, str]
-    touched: float
-
-
-class Drafts:
-    """Forms in progress, per member and form, kept in memory for a while."""
-
-    def __init__(
-        self,
-        ttl: float = 3600.0,
-        limit: int = 10_000,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.ttl = ttl
-        self.limit = limit
-        self._clock = clock
-        self._drafts: dict[tuple[str, str], Draft] = {}
-
-    def _prune(self) -> None:
-        now = self._clock()
-        for key in [k for k, d in self._drafts.items() if now - d.touched > self.ttl]:
-            del self._drafts[key]
-        while len(self._drafts) > self.limit:
-            del self._drafts[next(iter(self._drafts))]
-
-    def start(self, user: str, form: Form) -> Draft:
-        """A fresh draft for a form just opened."""
-        self._prune()
-        draft = Draft(form, {}, self._clock())
-        self._drafts.pop((user, form.form_id), None)
-        self._drafts[(user, form.form_id)] = draft
-        return draft
-
-    def get(self, user: str, form_id: str) -> Draft | None:
-        """The member's draft of a form, if still kept."""
-        self._prune()
-        draft = self._drafts.get((user, form_id))
-        if draft is not None:
-            draft.touched = self._clock()
-        return draft
-
-    def drop(self, user: str, form_id: str) -> None:
-        """Forget a draft (the form was saved)."""
-        self._drafts.pop((user, form_id), None)
-
-    def missing(self, draft: Draft, before: int) -> Sequence[FormField]:
-        """Required fields of steps before ``before`` with no answer (a draft lost in a restart)."""
-        earlier = [f for part in steps(draft.form)[: before - 1] for f in part]
-        return [f for f in earlier if f.required and not draft.values.get(f.name, "").strip()]
+def missing(draft: Draft, before: int) -> Sequence[FormField]:
+    """Required fields of steps before ``before`` with no answer (the draft was lost)."""
+    earlier = [f for part in steps(draft.form)[: before - 1] for f in part]
+    return [f for f in earlier if f.required and not draft.values.get(f.name, "").strip()]

@@ -16,7 +16,8 @@ import discord
 
 from adapters.discord.custom_ids import open_step_id
 from adapters.discord.embeds import ButtonSpec, Rendered, render
-from adapters.discord.modals import Drafts, build_modal
+from adapters.discord.modals import build_modal
+from bot.drafts import FormDrafts
 from bot.messages import Form, Message, Response, Tone, text
 from bot.models import Actor
 from bot.notices import notice
@@ -54,11 +55,13 @@ def notice_reply(community: str, words: str) -> Reply:
     return Reply(render(notice(words), community))
 
 
-async def reply_for(drafts: Drafts, actor: Actor, pending: Awaitable[Response] | Response) -> Reply:
+async def reply_for(
+    drafts: FormDrafts, actor: Actor, pending: Awaitable[Response] | Response
+) -> Reply:
     """The core's response as a reply; a form starts a draft and shows its first step."""
     response = pending if isinstance(pending, Response) else await pending
     if response.form is not None:
-        draft = drafts.start(actor.user_id, response.form)
+        draft = await drafts.start(actor, response.form)
         return Reply(form=draft.form, step=1)
     if response.message is None:
         return Reply()
@@ -79,11 +82,11 @@ async def defer(interaction: Interaction) -> Deferral:
 
 
 async def deliver(
-    interaction: Interaction, community: str, reply: Reply, deferral: Deferral, drafts: Drafts
+    interaction: Interaction, community: str, reply: Reply, deferral: Deferral
 ) -> None:
     """Answer with ``reply``: a form, a message, or (when there is nothing to say) a bare ack."""
     if reply.form is not None:
-        await show_form(interaction, community, reply.form, reply.step, deferral, drafts)
+        await show_form(interaction, community, reply.form, reply.step, deferral)
     elif reply.rendered is not None:
         await send(interaction, reply, deferral)
     elif deferral is None and interaction.message is not None:
@@ -99,12 +102,10 @@ async def show_form(
     form: Form,
     step: int,
     deferral: Deferral,
-    drafts: Drafts,
 ) -> None:
-    """A modal when it can be the first answer; otherwise a button that opens it."""
-    draft = drafts.get(str(interaction.user.id), form.form_id)
-    values = draft.values if draft else {}
-    modal = build_modal(form, step, community, values)
+    """A modal when it can be the first answer (its draft just started, so empty); otherwise a
+    button that opens it."""
+    modal = build_modal(form, step, community, {})
     first_answer = deferral is None and not interaction.response.is_done()
     # Discord can't answer a modal submission with another modal.
     if (

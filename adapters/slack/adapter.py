@@ -49,7 +49,7 @@ from bot.errors import StartupError
 from bot.messages import Response
 from bot.models import Actor
 from bot.notices import OOPS, STALE_FORM, notice
-from bot.replay import SeenInProcess, SeenOnce
+from bot.replay import SeenOnce, seen_once_for
 from bot.status import Backoff, Status
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,9 @@ class SlackAdapter:
         self._signing_secret = signing_secret or ""
         # Real time, as Slack's: signatures are only accepted for 5 minutes around it.
         self._request_clock = request_clock or SystemClock()
-        self.seen = seen or SeenInProcess(self._request_clock)
+        # Signatures already used: in the database when several processes share it, so a
+        # request replayed to another process is refused too.
+        self.seen = seen or seen_once_for(core.store, self._request_clock)
         self.reconnect = reconnect or Backoff()
         # The workspace the bot token belongs to (auth.test); requests from others are refused.
         self.team_id = ""

@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot.drafts import DraftStore
 from bot.models import Actor, Community, Member, NewOutbox, OutboxItem
 from bot.native_events import NativeEventStore
 from bot.pacing import Pacing, Sleep
+from bot.replay import SeenStore
 
 # How long a process holds the outbox rows it claimed: longer than any send's timeout, so a
 # slow but alive sender keeps its rows; past it, another process may take them over.
@@ -142,8 +144,10 @@ class OutboxStore(Protocol):
         ...
 
 
-class Store(IdentityStore, OutboxStore, SettingsStore, NativeEventStore, Protocol):
-    """What the core itself (app, engine, outbox) asks of storage."""
+class Store(
+    IdentityStore, OutboxStore, SettingsStore, NativeEventStore, SeenStore, DraftStore, Protocol
+):
+    """What the core itself (app, engine, outbox, replay guard, drafts) asks of storage."""
 
     # Whether several processes may serve this database at once (PostgreSQL).
     shared: bool

@@ -895,8 +895,11 @@ class DiscordFake(ScheduledEventsFake, ForumsFake):
         for session in targets:
             await self._send_dispatch(session, event, data)
 
-    async def push_interaction(self, payload: JSON) -> InteractionState:
-        """Register an interaction (so callbacks are accepted) and send INTERACTION_CREATE."""
+    async def push_interaction(
+        self, payload: JSON, *, shard: int | None = None
+    ) -> InteractionState:
+        """Register an interaction (so callbacks are accepted) and send INTERACTION_CREATE
+        (to ``shard``'s connections if given, as if that shard's process now held the guild)."""
         message = payload.get("message")
         if message is not None and self.message(int(message["id"])) is None:
             self._store(dict(message))  # so UPDATE_MESSAGE / @original can edit it
@@ -910,7 +913,7 @@ class DiscordFake(ScheduledEventsFake, ForumsFake):
             user_id=int((payload.get("member") or payload)["user"]["id"]),
         )
         self.interactions[state.token] = state
-        await self.dispatch("INTERACTION_CREATE", payload)
+        await self.dispatch("INTERACTION_CREATE", payload, shard=shard)
         return state
 
     async def push_user_message(self, channel_id: int, author_id: int, content: str) -> JSON:

@@ -16,6 +16,7 @@ from bot.storage.sql.identity import IdentitySql
 from bot.storage.sql.native_events import NativeEventSql
 from bot.storage.sql.nudges import NudgeSql
 from bot.storage.sql.outbox import OutboxSql
+from bot.storage.sql.shared_state import SharedStateSql
 from bot.storage.sql.sprints import SprintSql
 
 
@@ -32,6 +33,7 @@ class SqlQueries(
     GigReadSql,
     GigPostSql,
     GigMatchSql,
+    SharedStateSql,
 ):
     """One mixin per module; a new feature adds its module's mixin here."""
 
