@@ -10,6 +10,9 @@ from bot.clock import Clock
 
 # How often SeenInStore forgets the keys whose window closed (the table stays that small).
 PURGE_EVERY = timedelta(minutes=1)
+# How long past its window a key is kept before it is purged: each process checks a request's
+# age by its own clock, so one whose clock runs a little behind must still find the key.
+PURGE_GRACE = timedelta(minutes=5)
 
 
 class SeenOnce(Protocol):
@@ -77,7 +80,7 @@ class SeenInStore:
         now = self._clock.now()
         if self._purged_at is None or now - self._purged_at >= PURGE_EVERY:
             self._purged_at = now
-            await self._store.forget_used(now)
+            await self._store.forget_used(now - PURGE_GRACE)
         if until <= now:
             return True  # its window has passed: refused by its age, nothing to remember
         return await self._store.use_once(key, until, now)

@@ -3,7 +3,8 @@
 bolt would parse the body before checking the signature, so a malformed unsigned body
 (``payload={``, a JSON list, bytes that aren't UTF-8, a timestamp that isn't a number) ended
 in a 500 and a traceback. Here the request is refused first, quietly: 401 without a valid
-signature, 401 for a signature already used (a replay), 400 for a signed body bolt can't read.
+signature, 401 for a signature already used (a replay; on a shared database, by any process),
+400 for a signed body bolt can't read.
 """
 
 from __future__ import annotations
