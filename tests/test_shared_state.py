@@ -15,7 +15,7 @@ import pytest_asyncio
 
 from bot.clock import FakeClock
 from bot.drafts import DRAFT_TTL, FormDrafts, form_from_json, form_to_json
-from bot.forms import form_for
+from bot.forms import fixed_form, form_for
 from bot.messages import FieldStyle, Form, FormField
 from bot.models import Actor
 from bot.replay import PURGE_EVERY, PURGE_GRACE, SeenInProcess, SeenInStore, seen_once_for
@@ -194,3 +194,13 @@ async def test_the_core_offers_drafts_with_its_own_clock(harness: Harness) -> No
     harness.clock.advance(DRAFT_TTL)
     assert await harness.core.drafts.load(actor, form.form_id) is None
     assert harness.core.blank_form(form.form_id) == form
+
+
+async def test_a_blank_form_keeps_the_options_its_id_fixes(harness: Harness) -> None:
+    command = harness.core.registry.get("gig.report")
+    assert command is not None
+    fixed = fixed_form(command, {"gig": "3"})
+    blank = harness.core.blank_form(fixed.form_id)
+    assert blank == fixed
+    assert "gig" not in [f.name for f in fixed.fields]
+    assert harness.core.blank_form("cmd:no.such") is None
