@@ -26,7 +26,8 @@ class SharedStateSql(SqlBase):
 
     async def use_once(self, key: str, until: datetime, now: datetime) -> bool:
         """Remember ``key`` until ``until``: True if it was free (never seen, or expired)."""
-        # One statement, atomic by the key's row lock: it needs no write lock.
+        # One statement, atomic by the key's row lock: it needs no write lock, so a Slack
+        # request's check never waits behind a decision's transaction.
         async with self._rows_tx() as db:
             rows = await fetch_all(
                 db,
