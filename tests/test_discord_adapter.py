@@ -45,6 +45,7 @@ from tests.fakes.discord_fixtures import (
     FAKE_TOKEN,
     FAKE_USER_ID,
 )
+from tests.stores import Database
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
@@ -514,11 +515,11 @@ async def test_community_settings_link_their_channels_without_pinging(
 
 @pytest.mark.asyncio
 async def test_a_long_form_left_for_an_hour_asks_plainly_to_start_again(
-    discord_fake: DiscordFake, tmp_path: Path
+    discord_fake: DiscordFake, database: Database
 ) -> None:
     # A restart no longer loses the earlier steps (they wait in the store, see
     # tests/test_discord_form_drafts.py); an hour without a step does.
-    db = tmp_path / "crossfade.db"
+    db = database
     step_one = {
         "goal": "Author podcast chapter metadata",
         "skill": "metadata",
