@@ -24,8 +24,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# One pytest worker per core, at most four (each starts a PostgreSQL server of its own);
+# worksteal hands a long test's leftovers to an idle worker. TEST_WORKERS=0 runs in-process.
+TEST_WORKERS ?= auto
+
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.core_bench

@@ -3,17 +3,20 @@
 Debian installs the server outside PATH (/usr/lib/postgresql/<major>/bin), and the server
 refuses to run as root, so as root it runs as ``nobody`` on a data folder that user owns.
 It listens on 127.0.0.1 at a free port and on a socket in its own folder, with a password
-(scram-sha-256), and is stopped (fast shutdown) when the tests end.
+(scram-sha-256), and is stopped (fast shutdown) when the tests end. Each pytest-xdist
+worker starts a server of its own; a watchdog process stops it even if the worker dies.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import pwd
 import secrets
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -26,6 +29,20 @@ HOW_TO_GET_IT = (
 )
 USER = "crossfade"
 START_TIMEOUT = 60
+# The data folder goes in memory where there is room: on a busy disk, copying a database
+# for each test took about a second (a checkpoint's writes), on tmpfs 0.08 s.
+IN_MEMORY = Path("/dev/shm")
+IN_MEMORY_ROOM = 1 << 30
+# Run by a process of its own, started with the server: when its stdin closes (the test
+# process ended, however: even SIGKILL), stop the server and remove its folder, so a
+# crashed pytest worker leaves no server behind. On a clean stop there's nothing left to do.
+WATCHDOG = """
+import json, shutil, subprocess, sys
+sys.stdin.buffer.read()
+command, folder = json.loads(sys.argv[1])
+subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60)
+shutil.rmtree(folder, ignore_errors=True)
+"""
 
 
 class NoPostgres(Exception):
@@ -62,6 +79,7 @@ class PostgresServer:
     password: str
     bin: Path
     prefix: list[str]
+    watchdog: subprocess.Popen[bytes] | None = None
 
     def url(self, database: str = "postgres", *, password: str | None = None) -> str:
         """A postgresql:// address for a database on this server."""
@@ -80,8 +98,37 @@ class PostgresServer:
 
     def stop(self) -> None:
         """Stop the server at once (fast shutdown) and forget its folder."""
-        self.run("pg_ctl", "-D", str(self.folder / "data"), "-m", "fast", "-w", "stop")
+        subprocess.run(
+            self._stop_command(), capture_output=True, timeout=START_TIMEOUT, check=False
+        )
         shutil.rmtree(self.folder, ignore_errors=True)
+        if self.watchdog is not None:
+            self.watchdog.communicate(timeout=START_TIMEOUT)  # closes its stdin: it ends
+            self.watchdog = None
+
+    def _stop_command(self) -> list[str]:
+        """The pg_ctl line stopping this server, after the prefix that runs it."""
+        data = str(self.folder / "data")
+        return [*self.prefix, str(self.bin / "pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"]
+
+    def watch(self) -> None:
+        """Start the watchdog that stops this server when the test process ends."""
+        self.watchdog = subprocess.Popen(
+            [
+                sys.executable,
+                "-I",
+                "-c",
+                WATCHDOG,
+                json.dumps([self._stop_command(), str(self.folder)]),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            cwd="/",
+            # Its own session: a Ctrl-C or a signal to the test's process group leaves it
+            # alive to clean up after the test process.
+            start_new_session=True,
+        )
 
 
 def _as_server_user(folder: Path) -> list[str]:
@@ -102,16 +149,28 @@ def _as_server_user(folder: Path) -> list[str]:
 def start() -> PostgresServer:
     """Create a cluster in a new folder and start it; raise NoPostgres if this can't be done.
 
-    The folder is made in the system's temporary folder, not pytest's: as root, pytest's
-    folders are closed to the server's user.
+    The folder is made in memory (/dev/shm) if there is room, else in the system's
+    temporary folder; not in pytest's: as root, pytest's folders are closed to the server's
+    user.
     """
     binaries = server_binaries()
-    folder = Path(tempfile.mkdtemp(prefix="crossfade-pg-"))
+    folder = Path(tempfile.mkdtemp(prefix="crossfade-pg-", dir=_scratch()))
     try:
         return _start_in(folder, binaries)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise
+
+
+def _scratch() -> str | None:
+    """/dev/shm if it is there, writable and roomy; None (the temporary folder) otherwise."""
+    try:
+        room = os.statvfs(IN_MEMORY)
+    except OSError:
+        return None
+    if not os.access(IN_MEMORY, os.W_OK | os.X_OK):
+        return None
+    return str(IN_MEMORY) if room.f_bavail * room.f_frsize >= IN_MEMORY_ROOM else None
 
 
 def _start_in(folder: Path, binaries: Path) -> PostgresServer:
@@ -120,6 +179,18 @@ def _start_in(folder: Path, binaries: Path) -> PostgresServer:
     (folder / "pwfile").write_text(password + "\n")
     prefix = _as_server_user(folder)
     server = PostgresServer(folder, _free_port(), password, binaries, prefix)
+    server.watch()
+    try:
+        _initdb_and_start(server)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def _initdb_and_start(server: PostgresServer) -> None:
+    """Create the cluster in the server's folder and start it, until it takes connections."""
+    folder = server.folder
     data = str(folder / "data")
     init = server.run(
         "initdb", "-D", data, "-U", USER, "--pwfile", str(folder / "pwfile"),
@@ -140,7 +211,6 @@ def _start_in(folder: Path, binaries: Path) -> PostgresServer:
         log = (folder / "log").read_text(errors="replace") if (folder / "log").exists() else ""
         raise NoPostgres(f"the server did not start: {(up.stderr + log).strip()[-400:]}")
     _wait_for(server)
-    return server
 
 
 def _wait_for(server: PostgresServer) -> None:
