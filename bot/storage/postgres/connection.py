@@ -63,6 +63,16 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
+async def _keep(conn: asyncpg.Connection) -> None:
+    """Return a connection to the pool as it is: a round trip saved on every store call.
+
+    asyncpg's default resets the session (advisory locks, cursors, LISTEN, settings) on
+    each release; the pool's connections never change any of that (their locks are the
+    transaction's, gone at commit; locks and LISTEN are on connections of their own), and
+    an open transaction is still rolled back before this runs.
+    """
+
+
 class PostgresConnection(SqlBase):
     """A pool of asyncpg connections to one database, migrated when opened."""
 
@@ -82,7 +92,7 @@ class PostgresConnection(SqlBase):
         """Connect to the database at ``url`` and migrate it; StartupError with one line."""
         try:
             pool = await asyncpg.create_pool(
-                url, min_size=1, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT
+                url, min_size=1, max_size=POOL_SIZE, timeout=CONNECT_TIMEOUT, reset=_keep
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, ValueError) as exc:
             raise StartupError(explain(exc, url)) from None
