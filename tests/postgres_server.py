@@ -29,6 +29,8 @@ HOW_TO_GET_IT = (
 )
 USER = "crossfade"
 START_TIMEOUT = 60
+# Starts tried, each on a new free port, if the one picked was taken in between.
+PORT_TRIES = 3
 # The data folder goes in memory where there is room: on a busy disk, copying a database
 # for each test took about a second (a checkpoint's writes), on tmpfs 0.08 s.
 IN_MEMORY = Path("/dev/shm")
@@ -198,19 +200,28 @@ def _initdb_and_start(server: PostgresServer) -> None:
     )  # fmt: skip
     if init.returncode != 0:
         raise NoPostgres(f"initdb failed: {init.stderr.strip()[-400:]}")
-    options = (
+    for attempt in range(PORT_TRIES):
+        up = server.run(
+            "pg_ctl", "-D", data, "-o", _options(server), "-l", str(folder / "log"), "-w",
+            "-t", str(START_TIMEOUT), "start",
+        )  # fmt: skip
+        if up.returncode == 0:
+            break
+        log = (folder / "log").read_text(errors="replace") if (folder / "log").exists() else ""
+        if "could not bind" not in log or attempt == PORT_TRIES - 1:
+            raise NoPostgres(f"the server did not start: {(up.stderr + log).strip()[-400:]}")
+        # Another program (another worker's server) took the free port first: take another.
+        server.port = _free_port()
+    _wait_for(server)
+
+
+def _options(server: PostgresServer) -> str:
+    """The server's settings: loopback and its own socket folder; no waiting on the disk."""
+    return (
         f"-c listen_addresses=127.0.0.1 -c port={server.port} "
-        f"-c unix_socket_directories={folder} -c fsync=off -c synchronous_commit=off "
+        f"-c unix_socket_directories={server.folder} -c fsync=off -c synchronous_commit=off "
         "-c full_page_writes=off -c max_connections=200"
     )
-    up = server.run(
-        "pg_ctl", "-D", data, "-o", options, "-l", str(folder / "log"), "-w",
-        "-t", str(START_TIMEOUT), "start",
-    )  # fmt: skip
-    if up.returncode != 0:
-        log = (folder / "log").read_text(errors="replace") if (folder / "log").exists() else ""
-        raise NoPostgres(f"the server did not start: {(up.stderr + log).strip()[-400:]}")
-    _wait_for(server)
 
 
 def _wait_for(server: PostgresServer) -> None:
