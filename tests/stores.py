@@ -56,14 +56,28 @@ async def query(
     database: Database, sql: str, params: Sequence[object] = ()
 ) -> list[tuple[Any, ...]]:
     """Rows straight from the database (``?`` placeholders on both), as plain tuples."""
+    (rows,) = await queries(database, [(sql, params)])
+    return rows
+
+
+async def queries(
+    database: Database, statements: Sequence[tuple[str, Sequence[object]]]
+) -> list[list[tuple[Any, ...]]]:
+    """Each statement's rows, read on one connection (a connection per table made a
+    snapshot on PostgreSQL take a second)."""
     if isinstance(database, str):
         conn = await asyncpg.connect(database)
         try:
-            return [tuple(r) for r in await conn.fetch(translate(sql), *params)]
+            return [
+                [tuple(r) for r in await conn.fetch(translate(sql), *params)]
+                for sql, params in statements
+            ]
         finally:
             await conn.close()
     with closing(sqlite3.connect(database)) as db:
-        return [tuple(r) for r in db.execute(sql, params).fetchall()]
+        return [
+            [tuple(r) for r in db.execute(sql, params).fetchall()] for sql, params in statements
+        ]
 
 
 async def write(database: Database, sql: str, params: Sequence[object] = ()) -> None:
@@ -96,7 +110,6 @@ async def tables(database: Database) -> list[str]:
 
 async def snapshot(database: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, to prove nothing changed."""
-    return {
-        t: sorted(await query(database, f"SELECT * FROM {t}"), key=repr)
-        for t in await tables(database)
-    }
+    names = await tables(database)
+    found = await queries(database, [(f"SELECT * FROM {t}", ()) for t in names])
+    return {t: sorted(rows, key=repr) for t, rows in zip(names, found, strict=True)}
