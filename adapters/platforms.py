@@ -21,6 +21,7 @@ from bot.engine import Engine
 from bot.features import FEATURES
 from bot.features.base import routes_of
 from bot.health import heartbeat_path
+from bot.metrics import Metrics, metrics_route
 from bot.scheduler import Scheduler
 from bot.status import Status
 from bot.storage.opening import open_store
@@ -84,17 +85,24 @@ async def run_platforms(settings: Settings, routes: Sequence[Route] = ()) -> Non
     """Serve Slack and/or Discord, and the web app with ``routes``, until interrupted."""
     store = await open_store(settings)
     clock = SystemClock()
-    served = [*routes, *routes_of(FEATURES, store, clock)]
+    metrics, status = Metrics(), Status(clock)
+    metrics.watch(store, clock, status)
+    served = [*routes, *routes_of(FEATURES, store, clock), metrics_route(metrics)]
     web_app = WebApp.from_settings(settings, console=False, routes=served)
     try:
-        await _serve(settings, store, web_app, clock)
+        await _serve(settings, store, web_app, clock, metrics, status)
     finally:
         await web_app.stop()
         await store.close()
 
 
 async def _serve(
-    settings: Settings, store: SqliteStore | PostgresStore, web_app: WebApp, clock: SystemClock
+    settings: Settings,
+    store: SqliteStore | PostgresStore,
+    web_app: WebApp,
+    clock: SystemClock,
+    metrics: Metrics,
+    status: Status,
 ) -> None:
     web_app.listen()  # a port in use stops start-up before anything connects
     holder: list[Scheduler] = []
@@ -103,12 +111,15 @@ async def _serve(
         clock,
         on_queued=lambda: holder[0].poke() if holder else None,
         public_url=web_app.public_url,
+        metrics=metrics,
     )
-    status = Status(clock)
     adapters = build_adapters(settings, core, status, web_app)
-    dispatcher = Dispatcher(store, clock, {a.transport.platform: a.transport for a in adapters})
+    transports = {a.transport.platform: a.transport for a in adapters}
+    dispatcher = Dispatcher(store, clock, transports, metrics=metrics)
     scheduler = Scheduler(
-        Engine(store, clock, dispatcher), heartbeat=heartbeat_path(settings.db_path), status=status
+        Engine(store, clock, dispatcher, metrics=metrics),
+        heartbeat=heartbeat_path(settings.db_path),
+        status=status,
     )
     holder.append(scheduler)
     stop = asyncio.Event()

@@ -30,6 +30,7 @@ from bot.features.base import Feature, SuggestSource, purposes_of, suggestions_o
 from bot.forms import FORM_PREFIX, fixed_form, form_for, split_form_id
 from bot.links import PublicUrl
 from bot.messages import Form, Message, Response, Tone, text
+from bot.metrics import CRASH, USER_ERROR, Metrics
 from bot.models import Actor, Member
 from bot.native_interest import NativeInterest
 from bot.storage.base import Store
@@ -77,8 +78,11 @@ class Crossfade:
         features: Sequence[Feature] = FEATURES,
         on_queued: Callable[[], None] | None = None,
         public_url: PublicUrl | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
+        # What commands did and how long they took (/metrics).
+        self.metrics = metrics or Metrics()
         self.clock = clock
         # Where links to the web app point (CROSSFADE_PUBLIC_URL).
         self.public_url = public_url or PublicUrl.local()
@@ -113,34 +117,42 @@ class Crossfade:
         With ``forms``, a command missing required options answers with a form to fill in;
         otherwise with a message naming what is missing.
         """
-        try:
-            ctx = await self._context(actor)
-            await _may_run(ctx, command)
-            missing = [
-                o.name
-                for o in command.options
-                if o.required and (raw.get(o.name) is None or str(raw.get(o.name)).strip() == "")
-            ]
-            if not raw and forms and command.prefill is not None:
-                # A bare edit command opens its form showing the current values.
-                return await self._form(ctx, command)
-            if missing and forms and command.form_when_incomplete:
-                if command.precheck is not None:
-                    await command.precheck(ctx)
-                if not raw:
-                    # A bare command is a request for its form, filled with what is saved.
-                    return Response(form=form_for(command, await self._prefill(ctx, command)))
-                notice = error_response(
-                    f"/{command.name} needs {', '.join(missing)}: fill in the form.",
-                    command.usage(),
-                )
-                return Response(message=notice.message, form=form_for(command, raw))
-            args = await self._parse(ctx, command, raw)
-            return await self._handle(ctx, command, args)
-        except UserError as exc:
-            return error_response(exc.message, exc.usage or command.usage())
-        except Exception:
-            return self._crash(f"/{command.name}")
+        with self.metrics.command(command.name) as outcome:
+            try:
+                return await self._run(actor, command, raw, forms=forms)
+            except UserError as exc:
+                outcome.result = USER_ERROR
+                return error_response(exc.message, exc.usage or command.usage())
+            except Exception:
+                outcome.result = CRASH
+                return self._crash(f"/{command.name}")
+
+    async def _run(
+        self, actor: Actor, command: Command, raw: Mapping[str, object], *, forms: bool
+    ) -> Response:
+        ctx = await self._context(actor)
+        await _may_run(ctx, command)
+        missing = [
+            o.name
+            for o in command.options
+            if o.required and (raw.get(o.name) is None or str(raw.get(o.name)).strip() == "")
+        ]
+        if not raw and forms and command.prefill is not None:
+            # A bare edit command opens its form showing the current values.
+            return await self._form(ctx, command)
+        if missing and forms and command.form_when_incomplete:
+            if command.precheck is not None:
+                await command.precheck(ctx)
+            if not raw:
+                # A bare command is a request for its form, filled with what is saved.
+                return Response(form=form_for(command, await self._prefill(ctx, command)))
+            notice = error_response(
+                f"/{command.name} needs {', '.join(missing)}: fill in the form.",
+                command.usage(),
+            )
+            return Response(message=notice.message, form=form_for(command, raw))
+        args = await self._parse(ctx, command, raw)
+        return await self._handle(ctx, command, args)
 
     async def run_line(self, actor: Actor, line: str, *, forms: bool = True) -> Response:
         """Run a typed command line such as ``/sprint start goal:"…" weeks:10``."""
@@ -239,22 +251,27 @@ class Crossfade:
         command = self.form_command(form_id)
         if command is None:
             return error_response(notices.STALE_FORM)
-        try:
-            ctx = await self._context(actor)
-            await _may_run(ctx, command)
-            raw = _answers(form_id, values)
+        with self.metrics.command(command.name) as outcome:
             try:
-                args = await self._parse(ctx, command, raw)
-                # A handler's rule about one field (a start date too far ahead) goes beside it.
-                return await self._handle(ctx, command, replace(args, from_form=True))
-            except OptionError as exc:
-                if command.option(exc.option) is None:
-                    raise
-                return Response(field_errors={exc.option: exc.message})
-        except UserError as exc:
-            return error_response(exc.message)
-        except Exception:
-            return self._crash(f"form {form_id}")
+                ctx = await self._context(actor)
+                await _may_run(ctx, command)
+                raw = _answers(form_id, values)
+                try:
+                    args = await self._parse(ctx, command, raw)
+                    # A handler's rule about one field (a start date too far ahead) goes
+                    # beside it.
+                    return await self._handle(ctx, command, replace(args, from_form=True))
+                except OptionError as exc:
+                    if command.option(exc.option) is None:
+                        raise
+                    outcome.result = USER_ERROR
+                    return Response(field_errors={exc.option: exc.message})
+            except UserError as exc:
+                outcome.result = USER_ERROR
+                return error_response(exc.message)
+            except Exception:
+                outcome.result = CRASH
+                return self._crash(f"form {form_id}")
 
     async def validate_form(
         self, actor: Actor, form_id: str, values: Mapping[str, str]

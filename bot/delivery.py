@@ -15,6 +15,7 @@ from bot.clock import Clock
 from bot.features import FEATURES
 from bot.features.base import Feature
 from bot.messages import Message
+from bot.metrics import Metrics
 from bot.models import (
     DestinationKind,
     Member,
@@ -70,8 +71,11 @@ class Dispatcher:
         concurrency: int = 8,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         features: Sequence[Feature] = FEATURES,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
+        # Deliveries by platform and result, 429s and pacing waits (/metrics).
+        self.metrics = metrics or Metrics()
         self._notes = ChannelRouting(features)
         self.clock = clock
         self.transports = dict(transports)
@@ -132,17 +136,24 @@ class Dispatcher:
 
     async def _deliver_one(self, entry: DueOutbox, report: DeliveryReport) -> None:
         """Deliver one message; whatever goes wrong with it, the others still go."""
+        # Its own report first, so the metrics know its platform among concurrent sends.
+        mine = DeliveryReport()
         try:
-            await self._deliver(entry, report)
+            await self._deliver(entry, mine)
         except Exception as exc:
-            await self._unexpected(entry.item, exc, report)
+            await self._unexpected(entry.item, exc, mine, entry.platform)
+        for result, count in vars(mine).items():
+            setattr(report, result, getattr(report, result) + count)
+            self.metrics.delivered(entry.platform, result, count)
 
     def _pacer(self, transport: Transport) -> Pacing:
         # One bucket per platform: one bot per platform per deployment, paced across
         # every process sharing the store (in this process alone on SQLite).
         if transport.platform not in self._pacers:
             self._pacers[transport.platform] = self.store.send_pacer(
-                transport.platform, transport.max_per_second, self._sleep
+                transport.platform,
+                transport.max_per_second,
+                self.metrics.pacing_sleep(transport.platform, self._sleep),
             )
         return self._pacers[transport.platform]
 
@@ -178,7 +189,7 @@ class Dispatcher:
                     self.store, transport.events, guild, item, self.clock.now()
                 )
             except DeliveryError as exc:
-                await self._failed(item, exc, report, unsure=False)
+                await self._failed(item, exc, report, entry.platform, unsure=False)
                 return
             done.count(report)
             return
@@ -229,7 +240,7 @@ class Dispatcher:
             report.retried += 1
             return
         except DeliveryError as exc:
-            await self._failed(item, exc, report, unsure=unsure or exc.ambiguous)
+            await self._failed(item, exc, report, entry.platform, unsure=unsure or exc.ambiguous)
             return
         await self.store.mark_delivered(
             item.id, receipt.channel_id, receipt.message_id, self.clock.now()
@@ -270,7 +281,7 @@ class Dispatcher:
             )
         except DeliveryError as exc:
             # An edit sent twice shows the same thing: no need to look first.
-            await self._failed(item, exc, report, unsure=False)
+            await self._failed(item, exc, report, transport.platform, unsure=False)
             return
         await self.store.mark_delivered(
             item.id, original.channel_ref, original.message_ref, self.clock.now()
@@ -278,8 +289,17 @@ class Dispatcher:
         report.edited += 1
 
     async def _failed(
-        self, item: OutboxItem, exc: DeliveryError, report: DeliveryReport, *, unsure: bool
+        self,
+        item: OutboxItem,
+        exc: DeliveryError,
+        report: DeliveryReport,
+        platform: str,
+        *,
+        unsure: bool,
     ) -> None:
+        if exc.retry_after is not None:
+            # The platform's own rate limit answered (a 429 with its wait).
+            self.metrics.rate_limited.labels(platform).inc()
         if exc.needs_admin:
             log.warning("outbox %s waits for an admin: %s", item.id, exc.reason)
             await self.store.reschedule_outbox(
@@ -314,7 +334,9 @@ class Dispatcher:
         )
         report.retried += 1
 
-    async def _unexpected(self, item: OutboxItem, exc: Exception, report: DeliveryReport) -> None:
+    async def _unexpected(
+        self, item: OutboxItem, exc: Exception, report: DeliveryReport, platform: str
+    ) -> None:
         """A bug or a failure no transport classified: one log line, retry later, go on."""
         reason = f"unexpected {type(exc).__name__}: {exc}"
         log.error("outbox %s: %s", item.id, reason)
@@ -327,7 +349,7 @@ class Dispatcher:
                 await self.store.claim_outbox(item.id, self.clock.now())
             # Once claimed it may have got as far as the platform: a post is looked up first.
             unsure = item.edit_of is None and (claimed or item.status is OutboxStatus.SENDING)
-            await self._failed(item, DeliveryError(reason), report, unsure=unsure)
+            await self._failed(item, DeliveryError(reason), report, platform, unsure=unsure)
         except Exception as again:  # the database itself is failing; a later tick retries
             log.error("outbox %s: could not reschedule it either: %s", item.id, again)
 

@@ -20,6 +20,7 @@ from bot.clock import Clock, MovableClock
 from bot.delivery import DeliveryReport, Dispatcher
 from bot.features import FEATURES
 from bot.features.base import Job, jobs_of, ordered_jobs
+from bot.metrics import Metrics
 from bot.storage.base import Store
 
 log = logging.getLogger(__name__)
@@ -45,6 +46,7 @@ class Engine:
         clock: Clock,
         dispatcher: Dispatcher,
         jobs: Sequence[Job] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -52,6 +54,7 @@ class Engine:
         self.jobs = ordered_jobs(jobs_of(FEATURES) if jobs is None else jobs)
         # Whether this process ran the jobs at its last decision (a standby doesn't).
         self.leading = True
+        self.metrics = metrics or Metrics()
 
     async def decide(self) -> dict[str, int]:
         """Run every job at the current time, if this process leads them; how many each did."""
@@ -62,6 +65,9 @@ class Engine:
             return {}
         now = self.clock.now()
         done = {job.name: await job.run(self.store, now) for job in self.jobs}
+        # Noted in the database, so every process's health check sees the jobs run.
+        await self.store.jobs_completed(now)
+        self.metrics.jobs_done(now)
         if any(done.values()):
             log.info("jobs at %s: %s", now.isoformat(), {k: v for k, v in done.items() if v})
         return done

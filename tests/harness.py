@@ -17,6 +17,7 @@ from bot.engine import Engine
 from bot.features import FEATURES
 from bot.features.base import Feature, jobs_of
 from bot.messages import Message, Response, plain
+from bot.metrics import Metrics
 from bot.models import DestinationKind
 from bot.storage.sqlite import SqliteStore
 from tests.stores import AnyStore, Database, open_store
@@ -103,16 +104,23 @@ class Harness:
         self.database: Database = database if database is not None else Path(str(store.path))
         self.clock = clock
         self.transport = RecordingTransport(clock)
-        self.core = Crossfade(store, clock, features=features)
+        # The process's metrics, read by the tests of /metrics.
+        self.metrics = Metrics()
+        self.core = Crossfade(store, clock, features=features, metrics=self.metrics)
         # Sends run side by side; on SQLite the one connection still takes their store calls
         # in order, on PostgreSQL's pool they may finish in any order. One at a time there
         # keeps the order the tests read the way SQLite gives it (order across concurrent
         # sends isn't something the core promises).
         one_at_a_time = {} if isinstance(store, SqliteStore) else {"concurrency": 1}
         dispatcher = Dispatcher(
-            store, clock, {PLATFORM: self.transport}, features=features, **one_at_a_time
+            store,
+            clock,
+            {PLATFORM: self.transport},
+            features=features,
+            metrics=self.metrics,
+            **one_at_a_time,
         )
-        self.engine = Engine(store, clock, dispatcher, jobs_of(features))
+        self.engine = Engine(store, clock, dispatcher, jobs_of(features), metrics=self.metrics)
 
     @classmethod
     async def open(

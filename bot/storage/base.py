@@ -160,6 +160,18 @@ class Store(
         """Whether this process runs the timed jobs now (trying to take them over if not)."""
         ...
 
+    async def jobs_completed(self, moment: datetime) -> None:
+        """The timed jobs completed a pass at ``moment`` (the leader notes it)."""
+        ...
+
+    async def jobs_last_completed(self) -> datetime | None:
+        """When any process last completed the timed jobs; None if none ever did."""
+        ...
+
+    async def outbox_backlog(self) -> tuple[int, datetime | None]:
+        """How many rows wait to go out, and when the oldest of them was queued."""
+        ...
+
     async def watch_outbox(self, poke: Callable[[], None]) -> None:
         """Call ``poke`` whenever another process queues a message (where several may)."""
         ...

@@ -15,6 +15,7 @@ from bot.storage.sql.gig_reads import GigReadSql
 from bot.storage.sql.identity import IdentitySql
 from bot.storage.sql.native_events import NativeEventSql
 from bot.storage.sql.nudges import NudgeSql
+from bot.storage.sql.operations import OperationsSql
 from bot.storage.sql.outbox import OutboxSql
 from bot.storage.sql.shared_state import SharedStateSql
 from bot.storage.sql.sprints import SprintSql
@@ -23,6 +24,7 @@ from bot.storage.sql.sprints import SprintSql
 class SqlQueries(
     IdentitySql,
     OutboxSql,
+    OperationsSql,
     NativeEventSql,
     SprintSql,
     CheckinSql,

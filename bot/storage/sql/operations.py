@@ -1,0 +1,40 @@
+"""What an operator watches, read from the database: the outbox's backlog and the timed jobs.
+
+The leader notes each completed pass of the timed jobs in ``settings`` (one row,
+``JOBS_COMPLETED``), so the health check of any process sees whether the deployment's jobs
+run, whichever process runs them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.storage.sql.db import SqlBase, dt, ts
+
+JOBS_COMPLETED = "jobs.completed_at"
+
+
+class OperationsSql(SqlBase):
+    """The outbox's backlog and the deployment's last completed jobs."""
+
+    async def outbox_backlog(self) -> tuple[int, datetime | None]:
+        """How many rows wait to go out, and when the oldest of them was queued."""
+        row = await self._one(
+            "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status IN ('pending', 'sending')"
+        )
+        return int(row[0]), None if row[1] is None else dt(row[1])
+
+    async def jobs_completed(self, moment: datetime) -> None:
+        """The timed jobs completed a pass at ``moment`` (the leader notes it)."""
+        # One row, no decision: row locks suffice, not the database-wide write lock.
+        async with self._rows_tx() as db:
+            await db.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (JOBS_COMPLETED, ts(moment)),
+            )
+
+    async def jobs_last_completed(self) -> datetime | None:
+        """When any process last completed the timed jobs; None if none ever did."""
+        row = await self._one("SELECT value FROM settings WHERE key = ?", (JOBS_COMPLETED,))
+        return None if row is None else dt(str(row[0]))
