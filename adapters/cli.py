@@ -182,9 +182,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             _write(invite_url_for(settings.discord_token, os.environ.get("DISCORD_CLIENT_ID")))
             return 0
         if args.command == "health":
-            from bot.health import problems, verdict
+            from bot.health import deployment_jobs, problems, verdict
 
-            found = problems(settings.db_path, file=settings.database_url is None)
+            jobs = deployment_jobs(settings.db_path, settings.database_url)
+            found = problems(settings.db_path, file=settings.database_url is None, jobs=jobs)
             _write(verdict(found))
             return 1 if found else 0
         if args.command == "migrate-to-postgres":

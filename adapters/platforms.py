@@ -88,7 +88,9 @@ async def run_platforms(settings: Settings, routes: Sequence[Route] = ()) -> Non
     metrics, status = Metrics(), Status(clock)
     metrics.watch(store, clock, status)
     served = [*routes, *routes_of(FEATURES, store, clock), metrics_route(metrics)]
-    web_app = WebApp.from_settings(settings, console=False, routes=served)
+    web_app = WebApp.from_settings(
+        settings, console=False, routes=served, jobs=store.jobs_last_completed
+    )
     try:
         await _serve(settings, store, web_app, clock, metrics, status)
     finally:

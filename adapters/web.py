@@ -13,6 +13,7 @@ import errno
 import logging
 import socket
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 
 from aiohttp import web
 
@@ -57,13 +58,22 @@ class WebApp:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, console: bool, routes: Sequence[Route] = ()
+        cls,
+        settings: Settings,
+        *,
+        console: bool,
+        routes: Sequence[Route] = (),
+        jobs: Callable[[], Awaitable[datetime | None]] | None = None,
     ) -> WebApp:
-        """The web app the settings configure: /healthz first, then ``routes``."""
+        """The web app the settings configure: /healthz first, then ``routes``.
+
+        ``jobs`` reads when the deployment last completed its timed jobs, for /healthz.
+        """
+        file = settings.database_url is None
         return cls(
             host=settings.web_host(console=console),
             port=settings.http_port,
-            routes=[health_route(settings.db_path, file=settings.database_url is None), *routes],
+            routes=[health_route(settings.db_path, file=file, jobs=jobs), *routes],
             public_url=settings.public_url,
             port_from=settings.http_port_from,
         )

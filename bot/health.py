@@ -7,12 +7,16 @@ this module reads it from another process and names each problem.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import closing
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.errors import StartupError
 from bot.status import Snapshot, read_status
+from bot.storage.sql.operations import JOBS_COMPLETED
 from bot.storage.sqlite import check_existing_file, migrations
 from bot.web_routes import Route, WebRequest, WebResponse
 
@@ -21,7 +25,17 @@ from bot.web_routes import Route, WebRequest, WebResponse
 STALE_AFTER = timedelta(minutes=15)
 # A platform may drop and come back (Discord and Slack ask for reconnects); past this it is out.
 DISCONNECTED_AFTER = timedelta(minutes=5)
+# The leader runs the jobs at least every safety tick (5 minutes); twice that without a
+# completed pass anywhere means no process runs them (a standby's own record is fine).
+JOBS_STALE_AFTER = timedelta(minutes=10)
 HEALTH_PATH = "/healthz"
+
+
+@dataclass(frozen=True)
+class DeploymentJobs:
+    """When any process of the deployment last completed the timed jobs (None: never)."""
+
+    completed: datetime | None
 
 
 def heartbeat_path(db_path: Path) -> Path:
@@ -29,10 +43,17 @@ def heartbeat_path(db_path: Path) -> Path:
     return db_path.with_name(db_path.name + ".heartbeat")
 
 
-def problems(db_path: Path, now: datetime | None = None, *, file: bool = True) -> list[str]:
+def problems(
+    db_path: Path,
+    now: datetime | None = None,
+    *,
+    file: bool = True,
+    jobs: DeploymentJobs | None = None,
+) -> list[str]:
     """What is wrong, or an empty list when healthy; reads only, never writes.
 
     ``file``: the database is the SQLite file at ``db_path`` (not PostgreSQL), check it too.
+    ``jobs``: what the database says of the deployment's timed jobs, checked if given.
     """
     found: list[str] = []
     if file and not db_path.exists():
@@ -56,7 +77,39 @@ def problems(db_path: Path, now: datetime | None = None, *, file: bool = True) -
         if age > STALE_AFTER:
             found.append(f"the scheduler last ticked {_minutes(age)} minutes ago")
         return found
-    return found + status_problems(snapshot, now)
+    return found + status_problems(snapshot, now, jobs)
+
+
+def deployment_jobs(db_path: Path, database_url: str | None = None) -> DeploymentJobs | None:
+    """Read when the deployment last completed its timed jobs (None: the database can't say).
+
+    From the SQLite file at ``db_path`` (read-only), or the PostgreSQL at ``database_url``.
+    """
+    try:
+        if database_url is not None:
+            value = asyncio.run(_postgres_jobs(database_url))
+        else:
+            if not db_path.exists():
+                return None
+            with closing(sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True)) as db:
+                row = db.execute(
+                    "SELECT value FROM settings WHERE key = ?", (JOBS_COMPLETED,)
+                ).fetchone()
+            value = None if row is None else str(row[0])
+    except Exception:  # an unreadable database is named by the other checks
+        return None
+    return DeploymentJobs(None if value is None else datetime.fromisoformat(value))
+
+
+async def _postgres_jobs(url: str) -> str | None:
+    from bot.storage.postgres.shared import connect
+
+    db = await connect(url, "crossfade health", 10.0)
+    try:
+        value = await db.fetchval("SELECT value FROM settings WHERE key = $1", JOBS_COMPLETED)
+    finally:
+        await db.close()
+    return None if value is None else str(value)
 
 
 def verdict(found: Sequence[str]) -> str:
@@ -64,12 +117,21 @@ def verdict(found: Sequence[str]) -> str:
     return "; ".join(found) if found else "healthy"
 
 
-def health_route(db_path: Path, *, file: bool = True) -> Route:
-    """GET /healthz: 200 and "healthy", or 503 naming the problems, as `crossfade health`."""
+def health_route(
+    db_path: Path,
+    *,
+    file: bool = True,
+    jobs: Callable[[], Awaitable[datetime | None]] | None = None,
+) -> Route:
+    """GET /healthz: 200 and "healthy", or 503 naming the problems, as `crossfade health`.
+
+    ``jobs`` reads when the deployment last completed its timed jobs (the store's).
+    """
 
     async def check(_: WebRequest) -> WebResponse:
+        known = None if jobs is None else DeploymentJobs(await jobs())
         # The checks read files and open the database: off the event loop.
-        found = await asyncio.to_thread(problems, db_path, file=file)
+        found = await asyncio.to_thread(problems, db_path, file=file, jobs=known)
         return WebResponse.text(
             verdict(found) + "\n", 503 if found else 200, **{"Cache-Control": "no-store"}
         )
@@ -77,8 +139,10 @@ def health_route(db_path: Path, *, file: bool = True) -> Route:
     return Route("GET", HEALTH_PATH, check)
 
 
-def status_problems(snapshot: Snapshot, now: datetime) -> list[str]:
-    """What a running bot's status record says is wrong."""
+def status_problems(
+    snapshot: Snapshot, now: datetime, jobs: DeploymentJobs | None = None
+) -> list[str]:
+    """What a running bot's status record (and the deployment's ``jobs``) say is wrong."""
     if now - snapshot.written_at > STALE_AFTER:
         # Nothing else in the record is current: the process or its event loop stopped.
         return [f"no heartbeat since {_moment(snapshot.written_at, now)}: is the bot running?"]
@@ -93,6 +157,14 @@ def status_problems(snapshot: Snapshot, now: datetime) -> list[str]:
     for link in snapshot.links:
         if not link.connected and now - link.since > DISCONNECTED_AFTER:
             found.append(f"{link.label} disconnected since {_moment(link.since, now)}")
+    if jobs is not None:
+        # Never completed: count from this process's start (the leader notes its first pass).
+        done = jobs.completed or snapshot.started_at
+        if now - done > JOBS_STALE_AFTER:
+            found.append(
+                "no process of the deployment has completed the timed jobs since "
+                f"{_moment(done, now)}"
+            )
     return found
 
 
