@@ -84,7 +84,7 @@ class Metrics:
         )
         self.jobs_completed = Gauge(
             "crossfade_process_jobs_last_completed_timestamp_seconds",
-            "When this process last completed the timed jobs (absent while a standby).",
+            "When this process last completed the timed jobs (0 while it never has: a standby).",
             registry=self.registry,
         )
         self._readings = _Readings()

@@ -7,6 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import aiohttp
 import pytest
@@ -25,6 +26,7 @@ SPRINT = (
     'deliverable-note:"A loudness cheat sheet"'
 )
 FIRST = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
+GUIDE = (Path(__file__).resolve().parent.parent / "docs" / "operations.md").read_text()
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
 
 
@@ -155,3 +157,18 @@ async def test_metrics_count_pacing_waits_by_platform(harness: Harness) -> None:
     assert value(samples, "crossfade_deliveries_total", platform=PLATFORM, result="sent") == 3
     # A registry of its own: the harness's metrics saw none of these sends.
     assert harness.metrics.registry.get_sample_value(*harness_sent) == before
+
+
+@pytest.mark.asyncio
+async def test_operations_guide_names_every_metric(harness: Harness) -> None:
+    await harness.engine.tick()  # so the deployment's jobs have a time to show
+    status = Status(harness.clock)
+    status.link("Discord")
+    harness.metrics.watch(harness.store, harness.clock, status)
+    await harness.metrics.scrape()  # reads the database
+    families = list(harness.metrics.registry.collect())
+    assert len(families) == 11
+    for family in families:
+        # Counters are named with their _total suffix, as Prometheus shows them.
+        shown = family.name + ("_total" if family.type == "counter" else "")
+        assert f"`{shown}`" in GUIDE or f"`{shown}{{" in GUIDE, shown
