@@ -2,39 +2,49 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from bot.messages import Button, ButtonStyle, Field, Message, Timestamp, Tone, text
 from bot.models import CheckinWeek, NewWeek, Sprint
 
 
 def prompt_message(sprint: Sprint, week: NewWeek | CheckinWeek) -> Message:
     """The weekly DM asking for a check-in."""
+    return prompt_card(str(sprint.id), sprint.goal, str(week.week), sprint.weeks, week.closes_at)
+
+
+def prompt_card(sprint_ref: str, goal: str, week: str, weeks: int, closes_at: datetime) -> Message:
+    """The weekly prompt from its words (the batch fills its first three in per member)."""
     return Message(
-        title=f"Weekly check-in · week {week.week} of {sprint.weeks}",
+        title=f"Weekly check-in · week {week} of {weeks}",
         body=text(
-            f"How did \u201c{sprint.goal}\u201d go this week? Tell me what moved forward, "
+            f"How did \u201c{goal}\u201d go this week? Tell me what moved forward, "
             "what is blocking you, and how confident you feel (1–5)."
         ),
-        fields=(Field("Open until", text(Timestamp(week.closes_at))),),
+        fields=(Field("Open until", text(Timestamp(closes_at))),),
         footer=text("Or type /checkin. Away this week? /checkin skip keeps your streak."),
         buttons=(
-            Button("Check in", f"checkin.open:{sprint.id}:{week.week}"),
-            Button(
-                "Skip this week", f"checkin.skip:{sprint.id}:{week.week}", ButtonStyle.SECONDARY
-            ),
+            Button("Check in", f"checkin.open:{sprint_ref}:{week}"),
+            Button("Skip this week", f"checkin.skip:{sprint_ref}:{week}", ButtonStyle.SECONDARY),
         ),
     )
 
 
 def reminder_message(sprint: Sprint, week: CheckinWeek) -> Message:
     """The one reminder for an unanswered week."""
+    return reminder_card(str(sprint.id), sprint.goal, str(week.week), week.closes_at)
+
+
+def reminder_card(sprint_ref: str, goal: str, week: str, closes_at: datetime) -> Message:
+    """The reminder from its words (the batch fills its first three in per member)."""
     return Message(
-        title=f"Reminder: week {week.week} check-in",
+        title=f"Reminder: week {week} check-in",
         body=text(
-            f"Your check-in for \u201c{sprint.goal}\u201d is still open until ",
-            Timestamp(week.closes_at),
+            f"Your check-in for \u201c{goal}\u201d is still open until ",
+            Timestamp(closes_at),
             ". Two minutes is enough.",
         ),
-        buttons=(Button("Check in", f"checkin.open:{sprint.id}:{week.week}"),),
+        buttons=(Button("Check in", f"checkin.open:{sprint_ref}:{week}"),),
         tone=Tone.WARNING,
     )
 

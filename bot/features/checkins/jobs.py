@@ -12,13 +12,23 @@ import json
 import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.features.base import Job
-from bot.features.checkins.cards import prompt_message, reminder_message
-from bot.features.checkins.store import CHECKINS, NAME, CheckinStore, DuePrompt, WeekOpening
+from bot.features.checkins.cards import prompt_card, reminder_card
+from bot.features.checkins.payloads import Template
+from bot.features.checkins.store import (
+    CHECKINS,
+    NAME,
+    CheckinStore,
+    DuePrompt,
+    DueReminder,
+    WeekOpening,
+    WeekSlot,
+)
 from bot.messages import Field, Mention, Message, Part, text
-from bot.models import CheckinWeek, Community, Destination, NewOutbox, NewWeek, WeekStatus
+from bot.models import Community, Destination, NewOutbox, WeekStatus
 from bot.progress import streak, week_close
 
 log = logging.getLogger(__name__)
@@ -36,20 +46,49 @@ class _Slots:
     missed: int = 0
 
 
-class _Windows:
-    """Each slot's week window, worked out once per pass: members sharing a zone share it."""
+class _Shapes:
+    """What members sharing a slot share, worked out once per pass: the week's window, the
+    prompt and reminder templates (bot/features/checkins/payloads.py)."""
 
     def __init__(self) -> None:
-        self._known: dict[tuple[datetime, int, time, str], tuple[datetime, date]] = {}
+        self._windows: dict[tuple[datetime, int, time, str], tuple[datetime, date]] = {}
+        self._prompts: dict[tuple[int, datetime], Template] = {}
+        self._reminders: dict[datetime, Template] = {}
+        self._slots: dict[tuple[Any, ...], WeekSlot] = {}
 
-    def of(self, opens: datetime, community: Community, zone: ZoneInfo) -> tuple[datetime, date]:
+    def window(
+        self, opens: datetime, community: Community, zone: ZoneInfo
+    ) -> tuple[datetime, date]:
         """When a week opening at ``opens`` closes, and the community week it belongs to."""
         # In UTC: aware datetimes in one zone compare (and hash) by wall time, ignoring fold.
         key = (opens.astimezone(UTC), community.checkin_weekday, community.checkin_time, str(zone))
-        found = self._known.get(key)
+        found = self._windows.get(key)
         if found is None:
             found = (week_close(opens, community, zone), opens.astimezone(zone).date())
-            self._known[key] = found
+            self._windows[key] = found
+        return found
+
+    def slot(self, *what: Any) -> WeekSlot:
+        """The week slot recorded for these (WeekSlot's fields), one object for all alike."""
+        found = self._slots.get(what)
+        if found is None:
+            found = self._slots[what] = WeekSlot(*what)
+        return found
+
+    def prompt(self, weeks: int, closes_at: datetime) -> Template:
+        """The prompt of a sprint this long for a week closing then (sprint, goal, week)."""
+        found = self._prompts.get((weeks, closes_at))
+        if found is None:
+            found = Template(lambda s, g, w: prompt_card(s, g, w, weeks, closes_at), 3)
+            self._prompts[(weeks, closes_at)] = found
+        return found
+
+    def reminder(self, closes_at: datetime) -> Template:
+        """The reminder for a week closing then (sprint, goal, week)."""
+        found = self._reminders.get(closes_at)
+        if found is None:
+            found = Template(lambda s, g, w: reminder_card(s, g, w, closes_at), 3)
+            self._reminders[closes_at] = found
         return found
 
 
@@ -59,11 +98,11 @@ async def decide_prompts(store: CheckinStore, now: datetime) -> int:
     Returns how many week slots were passed (prompted, skipped or missed).
     """
     report = _Slots()
-    windows = _Windows()
+    shapes = _Shapes()
     moved = 0
     # Loops because a bot that was down for weeks has several slots per sprint to catch up.
     while due := await store.due_prompts(now, BATCH):
-        openings = [_decide(item, now, report, windows) for item in due]
+        openings = [_decide(item, now, report, shapes) for item in due]
         passed = await store.open_weeks(openings, now)
         if passed == 0:
             break
@@ -73,54 +112,41 @@ async def decide_prompts(store: CheckinStore, now: datetime) -> int:
     return moved
 
 
-def _decide(item: DuePrompt, now: datetime, report: _Slots, windows: _Windows) -> WeekOpening:
+def _decide(item: DuePrompt, now: datetime, report: _Slots, shapes: _Shapes) -> WeekOpening:
     """What happens at one sprint's week slot: a prompt, or a skipped or missed week."""
-    sprint, member, community = item.sprint, item.member, item.community
-    assert sprint.next_prompt_at is not None
-    zone = member.zone(community)
-    opens = sprint.next_prompt_at
-    closes, community_week = windows.of(opens, community, zone)
-    next_at = closes if sprint.next_week < sprint.weeks else None
+    community = item.community
+    opens = item.next_prompt_at
+    closes, community_week = shapes.window(opens, community, item.zone)
+    next_at = closes if item.week < item.weeks else None
     if item.skipped_ahead:
         report.skipped += 1
-        return WeekOpening(sprint, None, None, next_at)
-    remind = None
+        return WeekOpening(item, None, None, next_at)
     if now >= closes:
         # The whole window passed while the bot was down: too late to ask.
-        status, reason = WeekStatus.MISSED, ""
-    elif member.paused:
-        status, reason = WeekStatus.SKIPPED, "paused"
-    else:
-        status, reason = WeekStatus.OPEN, ""
-        if community.reminder_hours:
-            remind = opens + timedelta(hours=community.reminder_hours)
-            remind = remind if remind < closes else None
-    week = NewWeek(
-        sprint_id=sprint.id,
-        community_id=community.id,
-        week=sprint.next_week,
-        status=status,
-        opens_at=opens,
-        closes_at=closes,
-        community_week=community_week,
-        remind_at=remind,
-        skip_reason=reason,
-    )
-    if status is not WeekStatus.OPEN:
-        if status is WeekStatus.MISSED:
-            report.missed += 1
-        else:
-            report.skipped += 1
-        return WeekOpening(sprint, week, None, next_at)
+        report.missed += 1
+        return WeekOpening(
+            item, shapes.slot(WeekStatus.MISSED, opens, closes, community_week), None, next_at
+        )
+    if item.paused:
+        report.skipped += 1
+        slot = shapes.slot(WeekStatus.SKIPPED, opens, closes, community_week, None, "paused")
+        return WeekOpening(item, slot, None, next_at)
+    remind = None
+    if community.reminder_hours:
+        remind = opens + timedelta(hours=community.reminder_hours)
+        remind = remind if remind < closes else None
+    # The same payload as json.dumps(prompt_message(sprint, week).to_dict()), made faster.
+    fill = shapes.prompt(item.weeks, closes).fill
     prompt = NewOutbox(
         community_id=community.id,
-        destination=Destination.dm(member.id),
-        payload=json.dumps(prompt_message(sprint, week).to_dict()),
-        dedupe_key=f"prompt:{sprint.id}:{week.week}",
+        destination=Destination.dm(item.member_id),
+        payload=fill(str(item.sprint_id), item.goal, str(item.week)),
+        dedupe_key=f"prompt:{item.sprint_id}:{item.week}",
         feature=NAME,
     )
     report.prompts += 1
-    return WeekOpening(sprint, week, prompt, next_at)
+    slot = shapes.slot(WeekStatus.OPEN, opens, closes, community_week, remind)
+    return WeekOpening(item, slot, prompt, next_at)
 
 
 async def decide_reminders(store: CheckinStore, now: datetime) -> int:
@@ -128,20 +154,22 @@ async def decide_reminders(store: CheckinStore, now: datetime) -> int:
 
     Returns how many weeks were decided (a paused member's week gets no message).
     """
+    shapes = _Shapes()
     decided_count = 0
     while due := await store.due_reminders(now, BATCH):
-        decided: list[tuple[CheckinWeek, NewOutbox | None]] = []
+        decided: list[tuple[DueReminder, NewOutbox | None]] = []
         for item in due:
             reminder = None
-            if not item.member.paused:
+            if not item.paused:
+                fill = shapes.reminder(item.closes_at).fill
                 reminder = NewOutbox(
                     community_id=item.community.id,
-                    destination=Destination.dm(item.member.id),
-                    payload=json.dumps(reminder_message(item.sprint, item.week).to_dict()),
-                    dedupe_key=f"reminder:{item.sprint.id}:{item.week.week}",
+                    destination=Destination.dm(item.member_id),
+                    payload=fill(str(item.sprint_id), item.goal, str(item.week)),
+                    dedupe_key=f"reminder:{item.sprint_id}:{item.week}",
                     feature=NAME,
                 )
-            decided.append((item.week, reminder))
+            decided.append((item, reminder))
         recorded = await store.mark_reminded(decided, now)
         if recorded == 0:
             break

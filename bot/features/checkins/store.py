@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.features.sprints.store import SprintReads
-from bot.models import CheckinWeek, Community, Member, NewOutbox, NewWeek, Sprint
+from bot.models import CheckinWeek, Community, Member, NewOutbox, NewWeek, Sprint, WeekStatus
 
 # The feature's name, carried by the messages it queues.
 NAME = "checkins"
@@ -17,26 +18,56 @@ NAME = "checkins"
 CHECKINS = "checkins"
 
 
-@dataclass(frozen=True)
-class DuePrompt:
-    """A sprint whose next check-in slot has come, with its member and community."""
+# A batch makes thousands of the next three: not frozen (its checks make each several
+# times dearer to build), and each holds the few columns a decision needs rather than whole
+# sprints and members.
 
-    sprint: Sprint
-    member: Member
+
+@dataclass(slots=True)
+class DuePrompt:
+    """A sprint whose next check-in slot has come: what deciding it reads, and no more."""
+
+    sprint_id: int
+    goal: str
+    # The week whose slot has come, and the sprint's length.
+    week: int
+    weeks: int
+    next_prompt_at: datetime
+    member_id: int
+    # The member's own zone, if they set one.
+    timezone: str | None
+    paused: bool
     community: Community
     # The member already skipped this week ahead of time.
     skipped_ahead: bool = False
 
+    @property
+    def zone(self) -> ZoneInfo:
+        """The member's time zone, falling back to the community's (as Member.zone)."""
+        return ZoneInfo(self.timezone or self.community.default_timezone)
+
 
 @dataclass(frozen=True)
+class WeekSlot:
+    """A week as every sprint recording it at one slot records it (sprint and week aside)."""
+
+    status: WeekStatus
+    opens_at: datetime
+    closes_at: datetime
+    community_week: date
+    remind_at: datetime | None = None
+    skip_reason: str = ""
+
+
+@dataclass(slots=True)
 class WeekOpening:
     """One sprint moving past a week slot: the week to record, its prompt, the next slot.
 
     ``week`` is None only for a week the member skipped ahead (its row is already there).
     """
 
-    sprint: Sprint
-    week: NewWeek | None
+    due: DuePrompt
+    week: WeekSlot | None
     prompt: NewOutbox | None
     next_prompt_at: datetime | None
 
@@ -73,14 +104,18 @@ class SprintMove:
         return self.next_prompt_at != self.sprint.next_prompt_at or bool(self.weeks)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class DueReminder:
-    """An open week whose reminder is due."""
+    """An open week whose reminder is due: what deciding it reads."""
 
-    week: CheckinWeek
-    member: Member
+    week_id: int
+    sprint_id: int
+    week: int
+    closes_at: datetime
+    goal: str
+    member_id: int
+    paused: bool
     community: Community
-    sprint: Sprint
 
 
 @dataclass(frozen=True)
@@ -164,7 +199,7 @@ class CheckinStore(SprintReads, ScheduleStore, Protocol):
         ...
 
     async def mark_reminded(
-        self, decided: Sequence[tuple[CheckinWeek, NewOutbox | None]], now: datetime
+        self, decided: Sequence[tuple[DueReminder, NewOutbox | None]], now: datetime
     ) -> int:
         """Record reminder decisions still as read (None: a paused member's); returns how many."""
         ...

@@ -11,12 +11,13 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from bot.features.checkins.store import DuePrompt, DueReminder, SummaryRow, WeekOpening
-from bot.models import CheckinWeek, NewOutbox
+from bot.models import NewOutbox
+from bot.storage.sql.batches import returned_ids
 from bot.storage.sql.checkins import week_from
-from bot.storage.sql.db import Db, Row, SqlBase, dt, opt_ts, ts
+from bot.storage.sql.db import SqlBase, dt, fetch_all, ts
 from bot.storage.sql.identity import all_communities, members_by_id
 from bot.storage.sql.outbox import OUTBOX_BY_KEY, enqueue_in, enqueue_many_in
-from bot.storage.sql.sprints import AS_READ, as_read, sprint_from, sprints_by_id
+from bot.storage.sql.sprints import sprints_by_id
 
 # Weeks that closed longer ago than this get no summary (after a long outage it'd be stale
 # news), which also keeps the summary queries off old history.
@@ -26,88 +27,65 @@ SUMMARY_HORIZON = timedelta(days=28)
 PROMPTS = "s.status = 'active' AND s.next_prompt_at IS NOT NULL"
 # Open, unanswered weeks of active sprints with a reminder still to decide while the week is
 # open (parameter: now): due at remind_at.
-REMINDERS = (
-    " FROM checkin_weeks w JOIN sprints s ON s.id = w.sprint_id"
+REMINDERS_FROM = " FROM checkin_weeks w JOIN sprints s ON s.id = w.sprint_id"
+REMINDERS_WHERE = (
     " WHERE w.status = 'open' AND w.reminded_at IS NULL AND w.remind_at IS NOT NULL"
     " AND w.closes_at > ? AND s.status = 'active'"
 )
 
-# A week slot's decision, written for a whole batch at once: the sprint moves on only as
-# read, then the week is recorded, linked to its prompt by the prompt's dedupe key.
-ADVANCE = "UPDATE sprints SET next_week = next_week + 1, next_prompt_at = ?" + AS_READ
+# A batch of week slots' decisions (d): each sprint moves on only as its decision read it
+# (active, week counter, length, prompt time, and whether the slot's week was recorded
+# ahead, skipped), so a week is decided once even if two ticks race, and never from a
+# schedule a command changed meanwhile. The ids returned are the sprints that moved.
+ADVANCE = (
+    "UPDATE sprints SET next_week = sprints.next_week + 1, next_prompt_at = d.next_at FROM d"
+    " WHERE sprints.id = d.id AND sprints.status = 'active' AND sprints.next_week = d.week"
+    " AND sprints.weeks = d.weeks AND sprints.next_prompt_at IS NOT DISTINCT FROM d.read_at"
+    " AND (SELECT COUNT(*) FROM checkin_weeks w WHERE w.sprint_id = sprints.id"
+    " AND w.week = sprints.next_week) = d.ahead RETURNING sprints.id"
+)
+ADVANCE_VALUES = (
+    "d(id, week, weeks, read_at, next_at, ahead)",
+    ("INTEGER",) * 3 + ("TEXT",) * 2 + ("INTEGER",),
+)
+# Then the week is recorded, linked to its prompt by the prompt's dedupe key.
 INSERT_WEEK = (
     "INSERT INTO checkin_weeks (sprint_id, community_id, week, status, opens_at, closes_at,"
     " community_week, remind_at, prompt_outbox_id, skip_reason)"
     f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, {OUTBOX_BY_KEY}, ?)"
 )
-# A reminder is recorded only while its week still is what due_reminders read.
+# A batch of reminder decisions (d): each recorded only while its week still is what
+# due_reminders read, and its member paused (no message) or not as decided.
 REMIND = (
-    "UPDATE checkin_weeks SET reminded_at = ? WHERE id = ? AND status = 'open'"
-    " AND reminded_at IS NULL"
+    "UPDATE checkin_weeks SET reminded_at = ? FROM d WHERE checkin_weeks.id = d.id"
+    " AND checkin_weeks.status = 'open' AND checkin_weeks.reminded_at IS NULL"
+    " AND checkin_weeks.closes_at > ? AND EXISTS (SELECT 1 FROM sprints s"
+    " JOIN members m ON m.id = s.member_id WHERE s.id = checkin_weeks.sprint_id"
+    " AND s.status = 'active' AND m.paused = d.paused) RETURNING checkin_weeks.id"
 )
-# Bound on the ids in one IN (...) list.
-CHUNK = 500
+REMIND_VALUES = ("d(id, paused)", ("INTEGER", "INTEGER"))
 
 
-async def _rows_in(
-    db: Db, sql: str, ids: Sequence[int], params: Sequence[object] = ()
-) -> list[Row]:
-    """``sql`` with ``{ids}`` as an IN list, run over ``ids`` in chunks."""
-    wanted = sorted(set(ids))
-    rows: list[Row] = []
-    for start in range(0, len(wanted), CHUNK):
-        part = wanted[start : start + CHUNK]
-        marks = ",".join("?" for _ in part)
-        found = await db.execute(sql.format(ids=marks), (*params, *part))
-        rows += await found.fetchall()
-    return rows
+class _Stamps(dict[datetime, str]):
+    """Moments as stored, each worked out once per batch (thousands share a few)."""
+
+    def __missing__(self, moment: datetime) -> str:
+        self[moment] = stamp = ts(moment)
+        return stamp
 
 
-async def _still_due(db: Db, openings: Sequence[WeekOpening]) -> list[WeekOpening]:
-    """The openings whose sprint is, inside the write, exactly as their decision read it.
-
-    Read: active, week counter, length, next prompt, and whether the slot's week is already
-    recorded (skipped ahead). A decision recording a week needs none there, one recording
-    none needs the skipped one; anything else changed meanwhile and is decided again.
-    """
-    rows = await _rows_in(
-        db,
-        "SELECT s.id, s.status, s.next_week, s.weeks, s.next_prompt_at, w.id AS ahead_id"
-        " FROM sprints s LEFT JOIN checkin_weeks w ON w.sprint_id = s.id"
-        " AND w.week = s.next_week WHERE s.id IN ({ids})",
-        [item.sprint.id for item in openings],
-    )
-    now = {
-        int(r["id"]): (
-            r["status"],
-            r["next_week"],
-            r["weeks"],
-            r["next_prompt_at"],
-            r["ahead_id"] is not None,
-        )
-        for r in rows
-    }
-    chosen: dict[int, WeekOpening] = {}
-    for item in openings:
-        sprint = item.sprint
-        read = ("active", sprint.next_week, sprint.weeks, opt_ts(sprint.next_prompt_at))
-        if sprint.id not in chosen and now.get(sprint.id) == (*read, item.week is None):
-            chosen[sprint.id] = item
-    return list(chosen.values())
-
-
-def _week_row(item: WeekOpening) -> tuple[object, ...]:
+def _week_row(item: WeekOpening, stamps: _Stamps) -> tuple[object, ...]:
     week = item.week
     assert week is not None
     return (
-        week.sprint_id,
-        week.community_id,
-        week.week,
+        item.due.sprint_id,
+        item.due.community.id,
+        item.due.week,
         week.status.value,
-        ts(week.opens_at),
-        ts(week.closes_at),
+        stamps[week.opens_at],
+        stamps[week.closes_at],
         week.community_week.isoformat(),
-        opt_ts(week.remind_at),
+        None if week.remind_at is None else stamps[week.remind_at],
         None if item.prompt is None else item.prompt.dedupe_key,
         week.skip_reason,
     )
@@ -132,51 +110,68 @@ class CheckinJobSql(SqlBase):
     """What the check-ins' jobs read and record."""
 
     async def due_prompts(self, now: datetime, limit: int = 1000) -> list[DuePrompt]:
-        """Active sprints whose next week slot has come, with member and community, in one read."""
+        """Active sprints whose next week slot has come, with what deciding them needs."""
         async with self._read() as db:
-            rows = list(
-                await (
-                    await db.execute(
-                        "SELECT s.*, w.id AS ahead_id FROM sprints s"
-                        " LEFT JOIN checkin_weeks w ON w.sprint_id = s.id AND w.week = s.next_week"
-                        f" WHERE {PROMPTS} AND s.next_prompt_at <= ?"
-                        " ORDER BY s.next_prompt_at LIMIT ?",
-                        (ts(now), limit),
-                    )
-                ).fetchall()
+            rows = await fetch_all(
+                db,
+                "SELECT s.id, s.goal, s.next_week, s.weeks, s.next_prompt_at, s.member_id,"
+                " m.timezone, m.paused, m.community_id, w.id AS ahead_id FROM sprints s"
+                " JOIN members m ON m.id = s.member_id"
+                " LEFT JOIN checkin_weeks w ON w.sprint_id = s.id AND w.week = s.next_week"
+                f" WHERE {PROMPTS} AND s.next_prompt_at <= ?"
+                " ORDER BY s.next_prompt_at, s.id LIMIT ?",
+                (ts(now), limit),
             )
-            members = await members_by_id(db, [int(r["member_id"]) for r in rows])
             communities = await all_communities(db)
-        out = []
-        for row in rows:
-            member = members[int(row["member_id"])]
-            community = communities[member.community_id]
-            out.append(DuePrompt(sprint_from(row), member, community, row["ahead_id"] is not None))
-        return out
+        return [
+            DuePrompt(
+                sprint_id=int(r[0]),
+                goal=str(r[1]),
+                week=int(r[2]),
+                weeks=int(r[3]),
+                next_prompt_at=dt(r[4]),
+                member_id=int(r[5]),
+                timezone=r[6],
+                paused=bool(r[7]),
+                community=communities[int(r[8])],
+                skipped_ahead=r[9] is not None,
+            )
+            for r in rows
+        ]
 
     async def open_weeks(self, openings: Sequence[WeekOpening], now: datetime) -> int:
         """Advance sprints past one week slot each: record the week, queue its prompt, move on.
 
-        One transaction for the batch, a few statements however many sprints: each sprint
-        moves only if it still is as its decision read it (week counter, length, prompt
-        time, a week skipped ahead), checked inside the write and again by each UPDATE's
-        WHERE, so a week is decided once even if two ticks race, and never from a schedule a
-        command changed meanwhile (that sprint is left for the next pass). Returns how many
-        moved.
+        One transaction for the batch and a few statements however many sprints: the
+        guarded UPDATE (ADVANCE) moves each sprint only as its decision read it and says
+        which moved; only those get their week and prompt. A sprint changed meanwhile is
+        left for the next pass. Returns how many moved.
         """
-        async with self._tx() as db:
-            chosen = await _still_due(db, openings)
-            if not chosen:
-                return 0
-            moved = await db.executemany(
-                ADVANCE, [(opt_ts(i.next_prompt_at), *as_read(i.sprint)) for i in chosen]
+        chosen: dict[int, WeekOpening] = {}
+        for item in openings:
+            chosen.setdefault(item.due.sprint_id, item)
+        stamps = _Stamps()
+        decisions = [
+            (
+                i.due.sprint_id,
+                i.due.week,
+                i.due.weeks,
+                stamps[i.due.next_prompt_at],
+                None if i.next_prompt_at is None else stamps[i.next_prompt_at],
+                1 if i.week is None else 0,
             )
-            if moved.rowcount != len(chosen):
-                # Nothing else writes inside this transaction: undo it all rather than guess.
-                raise RuntimeError("sprints changed inside the week-opening transaction")
-            await enqueue_many_in(db, [i.prompt for i in chosen if i.prompt is not None], now)
-            await db.executemany(INSERT_WEEK, [_week_row(i) for i in chosen if i.week])
-        return len(chosen)
+            for i in chosen.values()
+        ]
+        async with self._tx() as db:
+            moved = await returned_ids(db, ADVANCE, *ADVANCE_VALUES, decisions)
+            if not moved:
+                return 0
+            went = [i for i in chosen.values() if i.due.sprint_id in moved]
+            await enqueue_many_in(db, [i.prompt for i in went if i.prompt is not None], now)
+            # In sprint order: each week lands next to its sprint's others in the index.
+            weeks = sorted(_week_row(i, stamps) for i in went if i.week is not None)
+            await db.executemany(INSERT_WEEK, weeks)
+        return len(went)
 
     async def next_prompt_at(self, now: datetime) -> datetime | None:
         """When the next week slot of any sprint comes."""
@@ -186,64 +181,54 @@ class CheckinJobSql(SqlBase):
     async def due_reminders(self, now: datetime, limit: int = 1000) -> list[DueReminder]:
         """Open, unanswered weeks whose reminder time has come and whose window is still open."""
         async with self._read() as db:
-            rows = list(
-                await (
-                    await db.execute(
-                        "SELECT w.*, s.member_id" + REMINDERS + " AND w.remind_at <= ?"
-                        " ORDER BY w.remind_at LIMIT ?",
-                        (ts(now), ts(now), limit),
-                    )
-                ).fetchall()
+            rows = await fetch_all(
+                db,
+                "SELECT w.id, w.sprint_id, w.week, w.closes_at, s.goal, s.member_id, m.paused,"
+                f" m.community_id{REMINDERS_FROM} JOIN members m ON m.id = s.member_id"
+                f"{REMINDERS_WHERE} AND w.remind_at <= ? ORDER BY w.remind_at, w.id LIMIT ?",
+                (ts(now), ts(now), limit),
             )
-            members = await members_by_id(db, [int(r["member_id"]) for r in rows])
-            sprints = await sprints_by_id(db, [int(r["sprint_id"]) for r in rows])
             communities = await all_communities(db)
-        out = []
-        for row in rows:
-            member = members[int(row["member_id"])]
-            week = week_from(row)
-            out.append(
-                DueReminder(week, member, communities[member.community_id], sprints[week.sprint_id])
+        return [
+            DueReminder(
+                week_id=int(r[0]),
+                sprint_id=int(r[1]),
+                week=int(r[2]),
+                closes_at=dt(r[3]),
+                goal=str(r[4]),
+                member_id=int(r[5]),
+                paused=bool(r[6]),
+                community=communities[int(r[7])],
             )
-        return out
+            for r in rows
+        ]
 
     async def next_reminder_at(self, now: datetime) -> datetime | None:
         """When the next reminder of a week still open is due."""
-        row = await self._one("SELECT MIN(w.remind_at)" + REMINDERS, (ts(now),))
+        row = await self._one(
+            f"SELECT MIN(w.remind_at){REMINDERS_FROM}{REMINDERS_WHERE}", (ts(now),)
+        )
         return None if row is None or row[0] is None else dt(row[0])
 
     async def mark_reminded(
-        self, decided: Sequence[tuple[CheckinWeek, NewOutbox | None]], now: datetime
+        self, decided: Sequence[tuple[DueReminder, NewOutbox | None]], now: datetime
     ) -> int:
         """Record these weeks' reminder decisions, queueing the reminders, in one transaction.
 
         Only weeks still open, unreminded and of an active sprint whose member is paused or
-        not as read: a week answered or a member (un)paused meanwhile is left for the next
-        pass. Returns how many were recorded.
+        not as read (REMIND): a week answered or a member (un)paused meanwhile is left for
+        the next pass. Returns how many were recorded.
         """
+        # A decision without a message is a paused member's.
+        chosen: dict[int, NewOutbox | None] = {}
+        for due, reminder in decided:
+            chosen.setdefault(due.week_id, reminder)
+        rows = [(week_id, 1 if r is None else 0) for week_id, r in chosen.items()]
         async with self._tx() as db:
-            rows = await _rows_in(
-                db,
-                "SELECT w.id, m.paused FROM checkin_weeks w JOIN sprints s ON s.id = w.sprint_id"
-                " JOIN members m ON m.id = s.member_id WHERE w.status = 'open'"
-                " AND w.reminded_at IS NULL AND w.closes_at > ? AND s.status = 'active'"
-                " AND w.id IN ({ids})",
-                [week.id for week, _ in decided],
-                [ts(now)],
-            )
-            # A decision without a message is a paused member's.
-            still = {int(r["id"]): bool(r["paused"]) for r in rows}
-            chosen: dict[int, NewOutbox | None] = {}
-            for week, reminder in decided:
-                if week.id not in chosen and still.get(week.id) is (reminder is None):
-                    chosen[week.id] = reminder
-            if not chosen:
-                return 0
-            marked = await db.executemany(REMIND, [(ts(now), i) for i in chosen])
-            if marked.rowcount != len(chosen):
-                raise RuntimeError("weeks changed inside the reminders' transaction")
-            await enqueue_many_in(db, [r for r in chosen.values() if r is not None], now)
-        return len(chosen)
+            marked = await returned_ids(db, REMIND, *REMIND_VALUES, rows, (ts(now), ts(now)))
+            reminders = [r for i, r in chosen.items() if i in marked and r is not None]
+            await enqueue_many_in(db, reminders, now)
+        return len(marked)
 
     async def due_summaries(self, now: datetime) -> list[tuple[int, date]]:
         """Community weeks whose every check-in window has closed and have no summary yet."""

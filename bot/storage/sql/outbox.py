@@ -227,6 +227,7 @@ async def enqueue_many_in(db: Db, items: Sequence[NewOutbox], now: datetime) -> 
     """
     if any(item.edit_of is not None for item in items):
         raise ValueError("edits are queued one by one with enqueue_in")
+    stamp = ts(now)
     await db.executemany(
         "INSERT INTO outbox (community_id, dest_kind, member_id, purpose, payload, dedupe_key,"
         " edit_of, not_before, created_at, feature) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)"
@@ -239,8 +240,8 @@ async def enqueue_many_in(db: Db, items: Sequence[NewOutbox], now: datetime) -> 
                 item.destination.purpose,
                 item.payload,
                 item.dedupe_key,
-                ts(now if item.not_before is None else max(now, item.not_before)),
-                ts(now),
+                stamp if item.not_before is None else ts(max(now, item.not_before)),
+                stamp,
                 item.feature,
             )
             for item in items
