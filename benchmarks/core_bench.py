@@ -1,186 +1,43 @@
-"""Core benchmark: 10,000 members with a year of weekly check-ins.
+"""Core benchmark: members with a year of weekly check-ins, on SQLite or PostgreSQL.
 
 Measures, through the core: /sprint status and /checkin latency (median, p99), the time to
 decide and queue one week's prompts for every member and the next day's reminders (each a
 whole engine tick; median and range over several runs, each on a fresh copy of the seeded
-data, with each job's share), and the process's peak memory.
-Run: python -m benchmarks.core_bench [--members N] [--runs N] [--store sqlite]
+data, with each job's share), and the process's peak memory. The data set and the stores
+are benchmarks/core_seed.py and benchmarks/core_stores.py.
+Run: python -m benchmarks.core_bench [--members N] [--runs N] [--store sqlite|postgres]
+     python -m benchmarks.core_bench --all    (SQLite and PostgreSQL at 10k, PostgreSQL at
+     100k, each in a process of its own, then how each figure grows from 10k to 100k)
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
+import os
 import random
 import resource
-import shutil
-import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Awaitable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from datetime import time as wall_time
+from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
+from typing import Any
 
+from benchmarks.core_seed import DECIDE, SLOTS
+from benchmarks.core_stores import STORES, Store
 from bot.app import Crossfade
 from bot.clock import FakeClock
 from bot.features import FEATURES
 from bot.features.base import jobs_of
 from bot.messages import Response, plain
 from bot.models import Actor
-from bot.storage.sqlite import SqliteStore
-from bot.weekly import local_wall_to_utc
-
-NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)  # a Monday, the community's check-in time
-ZONES = ["UTC", "Europe/London", "America/New_York", "Asia/Kolkata", "Australia/Adelaide"]
-# Each member's Monday 10:00 in their own zone; by 15:00 UTC every zone's slot has come.
-SLOTS = {zone: local_wall_to_utc(NOW.date(), wall_time(10), ZoneInfo(zone)) for zone in ZONES}
-DECIDE = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
-
-
-def iso(moment: datetime) -> str:
-    return moment.isoformat()
-
-
-def seed(path: Path, members: int) -> None:
-    """Write the data set straight into a migrated file (fast); what's measured uses the core."""
-    rng = random.Random(7)
-    conn = sqlite3.connect(path)
-    conn.execute("PRAGMA synchronous=OFF")
-    conn.execute("UPDATE communities SET default_timezone = 'UTC' WHERE id = 1")
-    members_rows: list[tuple[object, ...]] = []
-    sprint_rows: list[tuple[object, ...]] = []
-    week_rows: list[tuple[object, ...]] = []
-    sprint_id = 0
-    for m in range(1, members + 1):
-        if m % 500 == 0:
-            # Write in chunks so the seed's rows don't inflate the peak memory we report.
-            _flush(conn, members_rows, sprint_rows, week_rows)
-        # Row 1 is the admin who created the community.
-        zone = rng.choice(ZONES)
-        members_rows.append((m + 1, 1, f"U{m:05d}", f"member{m}", zone, iso(NOW)))
-        # A completed 26-week sprint last year, then an active one 25 weeks in.
-        for n, (first_slot, weeks_done, status) in enumerate(
-            [
-                (NOW - timedelta(weeks=52), 26, "completed"),
-                (NOW - timedelta(weeks=25), 25, "active"),
-            ]
-        ):
-            sprint_id += 1
-            start = (first_slot - timedelta(days=7)).date()
-            next_week = weeks_done + 1
-            next_at = iso(SLOTS[zone]) if status == "active" else None
-            sprint_rows.append(
-                (
-                    sprint_id,
-                    m + 1,
-                    f"Goal {n} of member {m}",
-                    "spatial mixing",
-                    "workshop",
-                    "A public workshop",
-                    start.isoformat(),
-                    26,
-                    status,
-                    iso(NOW - timedelta(weeks=60)),
-                    next_week,
-                    next_at,
-                    iso(first_slot + timedelta(weeks=26)) if status == "completed" else None,
-                    n + 1,
-                )
-            )
-            for w in range(1, weeks_done + 1):
-                opens = first_slot + timedelta(weeks=w - 1)
-                done = rng.random() < 0.85
-                week_rows.append(
-                    (
-                        sprint_id,
-                        1,
-                        w,
-                        "done" if done else "open",
-                        iso(opens),
-                        iso(opens + timedelta(weeks=1)),
-                        opens.date().isoformat(),
-                        "Made progress" if done else "",
-                        rng.randint(1, 5) if done else None,
-                        iso(opens + timedelta(hours=3)) if done else None,
-                    )
-                )
-    _flush(conn, members_rows, sprint_rows, week_rows)
-    # Past weeks already have their summaries.
-    conn.execute(
-        "INSERT INTO summaries (community_id, community_week, created_at)"
-        " SELECT DISTINCT 1, community_week, ? FROM checkin_weeks",
-        (iso(NOW),),
-    )
-    conn.commit()
-    conn.close()
-
-
-def _flush(
-    conn: sqlite3.Connection,
-    members_rows: list[tuple[object, ...]],
-    sprint_rows: list[tuple[object, ...]],
-    week_rows: list[tuple[object, ...]],
-) -> None:
-    conn.executemany(
-        "INSERT INTO members (id, community_id, ext_id, display_name, timezone, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        members_rows,
-    )
-    conn.executemany(
-        "INSERT INTO sprints (id, member_id, goal, skill, deliverable_kind, deliverable,"
-        " start_date, weeks, status, created_at, next_week, next_prompt_at, ended_at, number)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        sprint_rows,
-    )
-    conn.executemany(
-        "INSERT INTO checkin_weeks (sprint_id, community_id, week, status, opens_at,"
-        " closes_at, community_week, progress, confidence, submitted_at)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        week_rows,
-    )
-    for rows in (members_rows, sprint_rows, week_rows):
-        rows.clear()
-
-
-class SqliteBench:
-    """The SQLite store: seeded once straight into a file, each run on a fresh copy of it."""
-
-    def __init__(self, folder: Path) -> None:
-        self.seeded = folder / "seeded.db"
-        self.run_file = folder / "run.db"
-
-    async def seed(self, members: int) -> int:
-        """Migrate, add the admin, write the data set; returns the check-in rows."""
-        store = await SqliteStore.open(self.seeded)
-        await store.ensure_member(Actor("bench", "C1", "U00000", "admin"), NOW)
-        await store.close()
-        seed(self.seeded, members)
-        with sqlite3.connect(self.seeded) as conn:
-            return int(conn.execute("SELECT COUNT(*) FROM checkin_weeks").fetchone()[0])
-
-    def _copy(self) -> None:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{self.run_file}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(self.seeded, self.run_file)
-
-    @asynccontextmanager
-    async def fresh(self) -> AsyncIterator[SqliteStore]:
-        """A store on a new copy of the seeded file."""
-        self._copy()
-        store = await SqliteStore.open(self.run_file)
-        try:
-            yield store
-        finally:
-            await store.close()
-
-
-# --store: how each store is seeded and opened fresh for a run (its folder to work in).
-STORES: dict[str, Callable[[Path], SqliteBench]] = {"sqlite": SqliteBench}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -201,7 +58,7 @@ def shown(response: Response) -> str:
     return " ".join([message.title, plain(message.body), *(f.name for f in message.fields)])
 
 
-async def tick(store: SqliteStore, now: datetime) -> tuple[dict[str, int], dict[str, float]]:
+async def tick(store: Store, now: datetime) -> tuple[dict[str, int], dict[str, float]]:
     """Every feature's jobs at ``now``, as one engine tick decides them (without sending).
 
     Returns what each job acted on and the seconds each took.
@@ -232,7 +89,7 @@ def actor(m: int) -> Actor:
 
 
 async def one_run(
-    fresh: AbstractAsyncContextManager[SqliteStore], members: int, picks: list[int], out: Figures
+    fresh: AbstractAsyncContextManager[Store], members: int, picks: list[int], out: Figures
 ) -> None:
     """One week on a fresh copy: status calls, the prompts' tick, check-ins, the reminders'."""
     async with fresh as store:
@@ -272,18 +129,30 @@ def spread(ticks: list[dict[str, float]]) -> str:
     )
 
 
-async def main(members: int, samples: int, runs: int, store_kind: str) -> None:
+def load() -> str:
+    """The machine's load averages (1, 5, 15 minutes), as uptime shows them."""
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+async def main(members: int, samples: int, runs: int, store_kind: str) -> dict[str, Any]:
+    """Seed, run, print the figures; returns them."""
     figures = Figures()
+    load_before = load()
     with tempfile.TemporaryDirectory() as folder:
         bench = STORES[store_kind](Path(folder))
-        t0 = time.perf_counter()
-        rows = await bench.seed(members)
-        seeded = time.perf_counter() - t0
-        print(f"members: {members}, check-in rows: {rows}, seeded in {seeded:.1f} s")
-        rng = random.Random(1)
-        picks = [rng.randint(1, members) for _ in range(samples)]
-        for _ in range(runs):
-            await one_run(bench.fresh(), members, picks, figures)
+        try:
+            t0 = time.perf_counter()
+            rows = await bench.seed(members)
+            seeded = time.perf_counter() - t0
+            print(f"{bench.description}")
+            print(f"members: {members}, check-in rows: {rows}, seeded in {seeded:.1f} s")
+            print(f"load average before the runs: {load_before}", flush=True)
+            rng = random.Random(1)
+            picks = [rng.randint(1, members) for _ in range(samples)]
+            for _ in range(runs):
+                await one_run(bench.fresh(), members, picks, figures)
+        finally:
+            await bench.close()
 
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     status_ms, checkin_ms = figures.status_ms, figures.checkin_ms
@@ -304,6 +173,56 @@ async def main(members: int, samples: int, runs: int, store_kind: str) -> None:
         f"{spread(figures.reminders)}"
     )
     print(f"peak memory (max RSS): {peak_mb:.0f} MiB")
+    print(f"load average after the runs: {load()}")
+    return {
+        "store": store_kind,
+        "members": members,
+        "prompts_s": statistics.median(sum(t.values()) for t in figures.prompts),
+        "reminders_s": statistics.median(sum(t.values()) for t in figures.reminders),
+        "status_p50_ms": statistics.median(status_ms),
+        "status_p99_ms": percentile(status_ms, 0.99),
+        "checkin_p50_ms": statistics.median(checkin_ms),
+        "checkin_p99_ms": percentile(checkin_ms, 0.99),
+        "peak_mib": peak_mb,
+        "load": f"{load_before} before, {load()} after",
+    }
+
+
+# --all: what runs, each in a process of its own (so each peak memory is its own).
+MATRIX = (("sqlite", 10_000), ("postgres", 10_000), ("postgres", 100_000))
+SHOWN = (
+    ("prompts_s", "prompts tick, s (median)"),
+    ("reminders_s", "reminders tick, s (median)"),
+    ("status_p50_ms", "/sprint status p50, ms"),
+    ("status_p99_ms", "/sprint status p99, ms"),
+    ("checkin_p50_ms", "/checkin p50, ms"),
+    ("checkin_p99_ms", "/checkin p99, ms"),
+    ("peak_mib", "peak memory, MiB"),
+)
+JSON_MARK = "figures: "
+
+
+def run_all(samples: int, runs: int) -> None:
+    """Each configuration of MATRIX in its own process, then the figures side by side."""
+    found: list[dict[str, Any]] = []
+    for store, members in MATRIX:
+        print(f"\n== {store} at {members} members", flush=True)
+        command = [sys.executable, "-m", "benchmarks.core_bench", "--store", store]
+        command += ["--members", str(members), "--runs", str(runs), "--samples", str(samples)]
+        done = subprocess.run([*command, "--json"], capture_output=True, text=True, check=True)
+        for line in done.stdout.splitlines():
+            if line.startswith(JSON_MARK):
+                found.append(json.loads(line[len(JSON_MARK) :]))
+            else:
+                print(line)
+    names = [f"{f['store']}@{f['members'] // 1000}k" for f in found]
+    print("\n" + f"{'':28}" + "".join(f"{n:>16}" for n in names) + f"{'10k -> 100k':>14}")
+    for key, label in SHOWN:
+        cells = "".join(f"{f[key]:>16.2f}" for f in found)
+        small, large = found[1][key], found[2][key]
+        print(f"{label:28}{cells}{f'x{large / small:.1f}' if small else '':>14}")
+    for name, figures in zip(names, found, strict=True):
+        print(f"load average, {name}: {figures['load']}")
 
 
 if __name__ == "__main__":
@@ -312,5 +231,12 @@ if __name__ == "__main__":
     parser.add_argument("--samples", type=int, default=1_000, help="command calls per run")
     parser.add_argument("--runs", type=int, default=5, help="fresh copies each week is run on")
     parser.add_argument("--store", choices=sorted(STORES), default="sqlite")
+    parser.add_argument("--all", action="store_true", help="sqlite@10k, postgres@10k and @100k")
+    parser.add_argument("--json", action="store_true", help="also print the figures as JSON")
     args = parser.parse_args()
-    asyncio.run(main(args.members, args.samples, args.runs, args.store))
+    if args.all:
+        run_all(args.samples, args.runs)
+    else:
+        result = asyncio.run(main(args.members, args.samples, args.runs, args.store))
+        if args.json:
+            print(JSON_MARK + json.dumps(result))

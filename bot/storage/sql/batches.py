@@ -1,4 +1,8 @@
-"""Guarded writes for a whole batch in a few statements, on both stores.
+"""Writes for a whole batch in a few statements, on both stores.
+
+Rows go in as multi-row ``INSERT … VALUES (…), (…)``: one statement per chunk, where a
+statement per row costs most of the time on PostgreSQL (an executor start and a round
+trip each, pipelined or not) and gains nothing on SQLite.
 
 A batch's decisions go in as a ``VALUES`` list (``WITH d(…) AS (VALUES …)``) that one
 ``UPDATE … FROM d … RETURNING`` joins: each row changes only if it still is as its decision
@@ -9,6 +13,7 @@ chunk rather than a statement (and on PostgreSQL a round trip) per row.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from bot.storage.sql.db import Db
 
@@ -26,6 +31,27 @@ def values(name: str, types: Sequence[str], rows: int) -> str:
     return f"WITH {name} AS (VALUES {', '.join([first, *[rest] * (rows - 1)])})"
 
 
+async def over_values(
+    db: Db,
+    sql: str,
+    name: str,
+    types: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    after: Sequence[object] = (),
+) -> list[Any]:
+    """Run ``sql`` after a ``values`` CTE of ``rows``, in chunks: every row it returned.
+
+    ``after`` are the parameters that follow the VALUES list in the statement.
+    """
+    found: list[Any] = []
+    for start in range(0, len(rows), CHUNK):
+        part = rows[start : start + CHUNK]
+        params = [value for row in part for value in row]
+        cursor = await db.execute(f"{values(name, types, len(part))} {sql}", (*params, *after))
+        found += await cursor.fetchall()
+    return found
+
+
 async def returned_ids(
     db: Db,
     sql: str,
@@ -34,14 +60,16 @@ async def returned_ids(
     rows: Sequence[Sequence[object]],
     after: Sequence[object] = (),
 ) -> set[int]:
-    """Run ``sql`` (after a ``values`` CTE) over ``rows`` in chunks: every id it returned.
+    """The ids an ``UPDATE … FROM d … RETURNING id`` returned over ``rows`` (over_values)."""
+    return {int(r[0]) for r in await over_values(db, sql, name, types, rows, after)}
 
-    ``after`` are the parameters that follow the VALUES list in the statement.
+
+async def insert_rows(db: Db, sql: str, row: str, rows: Sequence[Sequence[object]]) -> None:
+    """Run ``sql`` (an INSERT whose ``{rows}`` is its VALUES list) over ``rows`` in chunks.
+
+    ``row`` is one row's pattern, such as ``(?, ?, NULL)``; each row fills its ``?``.
     """
-    found: set[int] = set()
     for start in range(0, len(rows), CHUNK):
         part = rows[start : start + CHUNK]
-        params = [value for row in part for value in row]
-        cursor = await db.execute(f"{values(name, types, len(part))} {sql}", (*params, *after))
-        found.update(int(r[0]) for r in await cursor.fetchall())
-    return found
+        params = [value for one in part for value in one]
+        await db.execute(sql.format(rows=", ".join([row] * len(part))), params)

@@ -12,11 +12,11 @@ from datetime import date, datetime, timedelta
 
 from bot.features.checkins.store import DuePrompt, DueReminder, SummaryRow, WeekOpening
 from bot.models import NewOutbox
-from bot.storage.sql.batches import returned_ids
+from bot.storage.sql.batches import over_values, returned_ids
 from bot.storage.sql.checkins import week_from
 from bot.storage.sql.db import SqlBase, dt, fetch_all, ts
 from bot.storage.sql.identity import all_communities, members_by_id
-from bot.storage.sql.outbox import OUTBOX_BY_KEY, enqueue_in, enqueue_many_in
+from bot.storage.sql.outbox import enqueue_in, enqueue_many_in
 from bot.storage.sql.sprints import sprints_by_id
 
 # Weeks that closed longer ago than this get no summary (after a long outage it'd be stale
@@ -49,10 +49,19 @@ ADVANCE_VALUES = (
     ("INTEGER",) * 3 + ("TEXT",) * 2 + ("INTEGER",),
 )
 # Then the week is recorded, linked to its prompt by the prompt's dedupe key.
-INSERT_WEEK = (
+# Then the weeks are recorded, each linked to its prompt by the prompt's dedupe key (a join,
+# not a subquery per row: PostgreSQL would plan each one).
+INSERT_WEEKS = (
     "INSERT INTO checkin_weeks (sprint_id, community_id, week, status, opens_at, closes_at,"
     " community_week, remind_at, prompt_outbox_id, skip_reason)"
-    f" VALUES (?, ?, ?, ?, ?, ?, ?, ?, {OUTBOX_BY_KEY}, ?)"
+    " SELECT d.sprint_id, d.community_id, d.week, d.status, d.opens_at, d.closes_at,"
+    " d.community_week, d.remind_at, o.id, d.skip_reason FROM d"
+    " LEFT JOIN outbox o ON o.dedupe_key = d.prompt_key ORDER BY d.sprint_id"
+)
+WEEKS_VALUES = (
+    "d(sprint_id, community_id, week, status, opens_at, closes_at, community_week, remind_at,"
+    " prompt_key, skip_reason)",
+    ("INTEGER",) * 3 + ("TEXT",) * 7,
 )
 # A batch of reminder decisions (d): each recorded only while its week still is what
 # due_reminders read, and its member paused (no message) or not as decided.
@@ -170,7 +179,7 @@ class CheckinJobSql(SqlBase):
             await enqueue_many_in(db, [i.prompt for i in went if i.prompt is not None], now)
             # In sprint order: each week lands next to its sprint's others in the index.
             weeks = sorted(_week_row(i, stamps) for i in went if i.week is not None)
-            await db.executemany(INSERT_WEEK, weeks)
+            await over_values(db, INSERT_WEEKS, *WEEKS_VALUES, weeks)
         return len(went)
 
     async def next_prompt_at(self, now: datetime) -> datetime | None:

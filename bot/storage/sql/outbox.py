@@ -7,6 +7,7 @@ from datetime import datetime
 
 from bot.models import Destination, DestinationKind, NewOutbox, OutboxItem, OutboxStatus
 from bot.storage.base import OUTBOX_LEASE, DueOutbox
+from bot.storage.sql.batches import insert_rows
 from bot.storage.sql.db import Db, Row, SqlBase, dt, fetch_all, inserted_id, ts
 
 # What mark_delivered, reschedule and fail set: the row is nobody's to send any more.
@@ -219,7 +220,7 @@ async def enqueue_in(db: Db, item: NewOutbox, now: datetime) -> int:
 
 
 async def enqueue_many_in(db: Db, items: Sequence[NewOutbox], now: datetime) -> None:
-    """Queue many new messages inside a transaction in one statement, in the order given.
+    """Queue many new messages inside a transaction, a statement per thousand, in order.
 
     The same rows as ``enqueue_in`` for each item (a repeated dedupe key is skipped), for a
     decision that queues thousands (a gig lead's alerts). Edits go through ``enqueue_in``,
@@ -228,10 +229,12 @@ async def enqueue_many_in(db: Db, items: Sequence[NewOutbox], now: datetime) -> 
     if any(item.edit_of is not None for item in items):
         raise ValueError("edits are queued one by one with enqueue_in")
     stamp = ts(now)
-    await db.executemany(
+    await insert_rows(
+        db,
         "INSERT INTO outbox (community_id, dest_kind, member_id, purpose, payload, dedupe_key,"
-        " edit_of, not_before, created_at, feature) VALUES (?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)"
+        " edit_of, not_before, created_at, feature) VALUES {rows}"
         " ON CONFLICT (dedupe_key) DO NOTHING",
+        "(?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
         [
             (
                 item.community_id,
