@@ -71,11 +71,12 @@ def _edit_of(ctx: CheckinContext, week: CheckinWeek, message: Message) -> list[N
     ]
 
 
-async def _open_week(ctx: CheckinContext, sprint: Sprint) -> CheckinWeek:
+async def _open_week(ctx: CheckinContext, sprint: Sprint) -> tuple[CheckinWeek, list[CheckinWeek]]:
+    """The week open for a check-in, and every week of the sprint (read once)."""
     weeks = await ctx.store.weeks(sprint.id)
     p = progress(sprint, weeks, ctx.now, ctx.zone)
     if p.open_week is not None:
-        return p.open_week
+        return p.open_week, weeks
     if sprint.next_prompt_at is not None:
         raise UserError(
             f"Your week {sprint.next_week} check-in opens at the community's check-in time. "
@@ -92,7 +93,7 @@ async def can_check_in(ctx: CheckinContext) -> None:
 async def submit(ctx: CheckinContext, args: Args) -> Response:
     """Record (or update) this week's check-in."""
     sprint = await active_or_fail(ctx)
-    week = await _open_week(ctx, sprint)
+    week, weeks = await _open_week(ctx, sprint)
     first_time = week.status is not WeekStatus.DONE
     # A typed edit changes only what it names; a submitted form gives every field.
     keep = not first_time and not args.from_form
@@ -108,8 +109,8 @@ async def submit(ctx: CheckinContext, args: Args) -> Response:
         if first_time
         else [],
     )
-    weeks = await ctx.store.weeks(sprint.id)
-    run = streak(weeks, ctx.now)
+    # The weeks as read, with this one as saved: one read fewer on every check-in.
+    run = streak([saved if w.id == saved.id else w for w in weeks], ctx.now)
     verb = "Checked in" if first_time else "Check-in updated"
     return Response(
         Message(
@@ -245,7 +246,7 @@ async def _button_sprint(ctx: CheckinContext, args: list[str]) -> Sprint:
 async def open_form(ctx: CheckinContext, args: list[str]) -> Response:
     """The "Check in" button: open the form for the open week, prefilled when editing."""
     sprint = await _button_sprint(ctx, args)
-    week = await _open_week(ctx, sprint)
+    week, _ = await _open_week(ctx, sprint)
     if len(args) > 1 and args[1].isdigit() and int(args[1]) != week.week:
         raise UserError(
             f"Week {args[1]} has closed. Week {week.week} is open now; use /checkin for it."
@@ -270,7 +271,8 @@ def _answers(week: CheckinWeek) -> dict[str, object]:
 
 async def saved_answers(ctx: CheckinContext) -> dict[str, object]:
     """A bare /checkin after checking in opens the form filled with what was saved."""
-    return _answers(await _open_week(ctx, await active_or_fail(ctx)))
+    week, _ = await _open_week(ctx, await active_or_fail(ctx))
+    return _answers(week)
 
 
 async def skip_button(ctx: CheckinContext, args: list[str]) -> Response:
