@@ -56,7 +56,7 @@ INSERT_WEEKS = (
     " community_week, remind_at, prompt_outbox_id, skip_reason)"
     " SELECT d.sprint_id, d.community_id, d.week, d.status, d.opens_at, d.closes_at,"
     " d.community_week, d.remind_at, o.id, d.skip_reason FROM d"
-    " LEFT JOIN outbox o ON o.dedupe_key = d.prompt_key ORDER BY d.sprint_id"
+    " LEFT JOIN outbox o ON o.dedupe_key = d.prompt_key"
 )
 WEEKS_VALUES = (
     "d(sprint_id, community_id, week, status, opens_at, closes_at, community_week, remind_at,"
