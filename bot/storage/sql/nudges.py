@@ -3,8 +3,9 @@
 Each nudge is one candidates query yielding ``sprint_id, week, due_at`` for every nudge not
 yet decided. The due query keeps the candidates whose ``due_at`` has come and
 its next-due moment is their earliest ``due_at``: both read the same query, so nothing that
-will never be acted on can hold the schedule. Each decision is then written by one guarded
-statement that re-checks what the candidates query read.
+will never be acted on can hold the schedule. A batch of decisions is then written by
+one guarded statement per thousand that re-checks what the candidates query read and
+returns which held (bot/storage/sql/batches.py).
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.features.sprints.store import DueNudge, NudgeDecision
+from bot.storage.sql.batches import over_values, returned_ids
 from bot.storage.sql.checkins import week_from
 from bot.storage.sql.db import SqlBase, dt, ts
 from bot.storage.sql.identity import all_communities, members_by_id
-from bot.storage.sql.outbox import enqueue_in
+from bot.storage.sql.outbox import enqueue_many_in
 from bot.storage.sql.sprints import sprints_by_id
 
 # A sprint whose last week closed longer ago than this (the bot was down, or the sprint
@@ -83,27 +85,58 @@ def pause_offers(now: datetime) -> Candidates:
     )
 
 
-# The guarded writes: each records a decision only if what the candidates query read holds.
-RECORD_ENDING = (
+# The guarded writes, each for a batch of decisions (d) at once: a decision is recorded only
+# if what the candidates query read holds, and the ids returned are the ones recorded.
+RECORD_ENDINGS = (
     "INSERT INTO sprint_endings (sprint_id, last_week, created_at, remind_at)"
-    " SELECT id, weeks, ?, ? FROM sprints WHERE id = ? AND weeks = ? AND status = 'active'"
-    " AND next_prompt_at IS NULL ON CONFLICT DO NOTHING"
+    " SELECT s.id, s.weeks, ?, d.remind_at FROM d JOIN sprints s ON s.id = d.sprint_id"
+    " WHERE s.weeks = d.week AND s.status = 'active' AND s.next_prompt_at IS NULL"
+    " ON CONFLICT DO NOTHING RETURNING sprint_id"
 )
-LINK_ENDING = "UPDATE sprint_endings SET outbox_id = ? WHERE sprint_id = ? AND last_week = ?"
-RECORD_ENDING_REMINDER = (
-    "UPDATE sprint_endings SET reminded_at = ? WHERE sprint_id = ? AND last_week = ?"
-    " AND reminded_at IS NULL AND EXISTS (SELECT 1 FROM sprints s"
-    " WHERE s.id = sprint_endings.sprint_id AND s.status = 'active'"
-    " AND s.weeks = sprint_endings.last_week AND s.next_prompt_at IS NULL)"
+ENDINGS_VALUES = ("d(sprint_id, week, remind_at)", ("INTEGER", "INTEGER", "TEXT"))
+RECORD_ENDING_REMINDERS = (
+    "UPDATE sprint_endings SET reminded_at = ? FROM d WHERE sprint_endings.sprint_id ="
+    " d.sprint_id AND sprint_endings.last_week = d.week AND sprint_endings.reminded_at IS NULL"
+    " AND EXISTS (SELECT 1 FROM sprints s WHERE s.id = sprint_endings.sprint_id"
+    " AND s.status = 'active' AND s.weeks = sprint_endings.last_week"
+    " AND s.next_prompt_at IS NULL) RETURNING sprint_endings.sprint_id"
 )
-RECORD_PAUSE_OFFER = (
+RECORD_PAUSE_OFFERS = (
     "INSERT INTO pause_offers (sprint_id, week, created_at)"
-    " SELECT s.id, ?, ? FROM sprints s JOIN members m ON m.id = s.member_id"
-    " WHERE s.id = ? AND s.status = 'active' AND m.paused = 0"
-    " AND EXISTS (SELECT 1 FROM checkin_weeks w WHERE w.sprint_id = s.id AND w.week = ?"
-    " AND w.status = 'open') ON CONFLICT DO NOTHING"
+    " SELECT s.id, d.week, ? FROM d JOIN sprints s ON s.id = d.sprint_id"
+    " JOIN members m ON m.id = s.member_id WHERE s.status = 'active' AND m.paused = 0"
+    " AND EXISTS (SELECT 1 FROM checkin_weeks w WHERE w.sprint_id = s.id AND w.week = d.week"
+    " AND w.status = 'open') ON CONFLICT DO NOTHING RETURNING sprint_id"
 )
-LINK_PAUSE_OFFER = "UPDATE pause_offers SET outbox_id = ? WHERE sprint_id = ?"
+SPRINT_WEEK = ("d(sprint_id, week)", ("INTEGER", "INTEGER"))
+# Then each recorded nudge is linked to its message, found by the message's dedupe key.
+LINK_ENDINGS = (
+    "UPDATE sprint_endings SET outbox_id = o.id FROM d JOIN outbox o ON o.dedupe_key = d.key"
+    " WHERE sprint_endings.sprint_id = d.sprint_id AND sprint_endings.last_week = d.week"
+)
+LINK_PAUSE_OFFERS = (
+    "UPDATE pause_offers SET outbox_id = o.id FROM d JOIN outbox o ON o.dedupe_key = d.key"
+    " WHERE pause_offers.sprint_id = d.sprint_id"
+)
+LINK_VALUES = ("d(sprint_id, week, key)", ("INTEGER", "INTEGER", "TEXT"))
+
+
+def _once(decided: Sequence[NudgeDecision]) -> list[NudgeDecision]:
+    """The decisions, each sprint's first only (a batch may name one twice)."""
+    chosen: dict[int, NudgeDecision] = {}
+    for item in decided:
+        chosen.setdefault(item.due.sprint.id, item)
+    return list(chosen.values())
+
+
+def _keyed(items: Sequence[NudgeDecision]) -> list[tuple[int, int, str]]:
+    """Each decision's sprint, week and message key, to link the recorded ones."""
+    rows = []
+    for item in items:
+        key = item.message.dedupe_key
+        assert key is not None, "a nudge's message is keyed, so it is queued once"
+        rows.append((item.due.sprint.id, item.due.week.week, key))
+    return rows
 
 
 class NudgeSql(SqlBase):
@@ -157,20 +190,17 @@ class NudgeSql(SqlBase):
 
     async def record_sprint_endings(self, decided: Sequence[NudgeDecision], now: datetime) -> int:
         """Record each sprint ending with its DM, if the sprint still ended there."""
-        recorded = 0
+        items = _once(decided)
+        rows = []
+        for item in items:
+            assert item.remind_at is not None
+            rows.append((item.due.sprint.id, item.due.week.week, ts(item.remind_at)))
         async with self._tx() as db:
-            for item in decided:
-                sprint_id, week = item.due.sprint.id, item.due.week.week
-                assert item.remind_at is not None
-                cursor = await db.execute(
-                    RECORD_ENDING, (ts(now), ts(item.remind_at), sprint_id, week)
-                )
-                if cursor.rowcount != 1:
-                    continue
-                recorded += 1
-                outbox_id = await enqueue_in(db, item.message, now)
-                await db.execute(LINK_ENDING, (outbox_id, sprint_id, week))
-        return recorded
+            ended = await returned_ids(db, RECORD_ENDINGS, *ENDINGS_VALUES, rows, (ts(now),))
+            recorded = [i for i in items if i.due.sprint.id in ended]
+            await enqueue_many_in(db, [i.message for i in recorded], now)
+            await over_values(db, LINK_ENDINGS, *LINK_VALUES, _keyed(recorded))
+        return len(recorded)
 
     async def due_ending_reminders(self, now: datetime, limit: int = 1000) -> list[DueNudge]:
         """Sprint endings whose one reminder is due (still active, not extended)."""
@@ -182,17 +212,15 @@ class NudgeSql(SqlBase):
 
     async def record_ending_reminders(self, decided: Sequence[NudgeDecision], now: datetime) -> int:
         """Record each ending's reminder with its DM, if the sprint is still waiting."""
-        recorded = 0
+        items = _once(decided)
+        rows = [(i.due.sprint.id, i.due.week.week) for i in items]
         async with self._tx() as db:
-            for item in decided:
-                cursor = await db.execute(
-                    RECORD_ENDING_REMINDER,
-                    (ts(now), item.due.sprint.id, item.due.week.week),
-                )
-                if cursor.rowcount == 1:
-                    recorded += 1
-                    await enqueue_in(db, item.message, now)
-        return recorded
+            reminded = await returned_ids(
+                db, RECORD_ENDING_REMINDERS, *SPRINT_WEEK, rows, (ts(now),)
+            )
+            recorded = [i for i in items if i.due.sprint.id in reminded]
+            await enqueue_many_in(db, [i.message for i in recorded], now)
+        return len(recorded)
 
     async def due_pause_offers(self, now: datetime, limit: int = 1000) -> list[DueNudge]:
         """Sprints whose third missed week in a row has closed, not yet asked to pause."""
@@ -204,14 +232,11 @@ class NudgeSql(SqlBase):
 
     async def record_pause_offers(self, decided: Sequence[NudgeDecision], now: datetime) -> int:
         """Record each pause question with its DM, once per sprint, if still unanswered."""
-        recorded = 0
+        items = _once(decided)
+        rows = [(i.due.sprint.id, i.due.week.week) for i in items]
         async with self._tx() as db:
-            for item in decided:
-                sprint_id, week = item.due.sprint.id, item.due.week.week
-                cursor = await db.execute(RECORD_PAUSE_OFFER, (week, ts(now), sprint_id, week))
-                if cursor.rowcount != 1:
-                    continue
-                recorded += 1
-                outbox_id = await enqueue_in(db, item.message, now)
-                await db.execute(LINK_PAUSE_OFFER, (outbox_id, sprint_id))
-        return recorded
+            asked = await returned_ids(db, RECORD_PAUSE_OFFERS, *SPRINT_WEEK, rows, (ts(now),))
+            recorded = [i for i in items if i.due.sprint.id in asked]
+            await enqueue_many_in(db, [i.message for i in recorded], now)
+            await over_values(db, LINK_PAUSE_OFFERS, *LINK_VALUES, _keyed(recorded))
+        return len(recorded)
