@@ -17,8 +17,14 @@ from typing import Any
 
 from bot.storage.sql.db import Db
 
-# Rows per statement: well inside both servers' limits on parameters (SQLite 32,766).
-CHUNK = 1000
+# Parameters per statement: inside both servers' limits (SQLite 32,766, PostgreSQL 32,767),
+# so a chunk is as many rows as fit (a whole batch of 5,000 decisions at six columns).
+PARAMETERS = 30_000
+
+
+def _chunks(rows: Sequence[Sequence[object]], width: int) -> list[Sequence[Sequence[object]]]:
+    size = max(1, PARAMETERS // max(1, width))
+    return [rows[start : start + size] for start in range(0, len(rows), size)]
 
 
 def values(name: str, types: Sequence[str], rows: int) -> str:
@@ -44,8 +50,7 @@ async def over_values(
     ``after`` are the parameters that follow the VALUES list in the statement.
     """
     found: list[Any] = []
-    for start in range(0, len(rows), CHUNK):
-        part = rows[start : start + CHUNK]
+    for part in _chunks(rows, len(types)):
         params = [value for row in part for value in row]
         cursor = await db.execute(f"{values(name, types, len(part))} {sql}", (*params, *after))
         found += await cursor.fetchall()
@@ -64,12 +69,15 @@ async def returned_ids(
     return {int(r[0]) for r in await over_values(db, sql, name, types, rows, after)}
 
 
-async def insert_rows(db: Db, sql: str, row: str, rows: Sequence[Sequence[object]]) -> None:
+async def insert_rows(db: Db, sql: str, row: str, rows: Sequence[Sequence[object]]) -> list[Any]:
     """Run ``sql`` (an INSERT whose ``{rows}`` is its VALUES list) over ``rows`` in chunks.
 
     ``row`` is one row's pattern, such as ``(?, ?, NULL)``; each row fills its ``?``.
+    Returns the rows a ``RETURNING`` gave back.
     """
-    for start in range(0, len(rows), CHUNK):
-        part = rows[start : start + CHUNK]
+    found: list[Any] = []
+    for part in _chunks(rows, row.count("?")):
         params = [value for one in part for value in one]
-        await db.execute(sql.format(rows=", ".join([row] * len(part))), params)
+        cursor = await db.execute(sql.format(rows=", ".join([row] * len(part))), params)
+        found += await cursor.fetchall()
+    return found

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from bot.features.checkins.store import DuePrompt, DueReminder, SummaryRow, WeekOpening
 from bot.models import NewOutbox
-from bot.storage.sql.batches import over_values, returned_ids
+from bot.storage.sql.batches import insert_rows, returned_ids
 from bot.storage.sql.checkins import week_from
 from bot.storage.sql.db import SqlBase, dt, fetch_all, ts
 from bot.storage.sql.identity import all_communities, members_by_id
@@ -41,28 +41,24 @@ ADVANCE = (
     "UPDATE sprints SET next_week = sprints.next_week + 1, next_prompt_at = d.next_at FROM d"
     " WHERE sprints.id = d.id AND sprints.status = 'active' AND sprints.next_week = d.week"
     " AND sprints.weeks = d.weeks AND sprints.next_prompt_at IS NOT DISTINCT FROM d.read_at"
-    " AND (SELECT COUNT(*) FROM checkin_weeks w WHERE w.sprint_id = sprints.id"
-    " AND w.week = sprints.next_week) = d.ahead RETURNING sprints.id"
+    # A filter, not an equality: PostgreSQL would hash every active sprint on it.
+    " AND CASE WHEN d.ahead = 1 THEN EXISTS ({AHEAD}) ELSE NOT EXISTS ({AHEAD}) END"
+    " RETURNING sprints.id"
+).format(
+    AHEAD="SELECT 1 FROM checkin_weeks w WHERE w.sprint_id = sprints.id"
+    " AND w.week = sprints.next_week"
 )
 ADVANCE_VALUES = (
     "d(id, week, weeks, read_at, next_at, ahead)",
     ("INTEGER",) * 3 + ("TEXT",) * 2 + ("INTEGER",),
 )
 # Then the week is recorded, linked to its prompt by the prompt's dedupe key.
-# Then the weeks are recorded, each linked to its prompt by the prompt's dedupe key (a join,
-# not a subquery per row: PostgreSQL would plan each one).
+# Then the weeks are recorded, each linked to its prompt (the id queued under its key).
 INSERT_WEEKS = (
     "INSERT INTO checkin_weeks (sprint_id, community_id, week, status, opens_at, closes_at,"
-    " community_week, remind_at, prompt_outbox_id, skip_reason)"
-    " SELECT d.sprint_id, d.community_id, d.week, d.status, d.opens_at, d.closes_at,"
-    " d.community_week, d.remind_at, o.id, d.skip_reason FROM d"
-    " LEFT JOIN outbox o ON o.dedupe_key = d.prompt_key"
+    " community_week, remind_at, prompt_outbox_id, skip_reason) VALUES {rows}"
 )
-WEEKS_VALUES = (
-    "d(sprint_id, community_id, week, status, opens_at, closes_at, community_week, remind_at,"
-    " prompt_key, skip_reason)",
-    ("INTEGER",) * 3 + ("TEXT",) * 7,
-)
+WEEK_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 # A batch of reminder decisions (d): each recorded only while its week still is what
 # due_reminders read, and its member paused (no message) or not as decided.
 REMIND = (
@@ -83,7 +79,7 @@ class _Stamps(dict[datetime, str]):
         return stamp
 
 
-def _week_row(item: WeekOpening, stamps: _Stamps) -> tuple[object, ...]:
+def _week_row(item: WeekOpening, stamps: _Stamps, ids: dict[str, int]) -> tuple[object, ...]:
     week = item.week
     assert week is not None
     return (
@@ -95,7 +91,7 @@ def _week_row(item: WeekOpening, stamps: _Stamps) -> tuple[object, ...]:
         stamps[week.closes_at],
         week.community_week.isoformat(),
         None if week.remind_at is None else stamps[week.remind_at],
-        None if item.prompt is None else item.prompt.dedupe_key,
+        None if item.prompt is None else ids[item.prompt.dedupe_key or ""],
         week.skip_reason,
     )
 
@@ -176,10 +172,10 @@ class CheckinJobSql(SqlBase):
             if not moved:
                 return 0
             went = [i for i in chosen.values() if i.due.sprint_id in moved]
-            await enqueue_many_in(db, [i.prompt for i in went if i.prompt is not None], now)
+            ids = await enqueue_many_in(db, [i.prompt for i in went if i.prompt], now)
             # In sprint order: each week lands next to its sprint's others in the index.
-            weeks = sorted(_week_row(i, stamps) for i in went if i.week is not None)
-            await over_values(db, INSERT_WEEKS, *WEEKS_VALUES, weeks)
+            weeks = sorted(_week_row(i, stamps, ids) for i in went if i.week is not None)
+            await insert_rows(db, INSERT_WEEKS, WEEK_ROW, weeks)
         return len(went)
 
     async def next_prompt_at(self, now: datetime) -> datetime | None:

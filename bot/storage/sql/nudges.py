@@ -109,16 +109,16 @@ RECORD_PAUSE_OFFERS = (
     " AND w.status = 'open') ON CONFLICT DO NOTHING RETURNING sprint_id"
 )
 SPRINT_WEEK = ("d(sprint_id, week)", ("INTEGER", "INTEGER"))
-# Then each recorded nudge is linked to its message, found by the message's dedupe key.
+# Then each recorded nudge is linked to its message (the id queued under its key).
 LINK_ENDINGS = (
-    "UPDATE sprint_endings SET outbox_id = o.id FROM d JOIN outbox o ON o.dedupe_key = d.key"
+    "UPDATE sprint_endings SET outbox_id = d.outbox_id FROM d"
     " WHERE sprint_endings.sprint_id = d.sprint_id AND sprint_endings.last_week = d.week"
 )
 LINK_PAUSE_OFFERS = (
-    "UPDATE pause_offers SET outbox_id = o.id FROM d JOIN outbox o ON o.dedupe_key = d.key"
+    "UPDATE pause_offers SET outbox_id = d.outbox_id FROM d"
     " WHERE pause_offers.sprint_id = d.sprint_id"
 )
-LINK_VALUES = ("d(sprint_id, week, key)", ("INTEGER", "INTEGER", "TEXT"))
+LINK_VALUES = ("d(sprint_id, week, outbox_id)", ("INTEGER", "INTEGER", "INTEGER"))
 
 
 def _once(decided: Sequence[NudgeDecision]) -> list[NudgeDecision]:
@@ -129,13 +129,13 @@ def _once(decided: Sequence[NudgeDecision]) -> list[NudgeDecision]:
     return list(chosen.values())
 
 
-def _keyed(items: Sequence[NudgeDecision]) -> list[tuple[int, int, str]]:
-    """Each decision's sprint, week and message key, to link the recorded ones."""
+def _links(items: Sequence[NudgeDecision], ids: dict[str, int]) -> list[tuple[int, int, int]]:
+    """Each recorded decision's sprint and week with the id its message was queued under."""
     rows = []
     for item in items:
         key = item.message.dedupe_key
         assert key is not None, "a nudge's message is keyed, so it is queued once"
-        rows.append((item.due.sprint.id, item.due.week.week, key))
+        rows.append((item.due.sprint.id, item.due.week.week, ids[key]))
     return rows
 
 
@@ -198,8 +198,8 @@ class NudgeSql(SqlBase):
         async with self._tx() as db:
             ended = await returned_ids(db, RECORD_ENDINGS, *ENDINGS_VALUES, rows, (ts(now),))
             recorded = [i for i in items if i.due.sprint.id in ended]
-            await enqueue_many_in(db, [i.message for i in recorded], now)
-            await over_values(db, LINK_ENDINGS, *LINK_VALUES, _keyed(recorded))
+            ids = await enqueue_many_in(db, [i.message for i in recorded], now)
+            await over_values(db, LINK_ENDINGS, *LINK_VALUES, _links(recorded, ids))
         return len(recorded)
 
     async def due_ending_reminders(self, now: datetime, limit: int = 1000) -> list[DueNudge]:
@@ -237,6 +237,6 @@ class NudgeSql(SqlBase):
         async with self._tx() as db:
             asked = await returned_ids(db, RECORD_PAUSE_OFFERS, *SPRINT_WEEK, rows, (ts(now),))
             recorded = [i for i in items if i.due.sprint.id in asked]
-            await enqueue_many_in(db, [i.message for i in recorded], now)
-            await over_values(db, LINK_PAUSE_OFFERS, *LINK_VALUES, _keyed(recorded))
+            ids = await enqueue_many_in(db, [i.message for i in recorded], now)
+            await over_values(db, LINK_PAUSE_OFFERS, *LINK_VALUES, _links(recorded, ids))
         return len(recorded)

@@ -174,10 +174,6 @@ class OutboxSql(SqlBase):
         return None if row is None or row[0] is None else dt(row[0])
 
 
-# The id of the message queued under a dedupe key (a batch links to its rows by their keys).
-OUTBOX_BY_KEY = "(SELECT id FROM outbox WHERE dedupe_key = ?)"
-
-
 async def enqueue_in(db: Db, item: NewOutbox, now: datetime) -> int:
     """Queue one message inside a transaction; returns its id (the earlier row's, if repeated).
 
@@ -219,21 +215,22 @@ async def enqueue_in(db: Db, item: NewOutbox, now: datetime) -> int:
     return int(row[0])
 
 
-async def enqueue_many_in(db: Db, items: Sequence[NewOutbox], now: datetime) -> None:
-    """Queue many new messages inside a transaction, a statement per thousand, in order.
+async def enqueue_many_in(db: Db, items: Sequence[NewOutbox], now: datetime) -> dict[str, int]:
+    """Queue many new messages inside a transaction, a statement per few thousand, in order.
 
     The same rows as ``enqueue_in`` for each item (a repeated dedupe key is skipped), for a
-    decision that queues thousands (a gig lead's alerts). Edits go through ``enqueue_in``,
-    which also drops the older edits they replace.
+    decision that queues thousands (a week's prompts, a gig lead's alerts). Edits go
+    through ``enqueue_in``, which also drops the older edits they replace. Returns the id
+    under each dedupe key given: the new row's, or the earlier one's.
     """
     if any(item.edit_of is not None for item in items):
         raise ValueError("edits are queued one by one with enqueue_in")
     stamp = ts(now)
-    await insert_rows(
+    inserted = await insert_rows(
         db,
         "INSERT INTO outbox (community_id, dest_kind, member_id, purpose, payload, dedupe_key,"
         " edit_of, not_before, created_at, feature) VALUES {rows}"
-        " ON CONFLICT (dedupe_key) DO NOTHING",
+        " ON CONFLICT (dedupe_key) DO NOTHING RETURNING dedupe_key, id",
         "(?, ?, ?, ?, ?, ?, NULL, ?, ?, ?)",
         [
             (
@@ -250,6 +247,17 @@ async def enqueue_many_in(db: Db, items: Sequence[NewOutbox], now: datetime) -> 
             for item in items
         ],
     )
+    ids = {str(r[0]): int(r[1]) for r in inserted if r[0] is not None}
+    # Keys queued before (rare: a restored backup, a repeated decision) keep their rows.
+    earlier = sorted({i.dedupe_key for i in items if i.dedupe_key and i.dedupe_key not in ids})
+    for start in range(0, len(earlier), 500):
+        part = earlier[start : start + 500]
+        marks = ",".join("?" for _ in part)
+        rows = await fetch_all(
+            db, f"SELECT dedupe_key, id FROM outbox WHERE dedupe_key IN ({marks})", part
+        )
+        ids.update({str(r[0]): int(r[1]) for r in rows})
+    return ids
 
 
 def outbox_from(row: Row) -> OutboxItem:
