@@ -237,7 +237,7 @@ async def test_the_cli_refuses_a_file_missing_a_table_in_one_line(tmp_path: Path
     conn.execute("DROP TABLE outbox")
     conn.close()
     line = one_line(crossfade(db, "run", cwd=str(tmp_path)))
-    assert "is damaged: table outbox, index outbox_due are missing" in line
+    assert "is damaged: table outbox, index outbox_due, index outbox_edits are missing" in line
 
 
 def test_a_database_locked_by_another_process_is_named_as_such(tmp_path: Path) -> None:
