@@ -38,6 +38,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.clinic_rsvp
 	$(BIN)/python -m benchmarks.clinic_feed
 	$(BIN)/python -m benchmarks.gig_match
+	$(BIN)/python -m benchmarks.multi_process
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -76,7 +76,7 @@ def report(label: str, run: FanOut) -> bool:
     """Print one run's figures; True if every prompt went out exactly once."""
     lost = len(run.members) - len(run.posts)
     undelivered = sum(1 for r in run.rows if r["status"] != "delivered")
-    print(f"{label}")
+    print(label)
     print(f"  first prompt after start      {run.first_post - run.started:>8.1f} s")
     print(f"  prompts delivered             {len(run.posts):>8,}   in {run.seconds:.1f} s")
     print(f"  throughput                    {run.per_second:>8.1f} /s")
@@ -87,17 +87,17 @@ def report(label: str, run: FanOut) -> bool:
             for p in run.served
             if p is not run.killed
         )
-        takeover = run.takeover_seconds
+        began, done = run.takeover_began, run.takeover_seconds
         print(f"  killed                        process {run.killed.number} (SIGKILL)")
         print(
             f"  its rows at the kill          {len(run.held_at_kill):>8}   leased,"
             f" {len(run.sending_at_kill)} of them sending"
         )
         print(f"  found on Slack, not reposted  {found:>8}   ({run.lookups} history lookups)")
-        print(
-            "  takeover (kill to last row)   "
-            + (f"{takeover:>8.1f} s" if takeover is not None else "     n/a")
-        )
+        if began is not None and done is not None:
+            print(f"  taken over after the kill     {began:>8.1f} s   (the first row leased again)")
+            print(f"  all of them delivered after   {done:>8.1f} s")
+    sys.stdout.flush()
     return run.duplicates() == 0 and lost == 0 and undelivered == 0
 
 
@@ -110,6 +110,10 @@ async def run(args: argparse.Namespace) -> bool:
     except NoPostgres as exc:
         print(f"multi_process: {exc}", file=sys.stderr)
         return False
+    lease = f"{args.lease:g} s" if args.lease is not None else "the default, 60 s"
+    print(f"members, prompts due at once    {args.members:>8,}")
+    print(f"posting limit at the fake       {args.limit:>8.1f} /s   (paced at 90%)")
+    print(f"outbox lease                    {lease}", flush=True)
     try:
         with tempfile.TemporaryDirectory() as folder:
             alone = await one_run(
@@ -122,6 +126,7 @@ async def run(args: argparse.Namespace) -> bool:
                 lease=args.lease,
                 kill_after=None,
             )
+            ok = report("one process alone", alone)
             shared = await one_run(
                 server,
                 Path(folder),
@@ -132,11 +137,6 @@ async def run(args: argparse.Namespace) -> bool:
                 lease=args.lease,
                 kill_after=args.kill_after,
             )
-            lease = f"{args.lease:g} s" if args.lease is not None else "the default, 60 s"
-            print(f"members, prompts due at once    {args.members:>8,}")
-            print(f"posting limit at the fake       {args.limit:>8.1f} /s   (paced at 90%)")
-            print(f"outbox lease                    {lease}")
-            ok = report("one process alone", alone)
             ok = report(f"{args.processes} processes, one killed", shared) and ok
             ratio = shared.per_second / alone.per_second
             verdict = "met" if ratio >= TARGET else "NOT met"

@@ -2,6 +2,9 @@
 
 The fake runs in the calling process and records every post; each serving process is its own
 OS process (``tests/fleet_serve.py``: the product's `crossfade run`, pointed at the fake).
+They serve Slack over HTTP (a signing secret, no app token): the prompts are outbound posts,
+so `run` needs Slack only for auth.test at start, and Socket Mode would hold a websocket
+per process for nothing.
 ``fan_out`` seeds members whose weekly prompt is due now, starts the processes, optionally
 SIGKILLs one mid-fan-out, and waits (polling, with a deadline) until every prompt is in.
 The test (tests/test_fleet.py) and the benchmark (benchmarks/multi_process.py) both run it.
@@ -242,6 +245,9 @@ class FanOut:
     held_at_kill: list[int] = field(default_factory=list)
     # Those of them it had claimed ('sending'): it may have posted them before it died.
     sending_at_kill: list[int] = field(default_factory=list)
+    # From the kill until another process leased the first of them, and until the last
+    # of them was delivered.
+    takeover_began: float | None = None
     takeover_seconds: float | None = None
     posts: Counter[str] = field(default_factory=Counter)
     rows: list[Any] = field(default_factory=list)
@@ -333,16 +339,24 @@ async def _watch(
         await _kill_one(fleet, conn, result, deadline)
     killed_at = time.monotonic()
     pending = set(result.held_at_kill)
+    victim = f"%:{result.killed.pid}:%" if result.killed is not None else ""
 
     async def all_in() -> bool:
         nonlocal pending
         if pending:
             still = await conn.fetch(
-                f"SELECT id FROM outbox WHERE id = ANY($1::bigint[]) AND {_OPEN}", list(pending)
+                f"SELECT id, lease_owner LIKE $2 AS theirs FROM outbox"
+                f" WHERE id = ANY($1::bigint[]) AND {_OPEN}",
+                list(pending),
+                victim,
             )
+            if result.takeover_began is None and not all(r["theirs"] for r in still):
+                result.takeover_began = time.monotonic() - killed_at
             pending = {int(r["id"]) for r in still}
             if not pending:
                 result.takeover_seconds = time.monotonic() - killed_at
+                if result.takeover_began is None:
+                    result.takeover_began = result.takeover_seconds
         if fake.post_stats.accepted >= total and not result.last_post:
             result.last_post = time.monotonic()
         if pending or not result.last_post:
