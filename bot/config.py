@@ -11,6 +11,7 @@ from pathlib import Path
 
 from bot.errors import StartupError
 from bot.links import DEFAULT_HTTP_PORT, public_base
+from bot.secrets_at_rest import SECRET_KEY, parse_keys
 
 DEFAULT_DB = "./data/crossfade.db"
 HTTP_PORT = "CROSSFADE_HTTP_PORT"
@@ -41,6 +42,8 @@ class Settings:
     # Discord sharding (DISCORD_SHARD_COUNT, DISCORD_SHARD_IDS): None is one connection.
     discord_shard_count: int | None = None
     discord_shard_ids: tuple[int, ...] | None = None  # None with a count: every shard here
+    # CROSSFADE_SECRET_KEY: Fernet keys, newest first, that encrypt tokens kept in the database.
+    secret_keys: tuple[str, ...] = ()
 
     @property
     def slack_port(self) -> int:
@@ -78,6 +81,7 @@ class Settings:
             self.slack_app_token,
             self.slack_signing_secret,
             self.database_password,
+            *self.secret_keys,
         ]
         return [v for v in values if v]
 
@@ -171,6 +175,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "CROSSFADE_DATABASE_URL must be a PostgreSQL address such as "
             "postgresql://user:password@host:5432/crossfade (unset it to use the SQLite file)."
         )
+    secret_keys = _secret_keys(env, problems)
     if problems:
         raise StartupError("Configuration problems:\n  - " + "\n  - ".join(problems))
     return Settings(
@@ -188,7 +193,19 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         public_url=public,
         discord_shard_count=shard_count,
         discord_shard_ids=shard_ids,
+        secret_keys=secret_keys,
     )
+
+
+def _secret_keys(env: Mapping[str, str], problems: list[str]) -> tuple[str, ...]:
+    raw = _clean(env, SECRET_KEY)
+    if raw is None:
+        return ()
+    try:
+        return parse_keys(raw)
+    except ValueError as exc:
+        problems.append(f"{exc}.")
+        return ()
 
 
 def _port(env: Mapping[str, str], name: str, problems: list[str], lowest: int) -> int | None:
