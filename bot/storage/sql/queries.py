@@ -13,6 +13,7 @@ from bot.storage.sql.gig_matches import GigMatchSql
 from bot.storage.sql.gig_posts import GigPostSql
 from bot.storage.sql.gig_reads import GigReadSql
 from bot.storage.sql.identity import IdentitySql
+from bot.storage.sql.installations import InstallationSql
 from bot.storage.sql.native_events import NativeEventSql
 from bot.storage.sql.nudges import NudgeSql
 from bot.storage.sql.operations import OperationsSql
@@ -36,6 +37,7 @@ class SqlQueries(
     GigPostSql,
     GigMatchSql,
     SharedStateSql,
+    InstallationSql,
 ):
     """One mixin per module; a new feature adds its module's mixin here."""
 
