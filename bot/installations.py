@@ -108,3 +108,16 @@ async def check_stored(store: InstallationRows, cipher: TokenCipher) -> None:
             cipher.decrypt(stored)
         except WrongSecretKey as exc:
             raise StartupError(str(exc)) from None
+
+
+async def check_at_start(store: InstallationRows, settings: Settings) -> None:
+    """Refuse to start if stored installations can't be read with the configured keys."""
+    stored = await store.installation_secrets()
+    if not stored:
+        return
+    if not settings.secret_keys:
+        raise StartupError(
+            f"The database holds workspaces' encrypted tokens: set {SECRET_KEY} to the key "
+            "they were stored with."
+        )
+    await check_stored(store, TokenCipher(settings.secret_keys))

@@ -16,10 +16,11 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 
 from adapters.slack.oauth_stores import CrossfadeInstallationStore, CrossfadeStateStore
 from bot.clock import FakeClock
-from bot.config import load_settings
+from bot.config import Settings, load_settings
 from bot.errors import StartupError
 from bot.installations import STATE_TTL, Installations, check_stored, cipher_for
 from bot.secrets_at_rest import TokenCipher
+from bot.storage.opening import open_store as open_configured
 from tests.conftest import START
 from tests.stores import AnyStore, Database, open_store, query
 
@@ -143,3 +144,33 @@ async def test_tokens_are_not_stored_without_a_key() -> None:
         )
         == TOKEN_A
     )
+
+
+def settings_on(database: Database, key: str | None) -> Settings:
+    env = {"CROSSFADE_SECRET_KEY": key} if key else {}
+    if isinstance(database, str):
+        env["CROSSFADE_DATABASE_URL"] = database
+    else:
+        env["CROSSFADE_DB"] = str(database)
+    return load_settings(env)
+
+
+async def test_opening_the_database_with_a_wrong_or_missing_key_stops_start_up(
+    database: Database,
+) -> None:
+    store = await open_store(database)
+    try:
+        await CrossfadeInstallationStore(installations(store, FakeClock(START))).async_save(
+            install("T1", TOKEN_A)
+        )
+    finally:
+        await store.close()
+    before = await query(database, "SELECT * FROM installations ORDER BY kind, user_id")
+    wrong = Fernet.generate_key().decode()
+    with pytest.raises(StartupError, match=r"^CROSSFADE_SECRET_KEY can't decrypt"):
+        await open_configured(settings_on(database, wrong))
+    with pytest.raises(StartupError, match="set CROSSFADE_SECRET_KEY to the key"):
+        await open_configured(settings_on(database, None))
+    assert await query(database, "SELECT * FROM installations ORDER BY kind, user_id") == before
+    reopened = await open_configured(settings_on(database, f"{wrong},{KEY}"))
+    await reopened.close()

@@ -13,11 +13,23 @@ if TYPE_CHECKING:
 
 
 async def open_store(settings: Settings) -> SqliteStore | PostgresStore:
-    """The configured store, migrated.
+    """The configured store, migrated; refused if its stored tokens can't be decrypted.
 
     Any number of processes may serve one PostgreSQL database; an SQLite file is served by
     one process, which holds its lock (bot/storage/serve_lock.py, taken by ``crossfade run``).
     """
+    store = await _open(settings)
+    from bot.installations import check_at_start
+
+    try:
+        await check_at_start(store, settings)
+    except BaseException:
+        await store.close()
+        raise
+    return store
+
+
+async def _open(settings: Settings) -> SqliteStore | PostgresStore:
     if settings.database_url is None:
         from bot.storage.sqlite import SqliteStore
 
