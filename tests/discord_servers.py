@@ -16,7 +16,7 @@ import pytest_asyncio
 
 from bot.clock import FakeClock
 from tests.discord_stack import START, DiscordStack, buttons, message_data, option, text_of
-from tests.fakes.discord_fake import DiscordFake, FakeChannel, FakeGuild, FakeUser
+from tests.fakes.discord_fake import ROUTE_MESSAGE_CREATE, DiscordFake, FakeChannel, FakeGuild, FakeUser
 from tests.fakes.discord_fixtures import (
     FAKE_APPLICATION_ID,
     FAKE_HEARTBEAT_MS,
@@ -127,9 +127,14 @@ class Servers:
         return self.fake.messages(self.fake.dm_channel_id(user))
 
     def posts(self, server: Server, channel: str = "general") -> list[str]:
-        """What the bot posted in one of a server's channels (as it reads now)."""
+        """What the bot posted (not replies) in one of a server's channels, as it reads now."""
         channel_id = server.general if channel == "general" else server.gigs
-        return [text_of(m) for m in self.fake.messages(channel_id)]
+        posted = {
+            str((r.response or {}).get("id"))
+            for r in self.fake.find(ROUTE_MESSAGE_CREATE)
+            if r.params.get("channel_id") == str(channel_id) and r.status == 200
+        }
+        return [text_of(m) for m in self.fake.messages(channel_id) if m["id"] in posted]
 
 
 def server_of(message: JSON) -> int | None:

@@ -138,4 +138,105 @@ async def test_each_servers_prompts_reminders_and_summaries_reach_only_its_membe
     assert assert_nothing_pings(s.fake) > 0
 
 
+# ---------------------------------------------------------------------- clinics
+
+
+async def clinics(s: Servers) -> None:
+    """A: Ada hosts "Room calibration" (first Friday 19:00 London, 4 Dec 19:00 UTC).
+    B: its admin Ben hosts "Mic shootout" (first Friday 20:00 Kolkata, 4 Dec 14:30 UTC)."""
+    for server, user, zone in ((A, ADA, "America/New_York"), (A, BO, "Europe/London")):
+        said = await s.run(server, user, "profile", {"timezone": zone})
+        assert zone in said, said
+    for server in (A, B):
+        said = await s.run(server, server.admin, "admin channel", {"purpose": "clinics"})
+        assert "Channel set" in said, said
+    said = await s.run(A, ANN, "admin host", members={"member": ADA})
+    assert "Host added" in said, said
+    said = await s.run(
+        A,
+        ADA,
+        "clinic create",
+        {
+            "title": "Room calibration",
+            "bring": "A room measurement",
+            "rule": "first friday",
+            "time": "19:00",
+            "timezone": "Europe/London",
+        },
+    )
+    assert "created" in said, said
+    said = await s.run(
+        B,
+        BEN,
+        "clinic create",
+        {
+            "title": "Mic shootout",
+            "bring": "Your favourite vocal mic",
+            "rule": "first friday",
+            "time": "20:00",
+            "timezone": "Asia/Kolkata",
+        },
+    )
+    assert "created" in said, said
+
+
+@pytest.mark.asyncio
+async def test_each_servers_clinics_rsvps_and_reminders_stay_in_that_server(
+    servers: Servers,
+) -> None:
+    s = servers
+    await clinics(s)
+    # Ada hosts in A only: B does not let her create a clinic.
+    said = await s.run(
+        B, ADA, "clinic create", {"title": "X", "bring": "Y", "rule": "first friday", "time": "19:00"}
+    )
+    assert "created" not in said, said
+    said = await s.run(B, BEN, "admin clinics", {"reminders": "2h"})
+    assert "2" in said, said
+
+    # Both clinics are #1 of their own server; answers go to that server's session.
+    for server, user, answer in ((A, ADA, "going"), (A, BO, "going"), (B, CY, "going"), (B, ADA, "cant")):
+        said = await s.run(server, user, "clinic rsvp", {"clinic": "1", "answer": answer})
+        assert said, said
+    said = await s.run(A, BO, "clinic rsvp", {"clinic": "Mic shootout", "answer": "going"})
+    assert "Mic shootout" in said and "You're" not in said, said
+    await s.stack.engine.tick()
+
+    # Announcements and their server events stay in their own server.
+    shown_a, shown_b = "\n".join(s.posts(A)), "\n".join(s.posts(B))
+    assert "Room calibration" in shown_a and "Mic shootout" not in shown_a
+    assert "Mic shootout" in shown_b and "Room calibration" not in shown_b
+    assert [e["name"] for e in s.fake.events_in(A.id)] == ["Room calibration"]
+    assert [e["name"] for e in s.fake.events_in(B.id)] == ["Mic shootout"]
+
+    # Listings in one server never show the other's clinic.
+    for server, mine, theirs in ((A, "Room calibration", "Mic shootout"), (B, "Mic shootout", "Room calibration")):
+        for path, options in (("clinic list", {}), ("clinic info", {"clinic": "1"})):
+            said = await s.run(server, ADA, path, options)
+            assert mine in said and theirs not in said, (path, said)
+    hosts_a = await s.run(A, ANN, "admin hosts")
+    hosts_b = await s.run(B, BEN, "admin hosts")
+    assert ADA in named(hosts_a) or "Ada" in hosts_a, hosts_a
+    assert ADA not in named(hosts_b) and "Ada" not in hosts_b, hosts_b
+
+    # Reminders: A's 24 h before to Bo (its host Ada gets who is coming); B's 2 h before to
+    # Cy only (Ada can't), and B's host Ben gets a list without Ada.
+    await at(s, utc("2026-12-03T19:05"))
+    assert dm_titles(s, BO) == [(A.id, "Reminder: Room calibration")]
+    assert [t for _, t in dm_titles(s, ADA)] == ["Your clinic: Room calibration"]
+    assert dm_titles(s, CY) == [] and dm_titles(s, BEN) == []
+    (host_a,) = s.dms(ADA)
+    assert BO in named(text_of(host_a)) or "Bo" in text_of(host_a), text_of(host_a)
+    assert "Cy" not in text_of(host_a) and CY not in named(text_of(host_a))
+    await at(s, utc("2026-12-04T12:35"))
+    assert dm_titles(s, CY) == [(B.id, "Reminder: Mic shootout")]
+    assert [t for _, t in dm_titles(s, BEN)] == ["Your clinic: Mic shootout"]
+    host_b = text_of(s.dms(BEN)[0])
+    assert CY in named(host_b) or "Cy" in host_b, host_b
+    assert ADA not in named(host_b) and "Ada" not in host_b and "Bo" not in host_b, host_b
+    assert [t for _, t in dm_titles(s, ADA)] == ["Your clinic: Room calibration"]
+    assert len(dm_titles(s, BO)) == 1
+    assert assert_nothing_pings(s.fake) > 0
+
+
 __all__ = ["ANN", "BEN", "Server"]
