@@ -239,4 +239,98 @@ async def test_each_servers_clinics_rsvps_and_reminders_stay_in_that_server(
     assert assert_nothing_pings(s.fake) > 0
 
 
+# ---------------------------------------------------------------------- gig leads
+
+
+def gig(title: str, skills: str) -> dict[str, str | int | bool]:
+    """A lead's options as typed."""
+    return {
+        "title": title,
+        "details": f"{title}: six episodes, stems ready",
+        "skills": skills,
+        "pay": "400-600 EUR per day",
+        "where": "remote",
+        "when": "ongoing",
+    }
+
+
+async def gig_profiles(s: Servers) -> None:
+    """Gigs channels set; Ada wants spatial mixing in A (New York) but live sound in B (Tokyo),
+    Bo live sound (London), Cy spatial mixing (Berlin)."""
+    for server in (A, B):
+        said = await s.run(
+            server, server.admin, "admin channel", {"purpose": "gigs"}, channel=server.gigs
+        )
+        assert "Channel set" in said, said
+    for server, user, zone, skills in (
+        (A, ADA, "America/New_York", "spatial mixing"),
+        (A, BO, "Europe/London", "live sound"),
+        (B, ADA, "Asia/Tokyo", "live sound"),
+        (B, CY, "Europe/Berlin", "spatial mixing"),
+    ):
+        said = await s.run(server, user, "profile", {"timezone": zone, "skills": skills})
+        assert skills in said, said
+
+
+def gig_dms(s: Servers, user: int) -> list[tuple[int | None, str]]:
+    return [t for t in dm_titles(s, user) if t[1].startswith(("Gig lead", "Interested in"))]
+
+
+@pytest.mark.asyncio
+async def test_each_servers_gig_leads_alert_and_list_only_its_own_members(
+    servers: Servers,
+) -> None:
+    s = servers
+    await gig_profiles(s)
+    # Both leads want spatial mixing: only A's Ada and B's Cy hold it in that server.
+    said = await s.run(A, ANN, "gig post", gig("Atmos podcast mix", "spatial mixing"))
+    assert said.startswith("Gig #1 posted"), said
+    said = await s.run(B, BEN, "gig post", gig("Binaural field recording", "spatial mixing"))
+    assert said.startswith("Gig #1 posted"), said
+    # A's alias in A only: B's lead wanting "immersive" fits nobody in B.
+    said = await s.run(A, ANN, "admin skill-alias", {"alias": "immersive", "skill": "spatial mixing"})
+    assert "immersive" in said, said
+    said = await s.run(B, BEN, "admin skill-aliases")
+    assert "No aliases yet" in said, said
+    said = await s.run(B, BEN, "gig post", gig("Atmos trailer", "immersive"))
+    assert said.startswith("Gig #2 posted"), said
+    await s.stack.engine.tick()
+
+    # Each lead is posted in its own server's gigs channel.
+    assert [p.splitlines()[0] for p in s.posts(A, "gigs")] == ["#1 Atmos podcast mix"]
+    assert [p.splitlines()[0] for p in s.posts(B, "gigs")] == [
+        "#1 Binaural field recording",
+        "#2 Atmos trailer",
+    ]
+    # Cy (09:00 in Berlin) is told of B's lead at once; Ada's A alert waits for 08:00 in New
+    # York; her B profile (live sound) fits no B lead; Bo fits nothing.
+    assert gig_dms(s, CY) == [(B.id, "Gig lead for you: #1 Binaural field recording")]
+    assert gig_dms(s, ADA) == [] and gig_dms(s, BO) == []
+    await at(s, utc("2026-11-30T13:05"))
+    assert gig_dms(s, ADA) == [(A.id, "Gig lead for you: #1 Atmos podcast mix")]
+    assert gig_dms(s, BO) == [] and len(gig_dms(s, CY)) == 1
+
+    # Listings: each server's leads only.
+    for server, user in ((A, BO), (A, ADA)):
+        said = await s.run(server, user, "gig list")
+        assert "Atmos podcast mix" in said and "Binaural" not in said, said
+        assert "Atmos trailer" not in said, said
+    said = await s.run(B, ADA, "gig list")
+    assert "Binaural field recording" in said and "Atmos podcast mix" not in said, said
+    said = await s.run(A, ANN, "gig mine")
+    assert "Atmos podcast mix" in said and "Binaural" not in said, said
+    said = await s.run(B, BEN, "gig mine")
+    assert "Binaural" in said and "Atmos podcast mix" not in said, said
+
+    # Ada's interest from her DMs goes to A's poster; "gig:1" in B means B's lead #1.
+    (alert,) = titled(s.dms(ADA), "Gig lead for you")
+    await s.stack.click(alert, "I'm interested", user_id=ADA)
+    said = await s.run(B, ADA, "gig interested", {"gig": "1"})
+    assert "Binaural field recording" in said, said
+    await s.stack.engine.tick()
+    assert gig_dms(s, ANN) == [(None, "Interested in #1 Atmos podcast mix: Ada")]
+    assert gig_dms(s, BEN) == [(None, "Interested in #1 Binaural field recording: Ada")]
+    assert assert_nothing_pings(s.fake) > 0
+
+
 __all__ = ["ANN", "BEN", "Server"]
