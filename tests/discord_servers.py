@@ -15,8 +15,14 @@ from typing import Any
 import pytest_asyncio
 
 from bot.clock import FakeClock
-from tests.discord_stack import START, DiscordStack, buttons, message_data, option, text_of
-from tests.fakes.discord_fake import ROUTE_MESSAGE_CREATE, DiscordFake, FakeChannel, FakeGuild, FakeUser
+from tests.discord_stack import START, DiscordStack, buttons, message_data, text_of
+from tests.fakes.discord_fake import (
+    ROUTE_MESSAGE_CREATE,
+    DiscordFake,
+    FakeChannel,
+    FakeGuild,
+    FakeUser,
+)
 from tests.fakes.discord_fixtures import (
     FAKE_APPLICATION_ID,
     FAKE_HEARTBEAT_MS,
@@ -101,9 +107,7 @@ class Servers:
             channel_id=channel or server.general,
         )
         if members:
-            given = [
-                {"name": name, "type": 6, "value": str(uid)} for name, uid in members.items()
-            ]
+            given = [{"name": name, "type": 6, "value": str(uid)} for name, uid in members.items()]
             data = payload["data"]
             target = data["options"][0]["options"] if len(path.split()) == 2 else data["options"]
             target.extend(given)
@@ -167,6 +171,3 @@ async def servers(database: Database) -> AsyncIterator[Servers]:
                 await store.close()
     finally:
         await fake.stop()
-
-
-__all__ = ["ADA", "ANN", "BEN", "BO", "CY", "A", "B", "Server", "Servers", "option", "servers"]

@@ -9,13 +9,14 @@ admin views show, never carries the other's; an admin of one cannot change the o
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from collections.abc import Sequence
+from datetime import UTC, datetime
 
 import pytest
 
 from tests import discord_servers
-from tests.discord_servers import ADA, ANN, BEN, BO, CY, A, B, Server, Servers, server_of, titled
-from tests.discord_stack import assert_nothing_pings, text_of
+from tests.discord_servers import ADA, ANN, BEN, BO, CY, A, B, Servers, server_of, titled
+from tests.discord_stack import assert_nothing_pings, buttons, text_of
 
 servers = discord_servers.servers
 
@@ -42,6 +43,13 @@ def utc(text: str) -> datetime:
 def dm_titles(s: Servers, user: int) -> list[tuple[int | None, str]]:
     """A user's DMs as (server their buttons answer to, title), oldest first."""
     return [(server_of(m), (m.get("embeds") or [{}])[0].get("title", "")) for m in s.dms(user)]
+
+
+def shows(said: str, *, has: Sequence[str] = (), lacks: Sequence[str] = ()) -> None:
+    """``said`` holds every text of ``has`` and none of ``lacks``."""
+    missing = [t for t in has if t not in said]
+    leaked = [t for t in lacks if t in said]
+    assert (missing, leaked) == ([], []), said
 
 
 def named(shown: str) -> set[int]:
@@ -96,7 +104,8 @@ async def test_each_servers_prompts_reminders_and_summaries_reach_only_its_membe
     await at(s, utc("2026-12-03T09:05"))
     assert dm_titles(s, ADA) == [(B.id, "Weekly check-in · week 1 of 12")]
     assert "B: record a choir" in text_of(s.dms(ADA)[0])
-    assert dm_titles(s, CY) == [] and dm_titles(s, BO) == []
+    assert dm_titles(s, CY) == []
+    assert dm_titles(s, BO) == []
     await at(s, utc("2026-12-03T12:35"))
     assert dm_titles(s, CY) == [(B.id, "Weekly check-in · week 1 of 12")]
     # B's reminder comes 6 hours later: Ada's at 15:00 UTC, Cy's at 18:30.
@@ -113,8 +122,10 @@ async def test_each_servers_prompts_reminders_and_summaries_reach_only_its_membe
     assert "Checked in for week 1 of 12" in text_of(reply.json["data"])
     said_b = await s.run(B, ADA, "sprint status")
     said_a = await s.run(A, ADA, "sprint status")
-    assert "B: record a choir" in said_b and "A:" not in said_b
-    assert "A: mix an Atmos short" in said_a and "B:" not in said_a
+    assert "B: record a choir" in said_b
+    assert "A:" not in said_b
+    assert "A: mix an Atmos short" in said_a
+    assert "B:" not in said_a
     assert re.search(r"1 done", said_b), said_b
     assert not re.search(r"[1-9] done", said_a), said_a
 
@@ -188,52 +199,69 @@ async def test_each_servers_clinics_rsvps_and_reminders_stay_in_that_server(
     await clinics(s)
     # Ada hosts in A only: B does not let her create a clinic.
     said = await s.run(
-        B, ADA, "clinic create", {"title": "X", "bring": "Y", "rule": "first friday", "time": "19:00"}
+        B,
+        ADA,
+        "clinic create",
+        {"title": "X", "bring": "Y", "rule": "first friday", "time": "19:00"},
     )
     assert "created" not in said, said
     said = await s.run(B, BEN, "admin clinics", {"reminders": "2h"})
     assert "2" in said, said
 
     # Both clinics are #1 of their own server; answers go to that server's session.
-    for server, user, answer in ((A, ADA, "going"), (A, BO, "going"), (B, CY, "going"), (B, ADA, "cant")):
+    for server, user, answer in (
+        (A, ADA, "going"),
+        (A, BO, "going"),
+        (B, CY, "going"),
+        (B, ADA, "cant"),
+    ):
         said = await s.run(server, user, "clinic rsvp", {"clinic": "1", "answer": answer})
         assert said, said
     said = await s.run(A, BO, "clinic rsvp", {"clinic": "Mic shootout", "answer": "going"})
-    assert "Mic shootout" in said and "You're" not in said, said
+    shows(said, has=["Mic shootout"], lacks=["You're"])
     await s.stack.engine.tick()
 
     # Announcements and their server events stay in their own server.
     shown_a, shown_b = "\n".join(s.posts(A)), "\n".join(s.posts(B))
-    assert "Room calibration" in shown_a and "Mic shootout" not in shown_a
-    assert "Mic shootout" in shown_b and "Room calibration" not in shown_b
+    assert "Room calibration" in shown_a
+    assert "Mic shootout" not in shown_a
+    assert "Mic shootout" in shown_b
+    assert "Room calibration" not in shown_b
     assert [e["name"] for e in s.fake.events_in(A.id)] == ["Room calibration"]
     assert [e["name"] for e in s.fake.events_in(B.id)] == ["Mic shootout"]
 
     # Listings in one server never show the other's clinic.
-    for server, mine, theirs in ((A, "Room calibration", "Mic shootout"), (B, "Mic shootout", "Room calibration")):
+    for server, mine, theirs in (
+        (A, "Room calibration", "Mic shootout"),
+        (B, "Mic shootout", "Room calibration"),
+    ):
         for path, options in (("clinic list", {}), ("clinic info", {"clinic": "1"})):
             said = await s.run(server, ADA, path, options)
-            assert mine in said and theirs not in said, (path, said)
+            shows(said, has=[mine], lacks=[theirs])
     hosts_a = await s.run(A, ANN, "admin hosts")
     hosts_b = await s.run(B, BEN, "admin hosts")
     assert ADA in named(hosts_a) or "Ada" in hosts_a, hosts_a
-    assert ADA not in named(hosts_b) and "Ada" not in hosts_b, hosts_b
+    assert ADA not in named(hosts_b), hosts_b
+    shows(hosts_b, lacks=["Ada"])
 
     # Reminders: A's 24 h before to Bo (its host Ada gets who is coming); B's 2 h before to
     # Cy only (Ada can't), and B's host Ben gets a list without Ada.
     await at(s, utc("2026-12-03T19:05"))
     assert dm_titles(s, BO) == [(A.id, "Reminder: Room calibration")]
     assert [t for _, t in dm_titles(s, ADA)] == ["Your clinic: Room calibration"]
-    assert dm_titles(s, CY) == [] and dm_titles(s, BEN) == []
+    assert dm_titles(s, CY) == []
+    assert dm_titles(s, BEN) == []
     (host_a,) = s.dms(ADA)
     assert BO in named(text_of(host_a)) or "Bo" in text_of(host_a), text_of(host_a)
-    assert "Cy" not in text_of(host_a) and CY not in named(text_of(host_a))
+    assert "Cy" not in text_of(host_a)
+    assert CY not in named(text_of(host_a))
     await at(s, utc("2026-12-04T12:35"))
     assert dm_titles(s, CY) == [(B.id, "Reminder: Mic shootout")]
     assert [t for _, t in dm_titles(s, BEN)] == ["Your clinic: Mic shootout"]
     host_b = text_of(s.dms(BEN)[0])
     assert CY in named(host_b) or "Cy" in host_b, host_b
-    assert ADA not in named(host_b) and "Ada" not in host_b and "Bo" not in host_b, host_b
+    assert ADA not in named(host_b), host_b
+    shows(host_b, lacks=["Ada", "Bo"])
     assert [t for _, t in dm_titles(s, ADA)] == ["Your clinic: Room calibration"]
     assert len(dm_titles(s, BO)) == 1
     assert assert_nothing_pings(s.fake) > 0
@@ -288,7 +316,9 @@ async def test_each_servers_gig_leads_alert_and_list_only_its_own_members(
     said = await s.run(B, BEN, "gig post", gig("Binaural field recording", "spatial mixing"))
     assert said.startswith("Gig #1 posted"), said
     # A's alias in A only: B's lead wanting "immersive" fits nobody in B.
-    said = await s.run(A, ANN, "admin skill-alias", {"alias": "immersive", "skill": "spatial mixing"})
+    said = await s.run(
+        A, ANN, "admin skill-alias", {"alias": "immersive", "skill": "spatial mixing"}
+    )
     assert "immersive" in said, said
     said = await s.run(B, BEN, "admin skill-aliases")
     assert "No aliases yet" in said, said
@@ -298,29 +328,30 @@ async def test_each_servers_gig_leads_alert_and_list_only_its_own_members(
 
     # Each lead is posted in its own server's gigs channel.
     assert [p.splitlines()[0] for p in s.posts(A, "gigs")] == ["#1 Atmos podcast mix"]
-    assert [p.splitlines()[0] for p in s.posts(B, "gigs")] == [
+    assert sorted(p.splitlines()[0] for p in s.posts(B, "gigs")) == [
         "#1 Binaural field recording",
         "#2 Atmos trailer",
     ]
     # Cy (09:00 in Berlin) is told of B's lead at once; Ada's A alert waits for 08:00 in New
     # York; her B profile (live sound) fits no B lead; Bo fits nothing.
     assert gig_dms(s, CY) == [(B.id, "Gig lead for you: #1 Binaural field recording")]
-    assert gig_dms(s, ADA) == [] and gig_dms(s, BO) == []
+    assert gig_dms(s, ADA) == []
+    assert gig_dms(s, BO) == []
     await at(s, utc("2026-11-30T13:05"))
     assert gig_dms(s, ADA) == [(A.id, "Gig lead for you: #1 Atmos podcast mix")]
-    assert gig_dms(s, BO) == [] and len(gig_dms(s, CY)) == 1
+    assert gig_dms(s, BO) == []
+    assert len(gig_dms(s, CY)) == 1
 
     # Listings: each server's leads only.
     for server, user in ((A, BO), (A, ADA)):
         said = await s.run(server, user, "gig list")
-        assert "Atmos podcast mix" in said and "Binaural" not in said, said
-        assert "Atmos trailer" not in said, said
+        shows(said, has=["Atmos podcast mix"], lacks=["Binaural", "Atmos trailer"])
     said = await s.run(B, ADA, "gig list")
-    assert "Binaural field recording" in said and "Atmos podcast mix" not in said, said
+    shows(said, has=["Binaural field recording"], lacks=["Atmos podcast mix"])
     said = await s.run(A, ANN, "gig mine")
-    assert "Atmos podcast mix" in said and "Binaural" not in said, said
+    shows(said, has=["Atmos podcast mix"], lacks=["Binaural"])
     said = await s.run(B, BEN, "gig mine")
-    assert "Binaural" in said and "Atmos podcast mix" not in said, said
+    shows(said, has=["Binaural"], lacks=["Atmos podcast mix"])
 
     # Ada's interest from her DMs goes to A's poster; "gig:1" in B means B's lead #1.
     (alert,) = titled(s.dms(ADA), "Gig lead for you")
@@ -333,4 +364,77 @@ async def test_each_servers_gig_leads_alert_and_list_only_its_own_members(
     assert assert_nothing_pings(s.fake) > 0
 
 
-__all__ = ["ANN", "BEN", "Server"]
+# ---------------------------------------------------------------------- admins
+
+
+@pytest.mark.asyncio
+async def test_an_admin_of_one_server_changes_nothing_in_the_other(servers: Servers) -> None:
+    s = servers
+    await schedules(s)
+    await clinics(s)
+    await gig_profiles(s)
+    for server in (A, B):
+        said = await s.run(server, server.admin, "gig post", gig("Live mix", "live sound"))
+        assert said.startswith("Gig #1 posted"), said
+    link_b = await s.run(B, BEN, "admin calendar-link")
+
+    # A's admin moves A's check-ins, rotates A's feed, asks approval for A's leads.
+    said = await s.run(A, ANN, "admin schedule", {"day": "friday", "time": "09:00"})
+    assert "Friday" in said, said
+    said = await s.run(A, ANN, "admin calendar-link", {"rotate": True})
+    assert said != link_b
+    said = await s.run(A, ANN, "admin gigs", {"approval": True})
+    # Naming B's clinic in A finds nothing; "clinic:1" and "gig:1" in A are A's own.
+    said = await s.run(
+        A, ANN, "clinic cancel", {"clinic": "Mic shootout", "date": "2026-12-04", "reason": "x"}
+    )
+    assert "Cancelled" not in said, said
+    said = await s.run(
+        A, ANN, "clinic cancel", {"clinic": "1", "date": "2026-12-04", "reason": "Room flooded"}
+    )
+    assert "Room calibration" in said, said
+    said = await s.run(A, ANN, "gig delete", {"gig": "1"})
+    assert "Live mix" in said or "#1" in said, said
+
+    # B is as it was: its schedule, its feed, its leads published at once, its clinic on.
+    said = await s.run(B, BEN, "admin schedule")
+    shows(said, has=["Thursday", "18:00"], lacks=["Friday"])
+    assert await s.run(B, BEN, "admin calendar-link") == link_b
+    said = await s.run(B, BEN, "gig post", gig("Stage monitor tech", "live sound"))
+    assert said.startswith("Gig #2 posted"), said
+    said = await s.run(B, CY, "gig list")
+    shows(said, has=["Live mix", "Stage monitor tech"])
+    said = await s.run(B, CY, "clinic list")
+    shows(said, has=["Mic shootout"], lacks=["Cancelled", "Room flooded"])
+    await at(s, utc("2026-12-03T09:05"))
+    assert dm_titles(s, ADA)[-1] == (B.id, "Weekly check-in · week 1 of 12")
+    assert [e["status"] for e in s.fake.events_in(B.id)] == [1]  # still scheduled
+    assert all("Room flooded" not in text_of(m) for u in (CY, BEN) for m in s.dms(u))
+    assert all("Cancelled" not in p for p in s.posts(B))
+
+
+@pytest.mark.asyncio
+async def test_a_clinic_button_naming_another_servers_session_changes_nothing(
+    servers: Servers,
+) -> None:
+    s = servers
+    await clinics(s)
+    await s.stack.engine.tick()
+    (announcement,) = [
+        m for m in s.fake.messages(B.general) if "Mic shootout" in text_of(m) and buttons(m)
+    ]
+    going = buttons(announcement)["Going"]
+    assert going.startswith(f"cf:{B.id}:")
+    # The same action, as a button of server A (pressed in A's channel and in a DM).
+    forged = f"cf:{A.id}:" + going.split(":", 2)[2]
+    for context in ({"guild_id": A.id, "channel_id": A.general}, {"dm": True}):
+        payload = s.fake.build_component(forged, user_id=BO, **context)
+        await s.fake.push_interaction(payload)
+        reply = await s.fake.wait_for_callback(payload)
+        said = text_of(reply.json.get("data") or {})
+        assert "out of date" in said, said
+    await s.stack.engine.tick()
+    said = await s.run(B, CY, "clinic info", {"clinic": "1"})
+    assert "Bo" not in said, said
+    assert all("Bo" not in text_of(m) for m in s.fake.messages(B.general))
+    assert dm_titles(s, BO) == []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from bot.commands.values import row_id
 from bot.errors import UserError
 from bot.features.clinics.inputs import find_clinic
 from bot.features.clinics.models import Series, SessionRow, Upcoming
@@ -80,3 +81,16 @@ async def stored(ctx: ClinicContext, item: Upcoming) -> SessionRow:
     if item.row is not None:
         return item.row
     return await ctx.store.ensure_session(item.series, item.day, item.starts_at, ctx.now)
+
+
+async def pressed_session(ctx: ClinicContext, args: list[str]) -> SessionRow | None:
+    """The session a button names, if it is one of this community's clinics.
+
+    A button's session id is a row id shared by every community, so it is checked here.
+    """
+    session_id = row_id(args[0]) if args else None
+    session = await ctx.store.get_session(session_id) if session_id is not None else None
+    if session is None:
+        return None
+    series = await ctx.store.get_series(session.series_id)
+    return session if series is not None and series.community_id == ctx.community.id else None

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import re
 
-from bot.commands.values import row_id
 from bot.errors import UserError
 from bot.features.clinics import cards, rsvp
+from bot.features.clinics.access import pressed_session
 from bot.features.clinics.cards import RSVP_ACTION
 from bot.features.clinics.models import Answer, Roster
 from bot.features.clinics.store import NAME, ClinicContext
@@ -67,8 +67,7 @@ def followed(roster: Roster) -> list[NewOutbox]:
 
 async def interested(ctx: ClinicContext, args: list[str]) -> Response:
     """Interest in a session's event: Going, unless the member has a place already."""
-    session_id = row_id(args[0]) if args else None
-    session = await ctx.store.get_session(session_id) if session_id is not None else None
+    session = await pressed_session(ctx, args)
     if session is None:
         raise UserError("That event is out of date; /clinic list shows the coming sessions.")
     roster = await ctx.store.roster(session.id)

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.commands.args import Args
-from bot.commands.values import row_id
 from bot.errors import UserError
 from bot.features.clinics import cards
 from bot.features.clinics.access import (
     clinic_parts,
     next_open,
+    pressed_session,
     session_on_day,
     stored,
 )
@@ -78,8 +78,7 @@ async def rsvp(ctx: ClinicContext, args: Args) -> Response:
 
 async def press(ctx: ClinicContext, args: list[str]) -> Response:
     """The announcement's buttons; "Going and presenting" opens the one-line form first."""
-    session_id = row_id(args[0]) if args else None
-    session = await ctx.store.get_session(session_id) if session_id is not None else None
+    session = await pressed_session(ctx, args)
     if session is None or len(args) < 2 or args[1] not in {a.value for a in Answer}:
         raise UserError("That button is out of date; /clinic list shows the coming sessions.")
     given = Answer(args[1])
