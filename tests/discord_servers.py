@@ -1,8 +1,9 @@
 """Two Discord servers served by one bot token: a loopback fake with servers A and B.
 
-Ada is in both servers, with a profile of her own in each; Bo is only in A, Cy only in B,
-and each server has its own admin (Ann in A, Ben in B). Commands are global, as for a bot
-in any number of servers, and every interaction names its server as Discord's do.
+Ada is in both servers, with a profile of her own in each (and a nickname in B); Bo is only
+in A, Cy only in B, and each server has its own admin (Ann in A, Ben in B). Commands are
+global, as for a bot in any number of servers, and every interaction names its server as
+Discord's do.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class Server:
 ADA, BO, CY, ANN, BEN = (1100000000000000301 + n for n in (0, 10, 11, 12, 13))
 A = Server(1100000000000000100, 1100000000000000201, 1100000000000000202, ANN)
 B = Server(1100000000000000600, 1100000000000000601, 1100000000000000602, BEN)
+ADA_IN_B = "Ada Lovelace"  # her nickname in server B
 NAMES = {ADA: "Ada", BO: "Bo", CY: "Cy", ANN: "Ann", BEN: "Ben"}
 
 
@@ -66,8 +68,12 @@ def make_fake() -> DiscordFake:
             ),
             members=tuple(user(u) for u in members),
             owner_id=server.admin,
+            nicks=nicks,
         )
-        for label, server, members in (("A", A, (ANN, ADA, BO)), ("B", B, (BEN, ADA, CY)))
+        for label, server, members, nicks in (
+            ("A", A, (ANN, ADA, BO), {}),
+            ("B", B, (BEN, ADA, CY), {ADA: ADA_IN_B}),
+        )
     ]
     return DiscordFake(
         token=FAKE_TOKEN,

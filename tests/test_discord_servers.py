@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests import discord_servers
-from tests.discord_servers import ADA, ANN, BEN, BO, CY, A, B, Servers, server_of, titled
+from tests.discord_servers import ADA, ADA_IN_B, ANN, BEN, BO, CY, A, B, Servers, server_of, titled
 from tests.discord_stack import assert_nothing_pings, buttons, text_of
 
 servers = discord_servers.servers
@@ -360,7 +360,8 @@ async def test_each_servers_gig_leads_alert_and_list_only_its_own_members(
     assert "Binaural field recording" in said, said
     await s.stack.engine.tick()
     assert gig_dms(s, ANN) == [(None, "Interested in #1 Atmos podcast mix: Ada")]
-    assert gig_dms(s, BEN) == [(None, "Interested in #1 Binaural field recording: Ada")]
+    # Each server knows her by its own name for her.
+    assert gig_dms(s, BEN) == [(None, f"Interested in #1 Binaural field recording: {ADA_IN_B}")]
     assert assert_nothing_pings(s.fake) > 0
 
 

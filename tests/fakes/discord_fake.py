@@ -204,6 +204,7 @@ class FakeGuild:
     channels: Sequence[FakeChannel]
     members: Sequence[FakeUser] = ()
     owner_id: int | None = None
+    nicks: Mapping[int, str] = field(default_factory=dict)  # user id → this guild's nickname
 
 
 @dataclass(frozen=True)
@@ -564,7 +565,7 @@ class DiscordFake(ScheduledEventsFake, ForumsFake):
         payload: JSON = {
             "user": self.user(user_id).to_payload(),
             "roles": [],
-            "nick": None,
+            "nick": self.guilds[guild_id].nicks.get(user_id) if guild_id in self.guilds else None,
             "avatar": None,
             "banner": None,
             "joined_at": "2024-01-01T00:00:00+00:00",
