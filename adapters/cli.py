@@ -158,6 +158,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(CROSSFADE_DB) into the empty PostgreSQL one at CROSSFADE_DATABASE_URL",
     )
     parser.add_argument(
+        "--pid",
+        type=int,
+        help="health: check the crossfade run with this process id (default: every one "
+        "running on this machine or in this container)",
+    )
+    parser.add_argument(
         "--request-url",
         help="slack-manifest: serve Slack over HTTP at this URL instead of Socket Mode",
     )
@@ -185,7 +191,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from bot.health import deployment_jobs, problems, verdict
 
             jobs = deployment_jobs(settings.db_path, settings.database_url)
-            found = problems(settings.db_path, file=settings.database_url is None, jobs=jobs)
+            found = problems(
+                settings.db_path, file=settings.database_url is None, jobs=jobs, pid=args.pid
+            )
             _write(verdict(found))
             return 1 if found else 0
         if args.command == "migrate-to-postgres":

@@ -20,7 +20,7 @@ from bot.delivery import Dispatcher, Transport
 from bot.engine import Engine
 from bot.features import FEATURES
 from bot.features.base import routes_of
-from bot.health import heartbeat_path
+from bot.heartbeats import clear_stale, heartbeat_path
 from bot.metrics import Metrics, metrics_route
 from bot.scheduler import Scheduler
 from bot.status import Status
@@ -124,6 +124,8 @@ async def _serve(
         status=status,
     )
     holder.append(scheduler)
+    # Heartbeats this machine's dead processes left (a container's previous pid 1 included).
+    clear_stale(settings.db_path)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

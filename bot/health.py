@@ -1,12 +1,14 @@
 """Health of a running Crossfade: the database is readable, ticks complete, platforms connected.
 
-The running bot writes its status record (bot/status.py) beside the database every minute;
-this module reads it from another process and names each problem.
+Each running bot writes its status record (bot/status.py) beside the database every minute,
+in a file of its own (bot/heartbeats.py); this module reads them from another process (or
+/healthz, its own) and names each problem.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import closing
@@ -15,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.errors import StartupError
+from bot.heartbeats import Heartbeat, heartbeats, running
+from bot.heartbeats import heartbeat_path as heartbeat_path  # its home before bot.heartbeats
 from bot.status import Snapshot, read_status
 from bot.storage.sql.operations import JOBS_COMPLETED
 from bot.storage.sqlite import check_existing_file, migrations
@@ -38,22 +42,20 @@ class DeploymentJobs:
     completed: datetime | None
 
 
-def heartbeat_path(db_path: Path) -> Path:
-    """Where the running bot writes its status record, beside the database."""
-    return db_path.with_name(db_path.name + ".heartbeat")
-
-
 def problems(
     db_path: Path,
     now: datetime | None = None,
     *,
     file: bool = True,
     jobs: DeploymentJobs | None = None,
+    pid: int | None = None,
 ) -> list[str]:
     """What is wrong, or an empty list when healthy; reads only, never writes.
 
     ``file``: the database is the SQLite file at ``db_path`` (not PostgreSQL), check it too.
     ``jobs``: what the database says of the deployment's timed jobs, checked if given.
+    ``pid``: the process of this machine to check (default: every one running here; a file
+    left by a process that is gone is not one of them).
     """
     found: list[str] = []
     if file and not db_path.exists():
@@ -63,21 +65,68 @@ def problems(
             check_existing_file(db_path, migrations()[-1][0])
     except StartupError as exc:
         found.append(str(exc))
-    beat = heartbeat_path(db_path)
-    if not beat.exists():
-        return found
     now = now or datetime.now(UTC)
+    beats = heartbeats(db_path)
+    if pid is not None:
+        chosen = [b for b in beats if b.pid == pid]
+        if not running(pid):
+            last = _last_heard(chosen, now)
+            after = f": it stopped after {last[1]}" if last else ""
+            return [*found, f"process {pid} is not running{after}"]
+        if not chosen and pid != os.getpid():  # a process asking about itself is alive
+            return [*found, f"process {pid} has written no heartbeat beside {db_path}"]
+    else:
+        chosen = [b for b in beats if running(b.pid)]
+        if not chosen and beats:
+            # Only files of processes that are gone: nothing here is running.
+            last = _last_heard(beats, now)
+            after = f": process {last[0]} stopped after {last[1]}" if last else ""
+            return [*found, f"no Crossfade process is running here{after}"]
+    started: list[datetime] = []
+    for beat in chosen:
+        named = f"process {beat.pid}: " if len(chosen) > 1 else ""
+        lines, snapshot = _beat_problems(beat.path, now)
+        found += [named + line for line in lines]
+        if snapshot is not None:
+            started.append(snapshot.started_at)
+    if jobs is not None and started:
+        late = jobs_problem(jobs, min(started), now)
+        found += [late] if late else []
+    return found
+
+
+def _beat_problems(path: Path, now: datetime) -> tuple[list[str], Snapshot | None]:
+    """What one process's heartbeat says is wrong (the deployment's jobs aside)."""
     try:
-        snapshot = read_status(beat.read_text(encoding="utf-8", errors="replace"))
+        text = path.read_text(encoding="utf-8", errors="replace")
+        snapshot = read_status(text)
+        if snapshot is None:
+            # An older Crossfade's heartbeat: only its age is known.
+            age = now - datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            late = age > STALE_AFTER
+            return (
+                [f"the scheduler last ticked {_minutes(age)} minutes ago"] if late else []
+            ), None
     except OSError as exc:
-        return [*found, f"can't read {beat}: {exc.strerror or exc}"]
-    if snapshot is None:
-        # An older Crossfade's heartbeat: only its age is known.
-        age = now - datetime.fromtimestamp(beat.stat().st_mtime, UTC)
-        if age > STALE_AFTER:
-            found.append(f"the scheduler last ticked {_minutes(age)} minutes ago")
-        return found
-    return found + status_problems(snapshot, now, jobs)
+        return [f"can't read {path}: {exc.strerror or exc}"], None
+    return status_problems(snapshot, now), snapshot
+
+
+def _last_heard(beats: Sequence[Heartbeat], now: datetime) -> tuple[int, str] | None:
+    """The pid whose heartbeat of ``beats`` was written last, and when ("12:03 UTC (7 min)")."""
+    written: list[tuple[datetime, int]] = []
+    for beat in beats:
+        try:
+            snapshot = read_status(beat.path.read_text(encoding="utf-8", errors="replace"))
+            moment = snapshot.written_at if snapshot else None
+            moment = moment or datetime.fromtimestamp(beat.path.stat().st_mtime, UTC)
+        except OSError:
+            continue
+        written.append((moment, beat.pid))
+    if not written:
+        return None
+    moment, pid = max(written)
+    return pid, _moment(moment, now)
 
 
 def deployment_jobs(db_path: Path, database_url: str | None = None) -> DeploymentJobs | None:
@@ -123,15 +172,17 @@ def health_route(
     file: bool = True,
     jobs: Callable[[], Awaitable[datetime | None]] | None = None,
 ) -> Route:
-    """GET /healthz: 200 and "healthy", or 503 naming the problems, as `crossfade health`.
+    """GET /healthz: 200 and "healthy", or 503 naming the problems of this very process, as
+    `crossfade health --pid` does.
 
     ``jobs`` reads when the deployment last completed its timed jobs (the store's).
     """
 
     async def check(_: WebRequest) -> WebResponse:
         known = None if jobs is None else DeploymentJobs(await jobs())
-        # The checks read files and open the database: off the event loop.
-        found = await asyncio.to_thread(problems, db_path, file=file, jobs=known)
+        # The checks read files and open the database: off the event loop. The process
+        # answering is the one asked about, whatever others share the folder.
+        found = await asyncio.to_thread(problems, db_path, file=file, jobs=known, pid=os.getpid())
         return WebResponse.text(
             verdict(found) + "\n", 503 if found else 200, **{"Cache-Control": "no-store"}
         )
@@ -157,15 +208,19 @@ def status_problems(
     for link in snapshot.links:
         if not link.connected and now - link.since > DISCONNECTED_AFTER:
             found.append(f"{link.label} disconnected since {_moment(link.since, now)}")
-    if jobs is not None:
-        # Never completed: count from this process's start (the leader notes its first pass).
-        done = jobs.completed or snapshot.started_at
-        if now - done > JOBS_STALE_AFTER:
-            found.append(
-                "no process of the deployment has completed the timed jobs since "
-                f"{_moment(done, now)}"
-            )
-    return found
+    late = None if jobs is None else jobs_problem(jobs, snapshot.started_at, now)
+    return [*found, late] if late else found
+
+
+def jobs_problem(jobs: DeploymentJobs, started: datetime, now: datetime) -> str | None:
+    """The deployment's timed jobs overdue, counted from ``started`` if never completed."""
+    # Never completed: count from the process's start (the leader notes its first pass).
+    done = jobs.completed or started
+    if now - done > JOBS_STALE_AFTER:
+        return (
+            f"no process of the deployment has completed the timed jobs since {_moment(done, now)}"
+        )
+    return None
 
 
 def _minutes(age: timedelta) -> int:

@@ -30,8 +30,9 @@ class Scheduler:
     ):
         self.engine = engine
         self.safety_interval = safety_interval
-        # The status record, rewritten every minute while the loop is alive, for the
-        # container healthcheck; it says when the last tick completed, not only that we run.
+        # This process's status record, rewritten every minute while the loop is alive, for
+        # the container healthcheck; it says when the last tick completed, not only that we
+        # run. Removed at shutdown.
         self.heartbeat = heartbeat
         self.status = status or Status(engine.clock)
         self._scheduler = AsyncIOScheduler(timezone=UTC)
@@ -101,8 +102,13 @@ class Scheduler:
             )
 
     def shutdown(self) -> None:
-        """Stop ticking."""
+        """Stop ticking, and take this process's heartbeat away (it no longer runs)."""
         if self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         for task in self._tasks:
             task.cancel()
+        if self.heartbeat is not None:
+            try:
+                self.heartbeat.unlink(missing_ok=True)
+            except OSError as exc:
+                log.warning("could not remove the heartbeat %s: %s", self.heartbeat, exc)
