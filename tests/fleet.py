@@ -19,7 +19,7 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -159,8 +159,13 @@ class Fleet:
         self.lease = lease
         self.processes: list[Served] = []
 
-    async def start(self, count: int) -> list[Served]:
-        """Start ``count`` more processes (returns at once; they connect on their own)."""
+    async def start(
+        self, count: int, env: Callable[[int], Mapping[str, str | None]] | None = None
+    ) -> list[Served]:
+        """Start ``count`` more processes (returns at once; they connect on their own).
+
+        ``env`` changes process number n's environment (its own HTTP port); None unsets.
+        """
         started = []
         for _ in range(count):
             number = len(self.processes) + 1
@@ -179,7 +184,7 @@ class Fleet:
                     stdin=asyncio.subprocess.DEVNULL,
                     stdout=log,
                     stderr=asyncio.subprocess.STDOUT,
-                    env=child_env(self.url, self.fake, folder),
+                    env=_changed(child_env(self.url, self.fake, folder), env, number),
                     cwd=folder,  # no .env file there
                 )
             served = Served(number, process, folder)
@@ -210,6 +215,18 @@ class Fleet:
     def tails(self) -> str:
         """Every process's last log lines."""
         return "\n".join(p.tail() for p in self.processes)
+
+
+def _changed(
+    base: dict[str, str], env: Callable[[int], Mapping[str, str | None]] | None, number: int
+) -> dict[str, str]:
+    """``base`` with process ``number``'s changes (None unsets a variable)."""
+    for name, value in (env(number) if env else {}).items():
+        if value is None:
+            base.pop(name, None)
+        else:
+            base[name] = value
+    return base
 
 
 async def wait_until(

@@ -147,6 +147,7 @@ class ResponseUrlPost:
     response_id: str
     url: str
     body: dict[str, Any]
+    at: float = field(default_factory=time.monotonic)  # when it arrived (monotonic clock)
 
 
 @dataclass(slots=True)
