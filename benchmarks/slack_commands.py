@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import os
 import socket
 import statistics
 import sys
@@ -89,6 +90,8 @@ class Run:
     workspaces: int
     processes: int
     sent: list[Sent] = field(default_factory=list)
+    cpu_seconds: float | None = None  # the processes' CPU time over the timed part
+    load: tuple[float, float] = (0.0, 0.0)  # the machine's 1-minute load, before and after
     answers: dict[str, tuple[float, str]] = field(default_factory=dict)  # url → (at, text)
 
 
@@ -223,6 +226,7 @@ async def one_run(
                         await install(http, bases[0], workspace.team_id)
                 await _warm_up(http, fake, bases, workspaces)
                 planned = commands(workspaces, args.commands)
+                cpu_before, load_before = _cpu(fleet), os.getloadavg()[0]
                 gap = args.seconds / len(planned)
                 began = time.monotonic()
                 tasks = []
@@ -245,9 +249,24 @@ async def one_run(
                     )
                 await asyncio.gather(*tasks)
                 await _answers(fake, run, deadline=time.monotonic() + 30)
+                cpu_after, run.load = _cpu(fleet), (load_before, os.getloadavg()[0])
+                if cpu_before is not None and cpu_after is not None:
+                    run.cpu_seconds = cpu_after - cpu_before
         finally:
             await fleet.stop()
     return run
+
+
+def _cpu(fleet: Fleet) -> float | None:
+    """The serving processes' CPU seconds so far (user + system; None without /proc)."""
+    total = 0.0
+    for served in fleet.alive():
+        try:
+            fields = Path(f"/proc/{served.pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            return None
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 async def _warm_up(
@@ -344,6 +363,12 @@ def report(run: Run, seconds: float) -> int:
         f"  answer latency p50 / p99      {_ms(answered, 0.5)} / {_ms(answered, 0.99).strip()}"
         " ms   (posted to the response_url)"
     )
+    if run.cpu_seconds is not None:
+        each = run.cpu_seconds / len(run.sent) * 1000 if run.sent else 0.0
+        print(
+            f"  CPU of the processes          {run.cpu_seconds:>7.1f} s   ({each:.1f} ms a command;"
+            f" machine load {run.load[0]:.1f} → {run.load[1]:.1f} on {os.cpu_count()} cores)"
+        )
     print(
         f"  errors                        {errors:>7}   ({refused} refused or failed,"
         f" {late} acks past 3 s, {missing} unanswered, {oops} 'something went wrong')"
