@@ -37,6 +37,7 @@ async def at(s: Servers, when: datetime) -> None:
 
 
 def utc(text: str) -> datetime:
+    """A moment written in UTC."""
     return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
@@ -128,6 +129,9 @@ async def test_each_servers_prompts_reminders_and_summaries_reach_only_its_membe
     assert "B:" not in said_a
     assert re.search(r"1 done", said_b), said_b
     assert not re.search(r"[1-9] done", said_a), said_a
+    # Her path in each server is that server's sprints only.
+    shows(await s.run(A, ADA, "journey"), has=["A: mix an Atmos short"], lacks=["B: record"])
+    shows(await s.run(B, ADA, "journey"), has=["B: record a choir"], lacks=["A: mix"])
 
     # Monday 7 Dec: A's slot, 10:00 in London for Bo (10:00 UTC), New York for Ada (15:00).
     await at(s, utc("2026-12-07T10:05"))
@@ -301,6 +305,7 @@ async def gig_profiles(s: Servers) -> None:
 
 
 def gig_dms(s: Servers, user: int) -> list[tuple[int | None, str]]:
+    """A user's DMs about gig leads: alerts and intros, as (server, title)."""
     return [t for t in dm_titles(s, user) if t[1].startswith(("Gig lead", "Interested in"))]
 
 
