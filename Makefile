@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.clinic_feed
 	$(BIN)/python -m benchmarks.gig_match
 	$(BIN)/python -m benchmarks.multi_process
+	$(BIN)/python -m benchmarks.slack_commands
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
