@@ -82,6 +82,10 @@ class WebApp:
         """Serve a platform's own endpoint (Slack's Request URL) with an aiohttp handler."""
         self.app.router.add_post(path, handler)
 
+    def add_get(self, path: str, handler: AiohttpHandler) -> None:
+        """Serve a platform's own page (Slack's install flow) with an aiohttp handler."""
+        self.app.router.add_get(path, handler)
+
     def listen(self) -> None:
         """Take the port now (StartupError naming what to change if it can't be had)."""
         if self._sock is not None:

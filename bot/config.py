@@ -33,6 +33,10 @@ class Settings:
     slack_bot_token: str | None = None
     slack_app_token: str | None = None
     slack_signing_secret: str | None = None
+    # Distribution (SLACK_CLIENT_ID + SLACK_CLIENT_SECRET): any workspace installs the app
+    # through the OAuth flow; each one's bot token is kept, encrypted, in the database.
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
     # The web app (/healthz, Slack's Request URL, features' routes): one port for all.
     http_port: int = DEFAULT_HTTP_PORT
     # The variable the port came from (HTTP_PORT or OLD_HTTP_PORT), "" for the default.
@@ -70,8 +74,13 @@ class Settings:
 
     @property
     def wants_slack(self) -> bool:
-        """Slack is configured."""
-        return self.slack_bot_token is not None
+        """Slack is configured (one workspace's token, or distribution)."""
+        return self.slack_bot_token is not None or self.slack_distributed
+
+    @property
+    def slack_distributed(self) -> bool:
+        """Slack is distributed: workspaces install the app through the OAuth flow."""
+        return self.slack_client_id is not None and self.slack_client_secret is not None
 
     def secrets(self) -> list[str]:
         """Every secret value, so logs can hide them."""
@@ -80,6 +89,7 @@ class Settings:
             self.slack_bot_token,
             self.slack_app_token,
             self.slack_signing_secret,
+            self.slack_client_secret,
             self.database_password,
             *self.secret_keys,
         ]
@@ -160,7 +170,17 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
             "With SLACK_BOT_TOKEN, set SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET "
             "(HTTP)."
         )
-    if bot_token is None and (app_token or secret):
+    client_id = _clean(env, "SLACK_CLIENT_ID")
+    client_secret = _clean(env, "SLACK_CLIENT_SECRET")
+    distributed = client_id is not None and client_secret is not None
+    if distributed:
+        problems.extend(_distribution_problems(env, bot_token, app_token, secret, raw_public))
+    elif client_id is not None or client_secret is not None:
+        problems.append(
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET go together (Basic Information → App "
+            "Credentials): set both to distribute the app, or neither."
+        )
+    elif bot_token is None and (app_token or secret):
         problems.append("SLACK_APP_TOKEN/SLACK_SIGNING_SECRET need SLACK_BOT_TOKEN too.")
     discord = _clean(env, "DISCORD_TOKEN")
     if discord is not None and (len(discord) < 50 or re.search(r"\s", discord)):
@@ -187,6 +207,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         slack_bot_token=bot_token,
         slack_app_token=app_token,
         slack_signing_secret=secret,
+        slack_client_id=client_id,
+        slack_client_secret=client_secret,
         http_port=port,
         http_port_from=port_from,
         http_host=host,
@@ -195,6 +217,43 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         discord_shard_ids=shard_ids,
         secret_keys=secret_keys,
     )
+
+
+def _distribution_problems(
+    env: Mapping[str, str],
+    bot_token: str | None,
+    app_token: str | None,
+    signing_secret: str | None,
+    public_url: str | None,
+) -> list[str]:
+    """What a distributed Slack app (SLACK_CLIENT_ID/SECRET) still lacks or can't have."""
+    problems = []
+    if bot_token is not None:
+        problems.append(
+            "SLACK_BOT_TOKEN is one workspace's token; a distributed app (SLACK_CLIENT_ID) gets "
+            "each workspace's token when it installs: unset SLACK_BOT_TOKEN."
+        )
+    if app_token is not None:
+        problems.append(
+            "A distributed app (SLACK_CLIENT_ID) is served over HTTP, not Socket Mode: unset "
+            "SLACK_APP_TOKEN."
+        )
+    if signing_secret is None:
+        problems.append(
+            "A distributed app (SLACK_CLIENT_ID) needs SLACK_SIGNING_SECRET (Basic Information "
+            "→ App Credentials) to check Slack's requests."
+        )
+    if public_url is None:
+        problems.append(
+            "A distributed app (SLACK_CLIENT_ID) needs CROSSFADE_PUBLIC_URL: Slack sends "
+            "installers back to <CROSSFADE_PUBLIC_URL>/slack/oauth_redirect."
+        )
+    if _clean(env, SECRET_KEY) is None:
+        problems.append(
+            f"A distributed app (SLACK_CLIENT_ID) keeps each workspace's token in the database: "
+            f"set {SECRET_KEY} (a Fernet key) to encrypt them."
+        )
+    return problems
 
 
 def _secret_keys(env: Mapping[str, str], problems: list[str]) -> tuple[str, ...]:

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext, AsyncBoltRequest
@@ -25,6 +25,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import ACTION_PREFIX, home_view
+from adapters.slack.distribution import Distribution
 from adapters.slack.http import SignedRequests
 from adapters.slack.modals import CALLBACK_ID, field_errors, submitted_values
 from adapters.slack.people import NameUnknown, People
@@ -46,6 +47,7 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.delivery import Transport
 from bot.errors import StartupError
+from bot.installations import InstallationRows, Installations, cipher_for
 from bot.messages import Response
 from bot.models import Actor
 from bot.notices import OOPS, STALE_FORM, notice
@@ -71,13 +73,14 @@ _NO_MODAL = notice(
 
 class SlackAdapter:
     """One Slack workspace: Socket Mode with an app token, otherwise signed HTTP requests
-    (served on the process's web app: ``mount`` it before ``start``)."""
+    (served on the process's web app: ``mount`` it before ``start``). With ``distribution``,
+    any number of workspaces over HTTP, each installed through the OAuth flow."""
 
     def __init__(
         self,
         core: Crossfade,
         *,
-        bot_token: str,
+        bot_token: str | None = None,
         app_token: str | None = None,
         signing_secret: str | None = None,
         api_url: str = SLACK_API,
@@ -85,6 +88,7 @@ class SlackAdapter:
         request_clock: Clock | None = None,
         seen: SeenOnce | None = None,
         reconnect: Backoff | None = None,
+        distribution: Distribution | None = None,
     ) -> None:
         self.core = core
         self.client = AsyncWebClient(
@@ -95,17 +99,26 @@ class SlackAdapter:
                 AsyncRateLimitErrorRetryHandler(max_retry_count=RATE_LIMIT_RETRIES),
             ],
         )
-        # Typed as the protocol: PlatformAdapter's attribute is invariant.
-        self.transport: Transport = SlackTransport(self.client, max_per_second=max_per_second)
         self.people = People(self.client)
         self.replies = Replies(self.client)
+        self.distribution = distribution
         # Signatures are checked by SignedRequests before bolt parses a body (bolt's own
         # check came after parsing, and logged refused bodies).
-        self.app = AsyncApp(
-            client=self.client,
-            signing_secret=signing_secret or "",
-            request_verification_enabled=False,
-        )
+        if distribution is not None:
+            self.app = distribution.app(self.client, signing_secret or "", max_per_second)
+            assert distribution.transport is not None
+            # Typed as the protocol: PlatformAdapter's attribute is invariant.
+            self.transport: Transport = distribution.transport
+        else:
+            if bot_token is None:
+                raise ValueError("one workspace's Slack adapter needs its bot token")
+            self.app = AsyncApp(
+                client=self.client,
+                signing_secret=signing_secret or "",
+                request_verification_enabled=False,
+            )
+            self.app.middleware(self._only_our_workspace)
+            self.transport = SlackTransport(self.client, max_per_second=max_per_second)
         self._app_token = app_token
         self._signing_secret = signing_secret or ""
         # Real time, as Slack's: signatures are only accepted for 5 minutes around it.
@@ -121,8 +134,8 @@ class SlackAdapter:
         # Form checks that ran past their budget, kept until they finish.
         self._late_checks: set[asyncio.Task[Mapping[str, str]]] = set()
         self._socket: SocketLink | None = None
+        self._session: aiohttp.ClientSession | None = None
         self._web: WebApp | None = None
-        self.app.middleware(self._only_our_workspace)
         self.app.command(re.compile(r"^/"))(self._on_command)
         self.app.action(re.compile(f"^{re.escape(ACTION_PREFIX)}"))(self._on_button)
         self.app.view(CALLBACK_ID)(self._on_form)
@@ -134,6 +147,20 @@ class SlackAdapter:
         cls, settings: Settings, core: Crossfade, *, api_url: str = SLACK_API
     ) -> SlackAdapter:
         """The adapter the environment configures."""
+        if settings.slack_client_id is not None and settings.slack_client_secret is not None:
+            # Both stores keep installations (bot/storage/sql/installations.py).
+            rows = cast(InstallationRows, core.store)
+            installations = Installations(rows, cipher_for(settings), core.clock)
+            return cls(
+                core,
+                signing_secret=settings.slack_signing_secret,
+                api_url=api_url,
+                distribution=Distribution(
+                    client_id=settings.slack_client_id,
+                    client_secret=settings.slack_client_secret,
+                    installations=installations,
+                ),
+            )
         if settings.slack_bot_token is None:
             raise StartupError("SLACK_BOT_TOKEN is not set.")
         return cls(
@@ -159,12 +186,24 @@ class SlackAdapter:
             self.app, self._signing_secret, clock=self._request_clock, seen=self.seen
         )
         web_app.add_post(EVENTS_PATH, gate.handle)
+        if self.distribution is not None:
+            self.distribution.mount(web_app, self.client)
         self._web = web_app
 
     async def start(self) -> None:
         """Check the token, then connect over Socket Mode or answer HTTP requests."""
         if not self._app_token and self._web is None:
             raise RuntimeError("Slack over HTTP: mount the web app before start()")
+        self._session = self._session or aiohttp.ClientSession()
+        # One connection pool for every call (bolt's per-request clients take the session).
+        self.client.session = self._session
+        if isinstance(self.transport, SlackTransport):
+            self.transport.client.session = self._session
+        if self.distribution is not None:
+            assert self.distribution.workspaces is not None
+            self.distribution.workspaces.session = self._session
+            log.info("Slack: workspaces install the app at %s", self.distribution.install_url)
+            return
         try:
             auth = await self.client.auth_test()
         except SlackApiError as exc:
@@ -193,6 +232,9 @@ class SlackAdapter:
         if self._socket is not None:
             await self._socket.close()
             self._socket = None
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
 
     @property
     def url(self) -> str:
@@ -216,44 +258,53 @@ class SlackAdapter:
         return BoltResponse(status=200 if request.mode == "socket_mode" else 403, body="")
 
     # ------------------------------------------------------------------ listeners
+    # ``client`` is bolt's client for the request's own workspace (its token).
 
-    async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def _people(self, origin: Origin) -> People:
+        """Who looks people up for the request's workspace (its own token and cache)."""
+        if self.distribution is None:
+            return self.people
+        return await self.distribution.people(origin.team_id)
+
+    async def _on_command(
+        self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         await ack()
-        origin = command_origin(body)
+        origin, replies = command_origin(body), Replies(client)
         try:
-            actor = await self.people.actor(origin)
+            actor = await (await self._people(origin)).actor(origin)
             line = command_line(str(body.get("command", "")), str(body.get("text", "")))
-            await self._answer(origin, await self.core.run_line(actor, line))
+            await self._answer(origin, await self.core.run_line(actor, line), replies)
         except Exception:
-            await self._failed(origin, "slash command")
+            await self._failed(origin, "slash command", replies)
 
-    async def _on_button(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+    async def _on_button(self, ack: AsyncAck, body: dict[str, Any], client: AsyncWebClient) -> None:
         await ack()
-        origin = action_origin(body)
+        origin, replies = action_origin(body), Replies(client)
         try:
             actions = body.get("actions") or [{}]
-            actor = await self.people.actor(origin)
-            await self._answer(
-                origin, await self.core.press(actor, str(actions[0].get("value", "")))
-            )
+            actor = await (await self._people(origin)).actor(origin)
+            value = str(actions[0].get("value", ""))
+            await self._answer(origin, await self.core.press(actor, value), replies)
         except Exception:
-            await self._failed(origin, "button")
+            await self._failed(origin, "button", replies)
 
-    async def _on_form(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        meta = load_meta(str(view.get("private_metadata", "")))
+    async def _on_form(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        meta, replies = load_meta(str(view.get("private_metadata", ""))), Replies(client)
         if meta is None:
             await ack()
-            await self.replies.direct(
-                str((body.get("user") or {}).get("id", "")), notice(STALE_FORM)
-            )
+            await replies.direct(str((body.get("user") or {}).get("id", "")), notice(STALE_FORM))
             return
         origin = view_origin(body, meta)
         values = submitted_values(view)
         try:
-            problems = await self._check_form(origin, meta.form_id, values)
+            people = await self._people(origin)
+            problems = await self._check_form(people, origin, meta.form_id, values)
         except Exception:
             await ack()
-            await self._failed(origin, "form")
+            await self._failed(origin, "form", replies)
             return
         shown = field_errors(view, problems)
         if shown:
@@ -262,26 +313,26 @@ class SlackAdapter:
         await ack()  # the modal closes; the work happens after
         if problems:
             # No field to show them under: say what was wrong (nothing was saved).
-            await self.replies.send(origin, notice(" ".join(problems.values())))
+            await replies.send(origin, notice(" ".join(problems.values())))
             return
         try:
-            actor = await self.people.actor(origin)
+            actor = await people.actor(origin)
             response = await self.core.submit_form(actor, meta.form_id, values)
             if response.field_errors:
                 # Checked late or changed since: the modal is closed, so say it in a message.
-                await self.replies.send(origin, notice(" ".join(response.field_errors.values())))
+                await replies.send(origin, notice(" ".join(response.field_errors.values())))
                 return
-            await self._answer(origin, response)
+            await self._answer(origin, response, replies)
             if origin.from_home:
-                await self._publish_home(actor)
+                await self._publish_home(actor, client)
         except Exception:
-            await self._failed(origin, "form")
+            await self._failed(origin, "form", replies)
 
     async def _check_form(
-        self, origin: Origin, form_id: str, values: Mapping[str, str]
+        self, people: People, origin: Origin, form_id: str, values: Mapping[str, str]
     ) -> Mapping[str, str]:
         """The answers' problems by field, in time for the ack; {} if the check runs late."""
-        actor = self.people.cached_actor(origin)
+        actor = people.cached_actor(origin)
         check = asyncio.ensure_future(self.core.validate_form(actor, form_id, values))
         done, _ = await asyncio.wait({check}, timeout=self.form_check_seconds)
         if done:
@@ -297,11 +348,15 @@ class SlackAdapter:
         if not check.cancelled() and check.exception() is not None:
             log.warning("a late form check failed: %s", check.exception())
 
-    async def _on_home_opened(self, body: dict[str, Any], event: dict[str, Any]) -> None:
+    async def _on_home_opened(
+        self, body: dict[str, Any], event: dict[str, Any], client: AsyncWebClient | None = None
+    ) -> None:
         if event.get("tab") != "home":
             return
         try:
-            await self._publish_home(await self.people.actor(home_origin(body, event)))
+            origin = home_origin(body, event)
+            actor = await (await self._people(origin)).actor(origin)
+            await self._publish_home(actor, client or self.client)
         except NameUnknown:
             # Publishing would store a nameless member; the next open tries again.
             log.warning(
@@ -315,28 +370,25 @@ class SlackAdapter:
 
     # ------------------------------------------------------------------ answering
 
-    async def _answer(self, origin: Origin, response: Response) -> None:
+    async def _answer(self, origin: Origin, response: Response, replies: Replies) -> None:
         """Show a core Response: open its form as a modal, or send its message."""
         if response.form is not None:
-            if await self.replies.open_form(origin, response.form):
+            if await replies.open_form(origin, response.form):
                 return
-            await self.replies.send(origin, response.message or _NO_MODAL)
+            await replies.send(origin, response.message or _NO_MODAL)
             return
         if response.message is not None:
-            await self.replies.send(
-                origin,
-                response.message,
-                public=response.public,
-                replace=response.replace_source,
+            await replies.send(
+                origin, response.message, public=response.public, replace=response.replace_source
             )
 
-    async def _publish_home(self, actor: Actor) -> None:
+    async def _publish_home(self, actor: Actor, client: AsyncWebClient) -> None:
         home = await self.core.home(actor)
-        await self.client.views_publish(user_id=actor.user_id, view=home_view(home))
+        await client.views_publish(user_id=actor.user_id, view=home_view(home))
 
-    async def _failed(self, origin: Origin, what: str) -> None:
+    async def _failed(self, origin: Origin, what: str, replies: Replies) -> None:
         log.exception("Slack %s from %s failed", what, origin.user_id)
         try:
-            await self.replies.send(origin, notice(OOPS))
+            await replies.send(origin, notice(OOPS))
         except Exception:
             log.exception("could not tell %s about the failure", origin.user_id)
