@@ -200,8 +200,7 @@ class SlackAdapter:
         if isinstance(self.transport, SlackTransport):
             self.transport.client.session = self._session
         if self.distribution is not None:
-            assert self.distribution.workspaces is not None
-            self.distribution.workspaces.session = self._session
+            self.distribution.share(self._session)
             log.info("Slack: workspaces install the app at %s", self.distribution.install_url)
             return
         try:

@@ -13,9 +13,10 @@ from __future__ import annotations
 import html
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import cast
+from typing import Any, cast
 from urllib.parse import urljoin
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp, AsyncBoltContext, AsyncBoltRequest
@@ -32,6 +33,7 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.response import BoltResponse
 from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
 from adapters.slack.manifest import BOT_SCOPES
 from adapters.slack.oauth_stores import CrossfadeInstallationStore, CrossfadeStateStore
@@ -68,6 +70,32 @@ def missing_scopes(granted: Sequence[str] | str | None) -> list[str]:
     have = granted.split(",") if isinstance(granted, str) else list(granted or ())
     held = {scope.strip() for scope in have}
     return [scope for scope in BOT_SCOPES if scope not in held]
+
+
+class _OAuthClient(AsyncWebClient):
+    """oauth.v2.access with the app's id and secret as form fields, which Slack accepts too.
+
+    slack_sdk sends them with aiohttp's BasicAuth, deprecated since aiohttp 3.13 (a warning
+    on every install).
+    """
+
+    async def oauth_v2_access(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        code: str | None = None,
+        redirect_uri: str | None = None,
+        grant_type: str | None = None,
+        refresh_token: str | None = None,
+        **kwargs: Any,
+    ) -> AsyncSlackResponse:
+        """Exchange an install's code for its workspace's bot token."""
+        fields = {"code": code, "redirect_uri": redirect_uri, "grant_type": grant_type}
+        fields["refresh_token"] = refresh_token
+        data = {key: value for key, value in fields.items() if value is not None}
+        data.update(kwargs, client_id=client_id, client_secret=client_secret)
+        return await self.api_call("oauth.v2.access", data=data)
 
 
 class InstallFlow(AsyncOAuthFlow):
@@ -178,9 +206,21 @@ class Distribution:
             state_expiration_seconds=int(STATE_TTL.total_seconds()),
             logger=log,
         )
-        self.flow = InstallFlow(client=client, settings=settings, workspaces=self.workspaces)
+        oauth_client = _OAuthClient(
+            base_url=client.base_url,
+            timeout=client.timeout,
+            retry_handlers=list(client.retry_handlers),
+        )
+        self.flow = InstallFlow(client=oauth_client, settings=settings, workspaces=self.workspaces)
         web_app.add_get(INSTALL_PATH, self._bolt(self.flow.handle_installation))
         web_app.add_get(REDIRECT_PATH, self._bolt(self.flow.handle_callback))
+
+    def share(self, session: aiohttp.ClientSession) -> None:
+        """Every call this app makes goes through ``session`` (one connection pool)."""
+        assert self.workspaces is not None
+        self.workspaces.adopt(session)
+        if self.flow is not None:
+            self.flow.client.session = session
 
     @staticmethod
     def _bolt(

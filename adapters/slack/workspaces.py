@@ -62,22 +62,15 @@ class Workspaces:
         self._found: dict[str, tuple[float, Installed | None]] = {}
         self._clients: dict[str, AsyncWebClient] = {}
         self._people: dict[str, tuple[str, People]] = {}
+        # One session for all (set by the adapter at start; None: one per call, as slack_sdk).
         self.session: aiohttp.ClientSession | None = None
 
-    def open(self) -> aiohttp.ClientSession:
-        """The one session every workspace's client uses (made on first use, in the loop)."""
-        if self.session is None or self.session.closed:
-            self.session = aiohttp.ClientSession()
-            self.template.session = self.session
-            for client in self._clients.values():
-                client.session = self.session
-        return self.session
-
-    async def close(self) -> None:
-        """Close the shared session."""
-        if self.session is not None:
-            await self.session.close()
-            self.session = None
+    def adopt(self, session: aiohttp.ClientSession) -> None:
+        """Use ``session`` for every workspace's client (the adapter's, closed by it)."""
+        self.session = session
+        self.template.session = session
+        for client in self._clients.values():
+            client.session = session
 
     async def find(self, team_id: str, enterprise_id: str | None = None) -> Installed | None:
         """The workspace's installation, or None if the app isn't installed there."""
@@ -122,7 +115,7 @@ class Workspaces:
                 token=installed.bot_token,
                 base_url=template.base_url,
                 timeout=template.timeout,
-                session=self.open(),
+                session=self.session,
                 team_id=installed.team_id,
                 retry_handlers=list(template.retry_handlers),
             )

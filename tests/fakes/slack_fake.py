@@ -20,6 +20,7 @@ the files as one message (``fake.files`` has each file with its bytes and where 
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import hashlib
 import hmac
@@ -48,6 +49,8 @@ __all__ = [
     "DEFAULT_BOT_ID",
     "DEFAULT_BOT_TOKEN",
     "DEFAULT_BOT_USER_ID",
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_CLIENT_SECRET",
     "DEFAULT_SIGNING_SECRET",
     "DEFAULT_TEAM_DOMAIN",
     "DEFAULT_TEAM_ID",
@@ -57,6 +60,7 @@ __all__ = [
     "POST_MESSAGE_PER_CHANNEL_PER_SECOND",
     "SIGNATURE_MAX_AGE_SECONDS",
     "ApiCall",
+    "FakeTeam",
     "FaultKind",
     "ManualClock",
     "PostStats",
@@ -240,10 +244,136 @@ class _ApiError(Exception):
 
 
 # --------------------------------------------------------------------------------------
+# Distribution: several workspaces, each installing the app through Slack's OAuth flow
+# (docs.slack.dev/authentication/installing-with-oauth). The installer's browser visits
+# /oauth/v2/authorize, which sends it back to the redirect_uri with a one-time code;
+# oauth.v2.access (client id and secret in HTTP Basic auth, as slack_sdk sends them) trades
+# the code for that workspace's bot token and the scopes granted.
+
+DEFAULT_CLIENT_ID = "1000000000.2000000000"
+DEFAULT_CLIENT_SECRET = "crossfade-test-client-secret"
+_NO_TOKEN_METHODS = frozenset({"oauth.v2.access"})
+
+
+@dataclass
+class FakeTeam:
+    """A workspace the app can be installed in, with its own bot token."""
+
+    team_id: str
+    domain: str
+    name: str
+    bot_token: str
+    bot_user_id: str
+    bot_id: str
+    # The scopes an install here grants: None grants every scope the app asks for.
+    grants: tuple[str, ...] | None = None
+    installer: str = "U0INSTALLER"
+    # What its last install granted ("" before it was installed through OAuth).
+    scope: str = ""
+
+
+@dataclass
+class _Code:
+    team: FakeTeam
+    scopes: tuple[str, ...]
+    redirect_uri: str
+
+
+class _Workspaces:
+    """The fake's workspaces and OAuth (mixed into SlackFake)."""
+
+    client_id: str
+    client_secret: str
+    app_id: str
+    valid_bot_tokens: set[str]
+    teams: dict[str, FakeTeam]
+    _token_teams: dict[str, FakeTeam]
+    _codes: dict[str, _Code]
+    # The token of the call being answered (handlers are synchronous: no interleaving).
+    _caller: str | None
+
+    def add_team(
+        self,
+        team_id: str,
+        *,
+        name: str | None = None,
+        grants: Iterable[str] | None = None,
+    ) -> FakeTeam:
+        """A workspace the app can be installed in; its bot token works once it installs."""
+        team = FakeTeam(
+            team_id=team_id,
+            domain=team_id.lower(),
+            name=name or f"Workspace {team_id}",
+            bot_token=f"xoxb-{team_id}-{secrets.token_hex(8)}",
+            bot_user_id=f"U{team_id[1:]}BOT",
+            bot_id=f"B{team_id[1:]}BOT",
+            grants=tuple(grants) if grants is not None else None,
+        )
+        self.teams[team_id] = team
+        self._token_teams[team.bot_token] = team
+        return team
+
+    def team_of(self, token: str | None) -> FakeTeam | None:
+        """The workspace a bot token belongs to (None for tokens the tests added loose)."""
+        return self._token_teams.get(token or "")
+
+    async def _handle_authorize(self, request: web.Request) -> web.Response:
+        """Slack's consent page, agreed at once: back to redirect_uri with a code."""
+        query = request.query
+        if query.get("client_id") != self.client_id:
+            return web.Response(status=400, text="invalid_client_id")
+        team = self.teams.get(query.get("team", ""))
+        redirect_uri = query.get("redirect_uri", "")
+        if team is None or not redirect_uri:
+            return web.Response(status=400, text="unknown team or no redirect_uri")
+        asked = tuple(s for s in query.get("scope", "").split(",") if s)
+        code = secrets.token_hex(12)
+        self._codes[code] = _Code(team, asked if team.grants is None else team.grants, redirect_uri)
+        back = f"{redirect_uri}?{urlencode({'code': code, 'state': query.get('state', '')})}"
+        raise web.HTTPFound(back)
+
+    def _oauth_v2_access(self, params: dict[str, Any]) -> dict[str, Any]:
+        client_id, _, client_secret = (self._caller or "").partition(":")
+        if client_id != self.client_id:
+            raise _ApiError("invalid_client_id")
+        if client_secret != self.client_secret:
+            raise _ApiError("bad_client_secret")
+        found = self._codes.pop(str(params.get("code", "")), None)
+        if found is None:
+            raise _ApiError("invalid_code")
+        if params.get("redirect_uri") and params["redirect_uri"] != found.redirect_uri:
+            raise _ApiError("bad_redirect_uri")
+        team = found.team
+        team.scope = ",".join(found.scopes)
+        self.valid_bot_tokens.add(team.bot_token)
+        return {
+            "access_token": team.bot_token,
+            "token_type": "bot",
+            "scope": team.scope,
+            "bot_user_id": team.bot_user_id,
+            "app_id": self.app_id,
+            "team": {"id": team.team_id, "name": team.name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": team.installer},
+        }
+
+
+def _basic_auth(request: web.Request) -> str | None:
+    """``client_id:client_secret`` from an HTTP Basic Authorization header."""
+    scheme, _, value = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    with contextlib.suppress(ValueError, UnicodeDecodeError):
+        return base64.b64decode(value.strip()).decode()
+    return None
+
+
+# --------------------------------------------------------------------------------------
 # The fake
 
 
-class SlackFake:
+class SlackFake(_Workspaces):
     """Loopback fake of Slack's Web API, response_urls and Socket Mode for tests."""
 
     def __init__(
@@ -269,6 +399,13 @@ class SlackFake:
         # Tests may add more tokens (e.g. a second workspace); membership decides invalid_auth.
         self.valid_bot_tokens: set[str] = {bot_token}
         self.valid_app_tokens: set[str] = {app_token}
+        # Distribution: the app's credentials, its workspaces and the codes handed out.
+        self.client_id = DEFAULT_CLIENT_ID
+        self.client_secret = DEFAULT_CLIENT_SECRET
+        self.teams: dict[str, FakeTeam] = {}
+        self._token_teams: dict[str, FakeTeam] = {}
+        self._codes: dict[str, _Code] = {}
+        self._caller: str | None = None
         self.post_stats = PostStats()
 
         self._calls: list[ApiCall] = []
@@ -310,6 +447,7 @@ class SlackFake:
             "apps.connections.open": self._apps_connections_open,
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
+            "oauth.v2.access": self._oauth_v2_access,
         }
 
     # ---------------------------------------------------------------- lifecycle
@@ -324,6 +462,7 @@ class SlackFake:
         app.router.add_post("/response/{response_id}", self._handle_response_url)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
         app.router.add_get("/socket", self._handle_socket)
+        app.router.add_get("/oauth/v2/authorize", self._handle_authorize)
         # A short shutdown timeout: a hung handler must not stall test teardown for 60 s.
         runner = web.AppRunner(app, shutdown_timeout=2.0)
         await runner.setup()
@@ -386,15 +525,19 @@ class SlackFake:
         is_owner: bool = False,
         is_bot: bool = False,
         locale: str = "en-US",
+        team_id: str | None = None,
     ) -> dict[str, Any]:
-        """Register a user that users.info will return; tz is an IANA name."""
+        """Register a user that users.info will return; tz is an IANA name.
+
+        ``team_id`` puts them in another workspace (``add_team``): only its token sees them.
+        """
         name = name or user_id.lower()
         real_name = real_name or name.title()
         now = datetime.now(ZoneInfo(tz))
         offset = now.utcoffset()
         user: dict[str, Any] = {
             "id": user_id,
-            "team_id": self.team_id,
+            "team_id": team_id or self.team_id,
             "name": name,
             "deleted": False,
             "real_name": real_name,
@@ -410,7 +553,11 @@ class SlackFake:
             "is_bot": is_bot,
             "is_app_user": False,
             "locale": locale,
-            "profile": {"real_name": real_name, "display_name": name, "team": self.team_id},
+            "profile": {
+                "real_name": real_name,
+                "display_name": name,
+                "team": team_id or self.team_id,
+            },
         }
         self._users[user_id] = user
         return user
@@ -673,6 +820,11 @@ class SlackFake:
         if token is None and method not in _APP_TOKEN_METHODS:
             # Slack also accepts the token as a form field (but not for apps.connections.open).
             token = body_token
+        if method in _NO_TOKEN_METHODS:
+            # The app's id and secret instead of a token (Basic auth, or the form's fields).
+            token = _basic_auth(request) or (
+                f"{params.pop('client_id', '')}:{params.pop('client_secret', '')}"
+            )
         faults = self._faults.get(method)
         fault = faults.pop(0) if faults else None
         if fault is not None:
@@ -743,18 +895,25 @@ class SlackFake:
             if wait is not None:
                 return self._rate_limited(method, wait)
         try:
+            self._caller = token
             body = handler(params)
         except _ApiError as exc:
             return 200, {}, {"ok": False, "error": exc.error}
+        finally:
+            self._caller = None
         headers = {}
         if method == "auth.test":
             # Bolt reads granted scopes from this header after auth.test.
-            headers["X-OAuth-Scopes"] = "chat:write,commands,im:write,users:read"
+            team = self.team_of(token)
+            scopes = team.scope if team else "chat:write,commands,im:write,users:read"
+            headers["X-OAuth-Scopes"] = scopes
         if method == "chat.postMessage":
             self.post_stats.accepted += 1
         return 200, headers, {"ok": True, **body}
 
     def _auth_error(self, method: str, token: str | None) -> str | None:
+        if method in _NO_TOKEN_METHODS:
+            return None
         if not token:
             return "not_authed"
         wants_app_token = method in _APP_TOKEN_METHODS
@@ -801,6 +960,17 @@ class SlackFake:
     # ---------------------------------------------------------------- method handlers
 
     def _auth_test(self, params: dict[str, Any]) -> dict[str, Any]:
+        team = self.team_of(self._caller)
+        if team is not None:
+            return {
+                "url": f"https://{team.domain}.slack.com/",
+                "team": team.name,
+                "user": "crossfade",
+                "team_id": team.team_id,
+                "user_id": team.bot_user_id,
+                "bot_id": team.bot_id,
+                "is_enterprise_install": False,
+            }
         return {
             "url": f"https://{self.team_domain}.slack.com/",
             "team": self.team_domain,
@@ -1026,7 +1196,9 @@ class SlackFake:
     def _users_info(self, params: dict[str, Any]) -> dict[str, Any]:
         user_id = _required(params, "user", "user_not_found")
         user = self._users.get(user_id)
-        if user is None:
+        team = self.team_of(self._caller)
+        if user is None or (team is not None and user["team_id"] != team.team_id):
+            # A workspace's token sees only that workspace's people.
             raise _ApiError("user_not_found")
         return {"user": user}
 
