@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from contextlib import nullcontext
 from datetime import timedelta
 
-from bot.config import Settings, load_dotenv_file, load_settings
+from bot.config import Settings, load_dotenv_file, load_settings, public_url_from
 from bot.errors import StartupError
 from bot.logs import setup_logging
 from bot.web_routes import Route
@@ -172,7 +172,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         from adapters.slack.manifest import manifest_yaml
         from bot.app import build_registry
 
-        print(manifest_yaml(build_registry(), request_url=args.request_url), end="")
+        load_dotenv_file()
+        try:
+            public = public_url_from(os.environ)
+        except StartupError as exc:
+            _write(str(exc))
+            return 2
+        manifest = manifest_yaml(build_registry(), request_url=args.request_url, public_url=public)
+        print(manifest, end="")
         return 0
     try:
         load_dotenv_file()

@@ -154,10 +154,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         try:
             public = public_base(raw_public)
         except ValueError as exc:
-            problems.append(
-                f"CROSSFADE_PUBLIC_URL {exc}: give the address people open the bot's links at, "
-                "e.g. https://crossfade.example.org."
-            )
+            problems.append(_public_problem(exc))
     bot_token = _clean(env, "SLACK_BOT_TOKEN")
     app_token = _clean(env, "SLACK_APP_TOKEN")
     secret = _clean(env, "SLACK_SIGNING_SECRET")
@@ -217,6 +214,24 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         discord_shard_ids=shard_ids,
         secret_keys=secret_keys,
     )
+
+
+def _public_problem(exc: ValueError) -> str:
+    return (
+        f"CROSSFADE_PUBLIC_URL {exc}: give the address people open the bot's links at, "
+        "e.g. https://crossfade.example.org."
+    )
+
+
+def public_url_from(env: Mapping[str, str]) -> str | None:
+    """CROSSFADE_PUBLIC_URL alone (for the Slack manifest), without its trailing "/"."""
+    raw = _clean(env, "CROSSFADE_PUBLIC_URL")
+    if raw is None:
+        return None
+    try:
+        return public_base(raw)
+    except ValueError as exc:
+        raise StartupError(_public_problem(exc)) from None
 
 
 def _distribution_problems(

@@ -232,7 +232,13 @@ def test_manifest_has_every_command_and_only_used_scopes() -> None:
     assert data["oauth_config"]["scopes"]["bot"] == list(BOT_SCOPES)
     assert data["settings"]["socket_mode_enabled"] is True
     assert data["settings"]["interactivity"]["is_enabled"] is True
-    assert data["settings"]["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    # Issue 11: a distributed app hears when a workspace uninstalls it or revokes its token.
+    assert data["settings"]["event_subscriptions"]["bot_events"] == [
+        "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
+    ]
+    assert "redirect_urls" not in data["oauth_config"]
     assert data["features"]["app_home"]["home_tab_enabled"] is True
 
     http = manifest(registry, request_url="https://bot.example/slack/events")
@@ -247,3 +253,21 @@ def test_cli_prints_the_manifest_as_yaml(capsys: pytest.CaptureFixture[str]) -> 
     printed = yaml.safe_load(capsys.readouterr().out)
     assert printed["display_information"]["name"] == "Crossfade"
     assert "/checkin" in [c["command"] for c in printed["features"]["slash_commands"]]
+
+
+def test_the_manifest_carries_the_oauth_redirect_url_from_crossfade_public_url(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CROSSFADE_PUBLIC_URL", "https://crossfade.example.org/")
+    assert (
+        main(["slack-manifest", "--request-url", "https://crossfade.example.org/slack/events"]) == 0
+    )
+    printed = yaml.safe_load(capsys.readouterr().out)
+    assert printed["oauth_config"]["redirect_urls"] == [
+        "https://crossfade.example.org/slack/oauth_redirect"
+    ]
+    assert printed["settings"]["socket_mode_enabled"] is False
+
+    monkeypatch.setenv("CROSSFADE_PUBLIC_URL", "crossfade.example.org")
+    assert main(["slack-manifest"]) == 2
+    assert "CROSSFADE_PUBLIC_URL" in capsys.readouterr().out

@@ -35,7 +35,7 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from adapters.slack.manifest import BOT_SCOPES
+from adapters.slack.manifest import BOT_SCOPES, REDIRECT_PATH
 from adapters.slack.oauth_stores import CrossfadeInstallationStore, CrossfadeStateStore
 from adapters.slack.people import People
 from adapters.slack.workspaces import Workspaces, WorkspaceTransports
@@ -45,7 +45,6 @@ from bot.installations import STATE_TTL, Installations
 log = logging.getLogger(__name__)
 
 INSTALL_PATH = "/slack/install"
-REDIRECT_PATH = "/slack/oauth_redirect"
 # Requests bolt serves without a workspace's token: Slack's checks, and the revocation events
 # (sent once the token is gone).
 _NO_TOKEN_TYPES = frozenset({"url_verification", "ssl_check"})

@@ -26,7 +26,10 @@ BOT_SCOPES = (
     # files.getUploadURLExternal + files.completeUploadExternal: a message's attachments
     "files:write",
 )
-BOT_EVENTS = ("app_home_opened",)
+# The revocation events tell a distributed app a workspace uninstalled it or revoked its token.
+BOT_EVENTS = ("app_home_opened", "app_uninstalled", "tokens_revoked")
+# Where Slack sends an installer back to, under CROSSFADE_PUBLIC_URL.
+REDIRECT_PATH = "/slack/oauth_redirect"
 # Slack's built-in commands can't be registered by apps (slack.com/help/articles/201259356).
 RESERVED = frozenset(
     {
@@ -76,8 +79,14 @@ def slash_commands(registry: Registry, request_url: str | None = None) -> list[d
     return commands
 
 
-def manifest(registry: Registry, *, request_url: str | None = None) -> dict[str, Any]:
-    """The app manifest: Socket Mode, or HTTP to ``request_url`` when given."""
+def manifest(
+    registry: Registry, *, request_url: str | None = None, public_url: str | None = None
+) -> dict[str, Any]:
+    """The app manifest: Socket Mode, or HTTP to ``request_url`` when given; with
+    ``public_url`` (CROSSFADE_PUBLIC_URL) the OAuth redirect URL, to distribute it."""
+    oauth: dict[str, Any] = {"scopes": {"bot": list(BOT_SCOPES)}}
+    if public_url:
+        oauth["redirect_urls"] = [public_url.rstrip("/") + REDIRECT_PATH]
     interactivity: dict[str, Any] = {"is_enabled": True}
     events: dict[str, Any] = {"bot_events": list(BOT_EVENTS)}
     if request_url:
@@ -100,7 +109,7 @@ def manifest(registry: Registry, *, request_url: str | None = None) -> dict[str,
             "bot_user": {"display_name": APP_NAME, "always_online": True},
             "slash_commands": slash_commands(registry, request_url),
         },
-        "oauth_config": {"scopes": {"bot": list(BOT_SCOPES)}},
+        "oauth_config": oauth,
         "settings": {
             "event_subscriptions": events,
             "interactivity": interactivity,
@@ -111,10 +120,12 @@ def manifest(registry: Registry, *, request_url: str | None = None) -> dict[str,
     }
 
 
-def manifest_yaml(registry: Registry, *, request_url: str | None = None) -> str:
+def manifest_yaml(
+    registry: Registry, *, request_url: str | None = None, public_url: str | None = None
+) -> str:
     """The manifest as YAML, ready to paste into "Create an app → From a manifest"."""
     return yaml.safe_dump(
-        manifest(registry, request_url=request_url),
+        manifest(registry, request_url=request_url, public_url=public_url),
         sort_keys=False,
         allow_unicode=True,
         width=100,
