@@ -59,6 +59,7 @@ class DistributedStack:
             client_id=fake.client_id,
             client_secret=client_secret or fake.client_secret,
             installations=Installations(store, TokenCipher([key]), clock),
+            public_url=PUBLIC,
         )
         self.adapter = SlackAdapter(
             self.core,

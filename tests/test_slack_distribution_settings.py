@@ -83,7 +83,12 @@ def test_the_bot_token_alone_keeps_one_workspace() -> None:
 
 
 @pytest.mark.asyncio
-async def test_the_composition_root_serves_the_install_flow(tmp_path: Path) -> None:
+async def test_the_composition_root_serves_the_install_flow(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As in production, the variables are in the environment bolt reads too.
+    for name, value in DISTRIBUTED.items():
+        monkeypatch.setenv(name, value)
     settings = load_settings({**DISTRIBUTED, "CROSSFADE_DB": str(tmp_path / "c.db")})
     store = await SqliteStore.open(settings.db_path)
     core = Crossfade(store, FakeClock(START))
@@ -92,6 +97,10 @@ async def test_the_composition_root_serves_the_install_flow(tmp_path: Path) -> N
     assert isinstance(adapter, SlackAdapter)
     assert isinstance(adapter.transport, WorkspaceTransports)
     assert not isinstance(adapter.transport, SlackTransport)
+    # bolt uses our flow and stores, not defaults of its own built from SLACK_CLIENT_ID.
+    assert adapter.distribution is not None
+    assert adapter.app.oauth_flow is adapter.distribution.flow
+    assert adapter.app.installation_store is adapter.distribution.installation_store
     try:
         await adapter.start()  # no token to check: nothing is called
         await web_app.start()

@@ -159,6 +159,7 @@ class SlackAdapter:
                     client_id=settings.slack_client_id,
                     client_secret=settings.slack_client_secret,
                     installations=installations,
+                    public_url=settings.public_url or "",
                 ),
             )
         if settings.slack_bot_token is None:
@@ -187,7 +188,7 @@ class SlackAdapter:
         )
         web_app.add_post(EVENTS_PATH, gate.handle)
         if self.distribution is not None:
-            self.distribution.mount(web_app, self.client)
+            self.distribution.mount(web_app)
         self._web = web_app
 
     async def start(self) -> None:

@@ -41,6 +41,7 @@ from adapters.slack.people import People
 from adapters.slack.workspaces import Workspaces, WorkspaceTransports
 from adapters.web import WebApp
 from bot.installations import STATE_TTL, Installations
+from bot.links import PublicUrl
 
 log = logging.getLogger(__name__)
 
@@ -153,15 +154,24 @@ class InstalledAuthorize(AsyncAuthorize):
 class Distribution:
     """Everything a distributed app adds to the Slack adapter: stores, flow, routes, lookups."""
 
-    def __init__(self, *, client_id: str, client_secret: str, installations: Installations) -> None:
+    def __init__(
+        self,
+        *,
+        client_id: str,
+        client_secret: str,
+        installations: Installations,
+        public_url: str,
+    ) -> None:
         self.client_id = client_id
         self._client_secret = client_secret
         self.installation_store = CrossfadeInstallationStore(installations)
         self.state_store = CrossfadeStateStore(installations)
+        # CROSSFADE_PUBLIC_URL: where Slack sends installers back to, and where they begin.
+        self.public_url = PublicUrl(public_url.rstrip("/"))
+        self.install_url = self.public_url.link(INSTALL_PATH)
         self.workspaces: Workspaces | None = None
         self.transport: WorkspaceTransports | None = None
         self.flow: InstallFlow | None = None
-        self.install_url = INSTALL_PATH
 
     def app(
         self, client: AsyncWebClient, signing_secret: str, max_per_second: float | None
@@ -169,30 +179,13 @@ class Distribution:
         """The bolt app: every request authorized from the installation store."""
         self.workspaces = Workspaces(self.installation_store, client)
         self.transport = WorkspaceTransports(self.workspaces, max_per_second=max_per_second)
-        return AsyncApp(
-            client=client,
-            signing_secret=signing_secret,
-            request_verification_enabled=False,
-            installation_store=self.installation_store,
-            # bolt types authorize as a plain callable; an AsyncAuthorize is what it calls.
-            authorize=cast(
-                Callable[..., Awaitable[AuthorizeResult]], InstalledAuthorize(self.workspaces)
-            ),
-            before_authorize=self._installed_only,
-        )
-
-    def mount(self, web_app: WebApp, client: AsyncWebClient) -> None:
-        """Serve the install flow on the web app; Slack sends installers back to its address."""
-        assert self.workspaces is not None
-        assert self.transport is not None
-        redirect_url = web_app.public_url.link(REDIRECT_PATH)
-        self.install_url = self.transport.install_url = web_app.public_url.link(INSTALL_PATH)
+        self.transport.install_url = self.install_url
         settings = AsyncOAuthSettings(
             client_id=self.client_id,
             client_secret=self._client_secret,
             scopes=list(BOT_SCOPES),
             user_scopes=[],
-            redirect_uri=redirect_url,
+            redirect_uri=self.public_url.link(REDIRECT_PATH),
             install_path=INSTALL_PATH,
             redirect_uri_path=REDIRECT_PATH,
             # Straight to Slack's consent page: our own page would only hold its link.
@@ -211,6 +204,23 @@ class Distribution:
             retry_handlers=list(client.retry_handlers),
         )
         self.flow = InstallFlow(client=oauth_client, settings=settings, workspaces=self.workspaces)
+        # Given the flow, bolt doesn't build one of its own from SLACK_CLIENT_ID (with file
+        # stores in the home directory).
+        return AsyncApp(
+            client=client,
+            signing_secret=signing_secret,
+            request_verification_enabled=False,
+            oauth_flow=self.flow,
+            # bolt types authorize as a plain callable; an AsyncAuthorize is what it calls.
+            authorize=cast(
+                Callable[..., Awaitable[AuthorizeResult]], InstalledAuthorize(self.workspaces)
+            ),
+            before_authorize=self._installed_only,
+        )
+
+    def mount(self, web_app: WebApp) -> None:
+        """Serve the install flow on the web app."""
+        assert self.flow is not None
         web_app.add_get(INSTALL_PATH, self._bolt(self.flow.handle_installation))
         web_app.add_get(REDIRECT_PATH, self._bolt(self.flow.handle_callback))
 
