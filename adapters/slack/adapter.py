@@ -195,13 +195,8 @@ class SlackAdapter:
         """Check the token, then connect over Socket Mode or answer HTTP requests."""
         if not self._app_token and self._web is None:
             raise RuntimeError("Slack over HTTP: mount the web app before start()")
-        self._session = self._session or aiohttp.ClientSession()
-        # One connection pool for every call (bolt's per-request clients take the session).
-        self.client.session = self._session
-        if isinstance(self.transport, SlackTransport):
-            self.transport.client.session = self._session
         if self.distribution is not None:
-            self.distribution.share(self._session)
+            self.distribution.share(self._shared_session())
             log.info("Slack: workspaces install the app at %s", self.distribution.install_url)
             return
         try:
@@ -212,6 +207,7 @@ class SlackAdapter:
             ) from None
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise StartupError(f"Can't reach Slack: {exc}") from None
+        self._shared_session()
         self.people.team_name = str(auth.get("team") or "")
         self.team_id = str(auth.get("team_id") or "")
         if self._app_token:
@@ -226,6 +222,14 @@ class SlackAdapter:
             log.info("Slack: connected to %s over Socket Mode", self.people.team_name)
             return
         log.info("Slack: serving %s at %s", self.people.team_name, self.url)
+
+    def _shared_session(self) -> aiohttp.ClientSession:
+        """One connection pool for every call (bolt's per-request clients take it too)."""
+        self._session = self._session or aiohttp.ClientSession()
+        self.client.session = self._session
+        if isinstance(self.transport, SlackTransport):
+            self.transport.client.session = self._session
+        return self._session
 
     async def stop(self) -> None:
         """Disconnect (the web app, shared, is stopped by whoever started it)."""
