@@ -8,11 +8,14 @@ gone waits for an admin, neither retried hot nor lost.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
+from slack_sdk.oauth.installation_store.models.bot import Bot
 
 from adapters.slack.workspaces import WorkspaceTransports
 from bot.clock import FakeClock
@@ -239,3 +242,28 @@ async def test_every_workspace_s_client_shares_one_connection_pool(
         assert second.client.session is session
         assert stack.distribution.flow is not None
         assert stack.distribution.flow.client.session is session
+
+
+async def test_a_workspace_s_token_is_read_once_for_concurrent_sends(
+    slack_fake: SlackFake, database: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    slack_fake.add_team("T0AAA")
+    async with distributed_stack(slack_fake, database, KEY) as stack:
+        assert (await stack.install("T0AAA")).status == 200
+        workspaces = stack.distribution.workspaces
+        assert workspaces is not None
+        workspaces.forget("T0AAA")
+        store = stack.distribution.installation_store
+        reads: list[str | None] = []
+        real_find = store.async_find_bot
+
+        async def counted(**where: Any) -> Bot | None:
+            reads.append(where.get("team_id"))
+            return await real_find(**where)
+
+        monkeypatch.setattr(store, "async_find_bot", counted)
+        transport = stack.adapter.transport
+        assert isinstance(transport, WorkspaceTransports)
+        found = await asyncio.gather(*(transport.transport_for("T0AAA") for _ in range(20)))
+        assert reads == ["T0AAA"]  # decrypted once, then cached
+        assert len({id(t) for t in found}) == 1

@@ -7,6 +7,7 @@ outbox's Slack transport is one SlackTransport per workspace, picked by the row'
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -60,6 +61,7 @@ class Workspaces:
         self.ttl = ttl
         self._clock = clock
         self._found: dict[str, tuple[float, Installed | None]] = {}
+        self._reading: dict[str, asyncio.Lock] = {}
         self._clients: dict[str, AsyncWebClient] = {}
         self._people: dict[str, tuple[str, People]] = {}
         # One session for all (set by the adapter at start; None: one per call, as slack_sdk).
@@ -74,15 +76,17 @@ class Workspaces:
 
     async def find(self, team_id: str, enterprise_id: str | None = None) -> Installed | None:
         """The workspace's installation, or None if the app isn't installed there."""
-        now = self._clock()
-        cached = self._found.get(team_id)
-        if cached is not None:
-            fetched_at, found = cached
-            if now - fetched_at < (self.ttl if found is not None else MISSING_SECONDS):
-                return found
-        found = await self._read(team_id, enterprise_id)
-        self._found[team_id] = (now, found)
-        return found
+        # One read at a time per workspace: a fan-out's concurrent sends share it.
+        async with self._reading.setdefault(team_id, asyncio.Lock()):
+            now = self._clock()
+            cached = self._found.get(team_id)
+            if cached is not None:
+                fetched_at, found = cached
+                if now - fetched_at < (self.ttl if found is not None else MISSING_SECONDS):
+                    return found
+            found = await self._read(team_id, enterprise_id)
+            self._found[team_id] = (self._clock(), found)
+            return found
 
     def forget(self, team_id: str) -> None:
         """Read the workspace again next time (it was just installed here)."""
