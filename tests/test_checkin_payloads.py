@@ -15,9 +15,9 @@ from bot.features.checkins.cards import (
     reminder_message,
 )
 from bot.features.checkins.jobs import decide_prompts, decide_reminders
-from bot.features.checkins.payloads import Template
 from bot.messages import Message, text
 from bot.models import CheckinWeek, Sprint, SprintStatus, WeekStatus
+from bot.payload_templates import Template
 from tests.harness import PLATFORM, Harness
 
 CLOSES = datetime(2026, 12, 14, 10, 0, tzinfo=UTC)

@@ -11,7 +11,15 @@ import pytest
 
 from bot.storage.postgres.driver import translate
 from bot.storage.sql.batches import values
-from bot.storage.sql.checkin_jobs import ADVANCE, ADVANCE_VALUES, REMIND, REMIND_VALUES
+from bot.storage.sql.checkin_jobs import (
+    ADVANCE,
+    ADVANCE_VALUES,
+    INSERT_WEEKS,
+    QUEUE_PROMPTS,
+    QUEUE_REMINDERS,
+    REMIND,
+    REMIND_VALUES,
+)
 from tests.stores import Database, is_postgres, open_store
 
 # Queueing an edit drops the older edits of the same message still waiting (/checkin).
@@ -43,19 +51,33 @@ async def test_dropping_older_edits_reads_the_edits_index(database: Database) ->
     assert "SCAN outbox" not in shown
 
 
+# A group's slot decision (SLOT_VALUES), and a reminder group's (REMIND_VALUES).
+SLOT = ("2026-12-07T10:00:00+00:00", 1, None, 12, "b", "c", None, 0, 1)
+AT = "2026-12-08T10:00:00+00:00"
+
+
 @pytest.mark.asyncio
-async def test_a_batch_of_week_openings_finds_each_sprint_by_id(database: Database) -> None:
+@pytest.mark.parametrize("statement", [ADVANCE, QUEUE_PROMPTS, INSERT_WEEKS])
+async def test_a_batch_of_week_openings_finds_each_groups_sprints_by_slot(
+    database: Database, statement: str
+) -> None:
     name, types = ADVANCE_VALUES
-    sql = f"{values(name, types, 2)} {ADVANCE}"
-    shown = await plan(database, sql, (1, 2, 12, "a", "b", 0) * 2)
+    sql = f"{values(name, types, 2)} {statement}"
+    after = (AT, AT) if statement is QUEUE_PROMPTS else ()
+    shown = await plan(database, sql, (*SLOT, *SLOT, *after))
     assert "Seq Scan on sprints" not in shown, shown
     assert "SCAN sprints" not in shown, shown
 
 
 @pytest.mark.asyncio
-async def test_a_batch_of_reminders_finds_each_week_by_id(database: Database) -> None:
+@pytest.mark.parametrize("statement", [REMIND, QUEUE_REMINDERS])
+async def test_a_batch_of_reminders_finds_each_groups_weeks_by_close(
+    database: Database, statement: str
+) -> None:
     name, types = REMIND_VALUES
-    sql = f"{values(name, types, 2)} {REMIND}"
-    shown = await plan(database, sql, (1, 0, 2, 1, "now", "now"))
+    sql = f"{values(name, types, 2)} {statement}"
+    after = (AT,) * (3 if statement is REMIND else 4)
+    shown = await plan(database, sql, ("a", 1, "b", 2, *after))
     assert "Seq Scan on checkin_weeks" not in shown, shown
     assert "SCAN checkin_weeks" not in shown, shown
+    assert "SCAN w" not in shown, shown

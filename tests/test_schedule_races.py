@@ -16,7 +16,7 @@ import pytest
 import pytest_asyncio
 
 from bot.clock import FakeClock
-from bot.features.checkins.store import DuePrompt
+from bot.features.checkins.store import PromptGroup
 from bot.models import CheckinWeek, Sprint
 from bot.storage.postgres import PostgresStore
 from bot.storage.sql.sprints import SprintSql
@@ -63,7 +63,7 @@ class Interleaving:
         await self._step("streak_weeks")
         return weeks
 
-    async def due_prompts(self, now: datetime, limit: int = 1000) -> list[DuePrompt]:
+    async def due_prompts(self, now: datetime, limit: int = 1000) -> list[PromptGroup]:
         due = await super().due_prompts(now, limit)
         await self._step("due_prompts")
         return due

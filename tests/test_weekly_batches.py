@@ -17,7 +17,7 @@ import pytest_asyncio
 
 from bot.clock import FakeClock
 from bot.features.checkins.jobs import decide_prompts
-from bot.features.checkins.store import DuePrompt, DueReminder, WeekOpening
+from bot.features.checkins.store import PromptGroup, ReminderGroup, SlotDecision
 from bot.messages import Message, text
 from bot.models import Destination, NewOutbox, WeekStatus
 from bot.storage.postgres import PostgresStore
@@ -48,15 +48,15 @@ class Batch:
         if step is not None:
             await step()
 
-    async def due_prompts(self, now: datetime, limit: int = 1000) -> list[DuePrompt]:
+    async def due_prompts(self, now: datetime, limit: int = 1000) -> list[PromptGroup]:
         due = await super().due_prompts(now, limit)
         await self._step("due_prompts")
         return due
 
-    async def open_weeks(self, openings: Sequence[WeekOpening], now: datetime) -> int:
+    async def open_weeks(self, openings: Sequence[SlotDecision], now: datetime) -> int:
         return await super().open_weeks([*openings, *openings] if self.doubled else openings, now)
 
-    async def due_reminders(self, now: datetime, limit: int = 1000) -> list[DueReminder]:
+    async def due_reminders(self, now: datetime, limit: int = 1000) -> list[ReminderGroup]:
         due = await super().due_reminders(now, limit)
         await self._step("due_reminders")
         return due

@@ -10,84 +10,51 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from bot.features.base import Job
 from bot.features.checkins.cards import prompt_card, reminder_card
-from bot.features.checkins.payloads import Template
 from bot.features.checkins.store import (
     CHECKINS,
     NAME,
     CheckinStore,
-    DuePrompt,
-    DueReminder,
-    WeekOpening,
-    WeekSlot,
+    PromptGroup,
+    ReminderDecision,
+    SlotDecision,
 )
 from bot.messages import Field, Mention, Message, Part, text
-from bot.models import Community, Destination, NewOutbox, WeekStatus
+from bot.models import Destination, NewOutbox, WeekStatus
+from bot.payload_templates import Template
 from bot.progress import streak, week_close
 
 log = logging.getLogger(__name__)
 
-# Bounds one pass so a long outage catches up in steps instead of one huge transaction.
+# Bounds one pass (whole slot groups, earliest first, until they hold this many sprints) so a
+# long outage catches up in steps instead of one huge transaction.
 BATCH = 5000
 
 
-@dataclass
-class _Slots:
-    """What one pass of the prompts decided, for the log."""
-
-    prompts: int = 0
-    skipped: int = 0
-    missed: int = 0
-
-
-class _Shapes:
-    """What members sharing a slot share, worked out once per pass: the week's window, the
-    prompt and reminder templates (bot/features/checkins/payloads.py)."""
+class _Cards:
+    """The prompt and reminder templates of one pass (bot/payload_templates.py), each made
+    once: the holes are the sprint, the week and the goal (free text, last)."""
 
     def __init__(self) -> None:
-        self._windows: dict[tuple[datetime, int, time, str], tuple[datetime, date]] = {}
         self._prompts: dict[tuple[int, datetime], Template] = {}
         self._reminders: dict[datetime, Template] = {}
-        self._slots: dict[tuple[Any, ...], WeekSlot] = {}
-
-    def window(
-        self, opens: datetime, community: Community, zone: ZoneInfo
-    ) -> tuple[datetime, date]:
-        """When a week opening at ``opens`` closes, and the community week it belongs to."""
-        # In UTC: aware datetimes in one zone compare (and hash) by wall time, ignoring fold.
-        key = (opens.astimezone(UTC), community.checkin_weekday, community.checkin_time, str(zone))
-        found = self._windows.get(key)
-        if found is None:
-            found = (week_close(opens, community, zone), opens.astimezone(zone).date())
-            self._windows[key] = found
-        return found
-
-    def slot(self, *what: Any) -> WeekSlot:
-        """The week slot recorded for these (WeekSlot's fields), one object for all alike."""
-        found = self._slots.get(what)
-        if found is None:
-            found = self._slots[what] = WeekSlot(*what)
-        return found
 
     def prompt(self, weeks: int, closes_at: datetime) -> Template:
-        """The prompt of a sprint this long for a week closing then (sprint, goal, week)."""
+        """The prompt of a sprint this long for a week closing then."""
         found = self._prompts.get((weeks, closes_at))
         if found is None:
-            found = Template(lambda s, g, w: prompt_card(s, g, w, weeks, closes_at), 3)
+            found = Template(lambda s, w, g: prompt_card(s, g, w, weeks, closes_at), 3)
             self._prompts[(weeks, closes_at)] = found
         return found
 
     def reminder(self, closes_at: datetime) -> Template:
-        """The reminder for a week closing then (sprint, goal, week)."""
+        """The reminder for a week closing then."""
         found = self._reminders.get(closes_at)
         if found is None:
-            found = Template(lambda s, g, w: reminder_card(s, g, w, closes_at), 3)
+            found = Template(lambda s, w, g: reminder_card(s, g, w, closes_at), 3)
             self._reminders[closes_at] = found
         return found
 
@@ -97,56 +64,33 @@ async def decide_prompts(store: CheckinStore, now: datetime) -> int:
 
     Returns how many week slots were passed (prompted, skipped or missed).
     """
-    report = _Slots()
-    shapes = _Shapes()
+    cards = _Cards()
     moved = 0
     # Loops because a bot that was down for weeks has several slots per sprint to catch up.
     while due := await store.due_prompts(now, BATCH):
-        openings = [_decide(item, now, report, shapes) for item in due]
-        passed = await store.open_weeks(openings, now)
+        passed = await store.open_weeks([_decide(group, now, cards) for group in due], now)
         if passed == 0:
             break
         moved += passed
     if moved:
-        log.info("check-in slots at %s: %s", now.isoformat(), report)
+        log.info("check-in slots at %s: %d passed", now.isoformat(), moved)
     return moved
 
 
-def _decide(item: DuePrompt, now: datetime, report: _Slots, shapes: _Shapes) -> WeekOpening:
-    """What happens at one sprint's week slot: a prompt, or a skipped or missed week."""
-    community = item.community
-    opens = item.next_prompt_at
-    closes, community_week = shapes.window(opens, community, item.zone)
-    next_at = closes if item.week < item.weeks else None
-    if item.skipped_ahead:
-        report.skipped += 1
-        return WeekOpening(item, None, None, next_at)
-    if now >= closes:
-        # The whole window passed while the bot was down: too late to ask.
-        report.missed += 1
-        return WeekOpening(
-            item, shapes.slot(WeekStatus.MISSED, opens, closes, community_week), None, next_at
-        )
-    if item.paused:
-        report.skipped += 1
-        slot = shapes.slot(WeekStatus.SKIPPED, opens, closes, community_week, None, "paused")
-        return WeekOpening(item, slot, None, next_at)
+def _decide(group: PromptGroup, now: datetime, cards: _Cards) -> SlotDecision:
+    """What happens at a group's slot: the week's window, and a prompt unless it's too late."""
+    community = group.community
+    opens = group.opens
+    closes = week_close(opens, community, group.zone)
+    community_week = opens.astimezone(group.zone).date()
+    # The whole window passed while the bot was down: too late to ask.
+    missed = now >= closes
     remind = None
     if community.reminder_hours:
         remind = opens + timedelta(hours=community.reminder_hours)
         remind = remind if remind < closes else None
-    # The same payload as json.dumps(prompt_message(sprint, week).to_dict()), made faster.
-    fill = shapes.prompt(item.weeks, closes).fill
-    prompt = NewOutbox(
-        community_id=community.id,
-        destination=Destination.dm(item.member_id),
-        payload=fill(str(item.sprint_id), item.goal, str(item.week)),
-        dedupe_key=f"prompt:{item.sprint_id}:{item.week}",
-        feature=NAME,
-    )
-    report.prompts += 1
-    slot = shapes.slot(WeekStatus.OPEN, opens, closes, community_week, remind)
-    return WeekOpening(item, slot, prompt, next_at)
+    template = None if missed else cards.prompt(group.weeks, closes)
+    return SlotDecision(group, closes, community_week, remind, missed, template)
 
 
 async def decide_reminders(store: CheckinStore, now: datetime) -> int:
@@ -154,22 +98,10 @@ async def decide_reminders(store: CheckinStore, now: datetime) -> int:
 
     Returns how many weeks were decided (a paused member's week gets no message).
     """
-    shapes = _Shapes()
+    cards = _Cards()
     decided_count = 0
     while due := await store.due_reminders(now, BATCH):
-        decided: list[tuple[DueReminder, NewOutbox | None]] = []
-        for item in due:
-            reminder = None
-            if not item.paused:
-                fill = shapes.reminder(item.closes_at).fill
-                reminder = NewOutbox(
-                    community_id=item.community.id,
-                    destination=Destination.dm(item.member_id),
-                    payload=fill(str(item.sprint_id), item.goal, str(item.week)),
-                    dedupe_key=f"reminder:{item.sprint_id}:{item.week}",
-                    feature=NAME,
-                )
-            decided.append((item, reminder))
+        decided = [ReminderDecision(g, cards.reminder(g.closes_at)) for g in due]
         recorded = await store.mark_reminded(decided, now)
         if recorded == 0:
             break

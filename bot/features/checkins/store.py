@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from bot.context import Context
 from bot.features.sprints.store import SprintReads
-from bot.models import CheckinWeek, Community, Member, NewOutbox, NewWeek, Sprint, WeekStatus
+from bot.models import CheckinWeek, Community, Member, NewOutbox, NewWeek, Sprint
+from bot.payload_templates import Template
 
 # The feature's name, carried by the messages it queues.
 NAME = "checkins"
@@ -18,58 +19,67 @@ NAME = "checkins"
 CHECKINS = "checkins"
 
 
-# A batch makes thousands of the next three: not frozen (its checks make each several
-# times dearer to build), and each holds the few columns a decision needs rather than whole
-# sprints and members.
+# A week's prompts and reminders are decided per slot group, not per member: members sharing
+# a slot share its window, its card and what happens to them, and the database writes each
+# member's rows itself (bot/storage/sql/checkin_jobs.py), so nothing per member is built here.
 
 
-@dataclass(slots=True)
-class DuePrompt:
-    """A sprint whose next check-in slot has come: what deciding it reads, and no more."""
+@dataclass(frozen=True)
+class PromptGroup:
+    """Active sprints whose next check-in slot has come, all with one and the same slot.
 
-    sprint_id: int
-    goal: str
-    # The week whose slot has come, and the sprint's length.
-    week: int
-    weeks: int
-    next_prompt_at: datetime
-    member_id: int
-    # The member's own zone, if they set one.
-    timezone: str | None
-    paused: bool
+    They share the moment, the community, the member's own zone setting (None: the
+    community's) and the sprint's length, which is all that deciding a slot reads besides
+    each member's pause and a week skipped ahead (read when the decision is written).
+    """
+
+    opens: datetime
     community: Community
-    # The member already skipped this week ahead of time.
-    skipped_ahead: bool = False
+    timezone: str | None
+    weeks: int
+    # How many sprints it held when read.
+    sprints: int
 
     @property
     def zone(self) -> ZoneInfo:
-        """The member's time zone, falling back to the community's (as Member.zone)."""
+        """The members' time zone, falling back to the community's (as Member.zone)."""
         return ZoneInfo(self.timezone or self.community.default_timezone)
 
 
 @dataclass(frozen=True)
-class WeekSlot:
-    """A week as every sprint recording it at one slot records it (sprint and week aside)."""
+class SlotDecision:
+    """What happens at a group's slot, for each of its sprints still in it when written.
 
-    status: WeekStatus
-    opens_at: datetime
-    closes_at: datetime
-    community_week: date
-    remind_at: datetime | None = None
-    skip_reason: str = ""
-
-
-@dataclass(slots=True)
-class WeekOpening:
-    """One sprint moving past a week slot: the week to record, its prompt, the next slot.
-
-    ``week`` is None only for a week the member skipped ahead (its row is already there).
+    The week opening then closes at ``closes_at`` (the sprint's next slot, unless it was its
+    last week). A sprint whose member skipped the week ahead just moves on; otherwise the
+    week is recorded: missed if the whole window passed (``missed``), skipped if the member
+    is paused, else open with a prompt (``template``: the week's card for a sprint this long)
+    and a reminder at ``remind_at``.
     """
 
-    due: DuePrompt
-    week: WeekSlot | None
-    prompt: NewOutbox | None
-    next_prompt_at: datetime | None
+    group: PromptGroup
+    closes_at: datetime
+    community_week: date
+    remind_at: datetime | None
+    missed: bool
+    template: Template | None
+
+
+@dataclass(frozen=True)
+class ReminderGroup:
+    """Open, unanswered weeks whose reminder is due, all closing at one moment."""
+
+    closes_at: datetime
+    # How many weeks it held when read.
+    weeks: int
+
+
+@dataclass(frozen=True)
+class ReminderDecision:
+    """Each week of a group still due when written gets this reminder, unless paused."""
+
+    group: ReminderGroup
+    template: Template
 
 
 @dataclass(frozen=True)
@@ -102,20 +112,6 @@ class SprintMove:
     def changes(self) -> bool:
         """Whether it changes anything at all (an unchanged slot leaves the sprint as it was)."""
         return self.next_prompt_at != self.sprint.next_prompt_at or bool(self.weeks)
-
-
-@dataclass(slots=True)
-class DueReminder:
-    """An open week whose reminder is due: what deciding it reads."""
-
-    week_id: int
-    sprint_id: int
-    week: int
-    closes_at: datetime
-    goal: str
-    member_id: int
-    paused: bool
-    community: Community
 
 
 @dataclass(frozen=True)
@@ -178,30 +174,28 @@ class CheckinStore(SprintReads, ScheduleStore, Protocol):
         """Undo skipping a week ahead; False if that week's slot has already come."""
         ...
 
-    async def due_prompts(self, now: datetime, limit: int = 1000) -> list[DuePrompt]:
-        """Sprints whose next slot has come."""
+    async def due_prompts(self, now: datetime, limit: int = 1000) -> list[PromptGroup]:
+        """Sprints whose next slot has come, by slot group (earliest first, about ``limit``)."""
         ...
 
     async def next_prompt_at(self, now: datetime) -> datetime | None:
         """When the next sprint's slot comes (the query due_prompts reads)."""
         ...
 
-    async def open_weeks(self, openings: Sequence[WeekOpening], now: datetime) -> int:
-        """Advance sprints past a week slot, each once and only as read; returns how many moved."""
+    async def open_weeks(self, decided: Sequence[SlotDecision], now: datetime) -> int:
+        """Advance each group's sprints still in it past its slot, once; returns how many moved."""
         ...
 
-    async def due_reminders(self, now: datetime, limit: int = 1000) -> list[DueReminder]:
-        """Weeks whose reminder is due."""
+    async def due_reminders(self, now: datetime, limit: int = 1000) -> list[ReminderGroup]:
+        """Weeks whose reminder is due, by closing moment (earliest due first, about ``limit``)."""
         ...
 
     async def next_reminder_at(self, now: datetime) -> datetime | None:
         """When the next reminder is due."""
         ...
 
-    async def mark_reminded(
-        self, decided: Sequence[tuple[DueReminder, NewOutbox | None]], now: datetime
-    ) -> int:
-        """Record reminder decisions still as read (None: a paused member's); returns how many."""
+    async def mark_reminded(self, decided: Sequence[ReminderDecision], now: datetime) -> int:
+        """Record the groups' reminders, for weeks still due (a paused member's: no message)."""
         ...
 
     async def due_summaries(self, now: datetime) -> list[tuple[int, date]]:

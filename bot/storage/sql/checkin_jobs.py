@@ -9,14 +9,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from bot.features.checkins.store import DuePrompt, DueReminder, SummaryRow, WeekOpening
+from bot.features.checkins.store import (
+    NAME,
+    PromptGroup,
+    ReminderDecision,
+    ReminderGroup,
+    SlotDecision,
+    SummaryRow,
+)
 from bot.models import NewOutbox
-from bot.storage.sql.batches import insert_rows, returned_ids
+from bot.payload_templates import SEPARATOR
+from bot.storage.sql.batches import over_values, returned_ids
 from bot.storage.sql.checkins import week_from
-from bot.storage.sql.db import SqlBase, dt, fetch_all, ts
+from bot.storage.sql.db import SqlBase, dt, fetch_all, opt_ts, ts
 from bot.storage.sql.identity import all_communities, members_by_id
-from bot.storage.sql.outbox import enqueue_in, enqueue_many_in
+from bot.storage.sql.outbox import enqueue_in, save_templates
 from bot.storage.sql.sprints import sprints_by_id
 
 # Weeks that closed longer ago than this get no summary (after a long outage it'd be stale
@@ -33,67 +42,97 @@ REMINDERS_WHERE = (
     " AND w.closes_at > ? AND s.status = 'active'"
 )
 
-# A batch of week slots' decisions (d): each sprint moves on only as its decision read it
-# (active, week counter, length, prompt time, and whether the slot's week was recorded
-# ahead, skipped), so a week is decided once even if two ticks race, and never from a
-# schedule a command changed meanwhile. The ids returned are the sprints that moved.
-ADVANCE = (
-    "UPDATE sprints SET next_week = sprints.next_week + 1, next_prompt_at = d.next_at FROM d"
-    " WHERE sprints.id = d.id AND sprints.status = 'active' AND sprints.next_week = d.week"
-    " AND sprints.weeks = d.weeks AND sprints.next_prompt_at IS NOT DISTINCT FROM d.read_at"
-    # A filter, not an equality: PostgreSQL would hash every active sprint on it.
-    " AND CASE WHEN d.ahead = 1 THEN EXISTS ({AHEAD}) ELSE NOT EXISTS ({AHEAD}) END"
-    " RETURNING sprints.id"
-).format(
-    AHEAD="SELECT 1 FROM checkin_weeks w WHERE w.sprint_id = sprints.id"
-    " AND w.week = sprints.next_week"
+# A pass's slot decisions (g), one row per group: each statement below finds the group's
+# sprints still in it as they are now (at the same slot, community, zone setting and
+# length), inside the one transaction that writes them, so a sprint a command changed since
+# the groups were read is left for the next pass and a slot is decided once.
+SLOT_VALUES = (
+    "g(opens, community_id, timezone, weeks, closes_at, community_week, remind_at, missed,"
+    " template_id)",
+    ("TEXT", "INTEGER", "TEXT", "INTEGER", "TEXT", "TEXT", "TEXT", "INTEGER", "INTEGER"),
 )
-ADVANCE_VALUES = (
-    "d(id, week, weeks, read_at, next_at, ahead)",
-    ("INTEGER",) * 3 + ("TEXT",) * 2 + ("INTEGER",),
+# FROM g first: each group's sprints are found by their slot (sprints_due), not by a scan.
+GROUP_SPRINTS = (
+    " FROM g JOIN sprints s ON s.next_prompt_at = g.opens JOIN members m ON m.id = s.member_id"
+    " WHERE s.weeks = g.weeks AND s.status = 'active' AND m.community_id = g.community_id"
+    " AND m.timezone IS NOT DISTINCT FROM g.timezone"
 )
-# Then the week is recorded, linked to its prompt by the prompt's dedupe key.
-# Then the weeks are recorded, each linked to its prompt (the id queued under its key).
+_AHEAD = "EXISTS (SELECT 1 FROM checkin_weeks w WHERE w.sprint_id = s.id AND w.week = s.next_week)"
+# A prompt row's words (bot/payload_templates.py: the last, the goal, is free text).
+_WORDS = f"CAST(s.id AS TEXT) || '{SEPARATOR}' || CAST({{week}} AS TEXT) || '{SEPARATOR}' || s.goal"
+_KEY = "'{kind}:' || CAST(s.id AS TEXT) || ':' || CAST({week} AS TEXT)"
+_OUTBOX = (
+    "INSERT INTO outbox (community_id, dest_kind, member_id, purpose, payload, dedupe_key,"
+    " edit_of, not_before, created_at, feature, template_id)"
+)
+# Parameters after g: now (not_before), now (created_at). A key queued before (a restored
+# backup) keeps its row, which the week then links to.
+QUEUE_PROMPTS = (
+    f"{_OUTBOX} SELECT g.community_id, 'dm', s.member_id, NULL,"
+    f" {_WORDS.format(week='s.next_week')}, {_KEY.format(kind='prompt', week='s.next_week')},"
+    f" NULL, ?, ?, '{NAME}', g.template_id{GROUP_SPRINTS}"
+    f" AND g.missed = 0 AND m.paused = 0 AND NOT {_AHEAD} ON CONFLICT (dedupe_key) DO NOTHING"
+)
+_PROMPTED = "g.missed = 0 AND m.paused = 0"
+# Each week not skipped ahead: missed, skipped (paused) or open, linked to its prompt.
 INSERT_WEEKS = (
     "INSERT INTO checkin_weeks (sprint_id, community_id, week, status, opens_at, closes_at,"
-    " community_week, remind_at, prompt_outbox_id, skip_reason) VALUES {rows}"
+    " community_week, remind_at, prompt_outbox_id, skip_reason)"
+    " SELECT s.id, g.community_id, s.next_week, CASE WHEN g.missed = 1 THEN 'missed'"
+    " WHEN m.paused = 1 THEN 'skipped' ELSE 'open' END, g.opens, g.closes_at,"
+    f" g.community_week, CASE WHEN {_PROMPTED} THEN g.remind_at END,"
+    f" CASE WHEN {_PROMPTED} THEN (SELECT o.id FROM outbox o WHERE o.dedupe_key ="
+    f" {_KEY.format(kind='prompt', week='s.next_week')}) END,"
+    f" CASE WHEN g.missed = 0 AND m.paused = 1 THEN 'paused' ELSE '' END{GROUP_SPRINTS}"
+    f" AND NOT {_AHEAD}"
 )
-WEEK_ROW = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-# A batch of reminder decisions (d): each recorded only while its week still is what
-# due_reminders read, and its member paused (no message) or not as decided.
+# Then each sprint moves on to its next slot (none after its last week). The ids returned
+# are the sprints that moved.
+ADVANCE = (
+    "UPDATE sprints SET next_week = sprints.next_week + 1, next_prompt_at ="
+    " CASE WHEN sprints.next_week < sprints.weeks THEN g.closes_at END FROM g, members m"
+    " WHERE sprints.next_prompt_at = g.opens AND sprints.weeks = g.weeks"
+    " AND sprints.status = 'active' AND m.id = sprints.member_id"
+    " AND m.community_id = g.community_id AND m.timezone IS NOT DISTINCT FROM g.timezone"
+    " RETURNING sprints.id"
+)
+ADVANCE_VALUES = SLOT_VALUES
+# A pass's reminder decisions (g): the weeks closing at g.closes_at still open, unanswered
+# and due, of active sprints. Parameters after g: now (not_before), now (created_at), then
+# now twice (due, still open).
+REMIND_VALUES = ("g(closes_at, template_id)", ("TEXT", "INTEGER"))
+_DUE_WEEKS = (
+    " w.closes_at = g.closes_at AND w.status = 'open' AND w.reminded_at IS NULL"
+    " AND w.remind_at IS NOT NULL AND w.remind_at <= ? AND w.closes_at > ?"
+)
+QUEUE_REMINDERS = (
+    f"{_OUTBOX} SELECT w.community_id, 'dm', s.member_id, NULL,"
+    f" {_WORDS.format(week='w.week')}, {_KEY.format(kind='reminder', week='w.week')}, NULL,"
+    f" ?, ?, '{NAME}', g.template_id FROM g JOIN checkin_weeks w ON w.closes_at = g.closes_at"
+    " JOIN sprints s ON s.id = w.sprint_id JOIN members m ON m.id = s.member_id"
+    f" WHERE{_DUE_WEEKS} AND s.status = 'active' AND m.paused = 0"
+    " ON CONFLICT (dedupe_key) DO NOTHING"
+)
+# Then every such week is recorded as reminded, a paused member's too (without a message).
+# Parameters after g: now (reminded_at), now, now.
 REMIND = (
-    "UPDATE checkin_weeks SET reminded_at = ? FROM d WHERE checkin_weeks.id = d.id"
+    "UPDATE checkin_weeks SET reminded_at = ? FROM g WHERE checkin_weeks.closes_at = g.closes_at"
     " AND checkin_weeks.status = 'open' AND checkin_weeks.reminded_at IS NULL"
+    " AND checkin_weeks.remind_at IS NOT NULL AND checkin_weeks.remind_at <= ?"
     " AND checkin_weeks.closes_at > ? AND EXISTS (SELECT 1 FROM sprints s"
-    " JOIN members m ON m.id = s.member_id WHERE s.id = checkin_weeks.sprint_id"
-    " AND s.status = 'active' AND m.paused = d.paused) RETURNING checkin_weeks.id"
+    " WHERE s.id = checkin_weeks.sprint_id AND s.status = 'active') RETURNING checkin_weeks.id"
 )
-REMIND_VALUES = ("d(id, paused)", ("INTEGER", "INTEGER"))
 
 
-class _Stamps(dict[datetime, str]):
-    """Moments as stored, each worked out once per batch (thousands share a few)."""
-
-    def __missing__(self, moment: datetime) -> str:
-        self[moment] = stamp = ts(moment)
-        return stamp
-
-
-def _week_row(item: WeekOpening, stamps: _Stamps, ids: dict[str, int]) -> tuple[object, ...]:
-    week = item.week
-    assert week is not None
-    return (
-        item.due.sprint_id,
-        item.due.community.id,
-        item.due.week,
-        week.status.value,
-        stamps[week.opens_at],
-        stamps[week.closes_at],
-        week.community_week.isoformat(),
-        None if week.remind_at is None else stamps[week.remind_at],
-        None if item.prompt is None else ids[item.prompt.dedupe_key or ""],
-        week.skip_reason,
-    )
+def _take(groups: list[tuple[Any, int]], limit: int) -> list[Any]:
+    """The first groups (read earliest first) until they hold ``limit`` rows: whole groups."""
+    taken, held = [], 0
+    for group, size in groups:
+        if held >= limit:
+            break
+        taken.append(group)
+        held += size
+    return taken
 
 
 def _summaries(now: datetime) -> tuple[str, list[str]]:
@@ -114,99 +153,67 @@ def _summaries(now: datetime) -> tuple[str, list[str]]:
 class CheckinJobSql(SqlBase):
     """What the check-ins' jobs read and record."""
 
-    async def due_prompts(self, now: datetime, limit: int = 1000) -> list[DuePrompt]:
-        """Active sprints whose next week slot has come, with what deciding them needs."""
+    async def due_prompts(self, now: datetime, limit: int = 1000) -> list[PromptGroup]:
+        """Active sprints whose next week slot has come, by slot group (whole groups)."""
         async with self._read() as db:
             rows = await fetch_all(
                 db,
-                "SELECT s.id, s.goal, s.next_week, s.weeks, s.next_prompt_at, s.member_id,"
-                " m.timezone, m.paused, m.community_id, w.id AS ahead_id FROM sprints s"
-                " JOIN members m ON m.id = s.member_id"
-                " LEFT JOIN checkin_weeks w ON w.sprint_id = s.id AND w.week = s.next_week"
+                "SELECT s.next_prompt_at, m.community_id, m.timezone, s.weeks, COUNT(*)"
+                " FROM sprints s JOIN members m ON m.id = s.member_id"
                 f" WHERE {PROMPTS} AND s.next_prompt_at <= ?"
-                " ORDER BY s.next_prompt_at, s.id LIMIT ?",
-                (ts(now), limit),
+                " GROUP BY s.next_prompt_at, m.community_id, m.timezone, s.weeks"
+                " ORDER BY s.next_prompt_at, m.community_id, MIN(s.id)",
+                (ts(now),),
             )
-            communities = await all_communities(db)
-        return [
-            DuePrompt(
-                sprint_id=int(r[0]),
-                goal=str(r[1]),
-                week=int(r[2]),
-                weeks=int(r[3]),
-                next_prompt_at=dt(r[4]),
-                member_id=int(r[5]),
-                timezone=r[6],
-                paused=bool(r[7]),
-                community=communities[int(r[8])],
-                skipped_ahead=r[9] is not None,
-            )
+            communities = await all_communities(db) if rows else {}
+        groups = [
+            (PromptGroup(dt(r[0]), communities[int(r[1])], r[2], int(r[3]), int(r[4])), int(r[4]))
             for r in rows
         ]
+        return _take(groups, limit)
 
-    async def open_weeks(self, openings: Sequence[WeekOpening], now: datetime) -> int:
-        """Advance sprints past one week slot each: record the week, queue its prompt, move on.
+    async def open_weeks(self, decided: Sequence[SlotDecision], now: datetime) -> int:
+        """Advance each group's sprints past its slot: record the week, queue its prompt, move on.
 
-        One transaction for the batch and a few statements however many sprints: the
-        guarded UPDATE (ADVANCE) moves each sprint only as its decision read it and says
-        which moved; only those get their week and prompt. A sprint changed meanwhile is
-        left for the next pass. Returns how many moved.
+        One transaction and a few statements however many sprints (the SQL above): each
+        finds the group's sprints as they are now, and the last moves them on. Returns how
+        many moved.
         """
-        chosen: dict[int, WeekOpening] = {}
-        for item in openings:
-            chosen.setdefault(item.due.sprint_id, item)
-        stamps = _Stamps()
-        decisions = [
-            (
-                i.due.sprint_id,
-                i.due.week,
-                i.due.weeks,
-                stamps[i.due.next_prompt_at],
-                None if i.next_prompt_at is None else stamps[i.next_prompt_at],
-                1 if i.week is None else 0,
-            )
-            for i in chosen.values()
-        ]
+        chosen = list({d.group: d for d in decided}.values())
         async with self._tx() as db:
-            moved = await returned_ids(db, ADVANCE, *ADVANCE_VALUES, decisions)
-            if not moved:
-                return 0
-            went = [i for i in chosen.values() if i.due.sprint_id in moved]
-            ids = await enqueue_many_in(db, [i.prompt for i in went if i.prompt], now)
-            # In sprint order: each week lands next to its sprint's others in the index.
-            weeks = sorted(_week_row(i, stamps, ids) for i in went if i.week is not None)
-            await insert_rows(db, INSERT_WEEKS, WEEK_ROW, weeks)
-        return len(went)
+            ids = await save_templates(db, [d.template for d in chosen if d.template], now)
+            rows = [
+                (
+                    ts(d.group.opens),
+                    d.group.community.id,
+                    d.group.timezone,
+                    d.group.weeks,
+                    ts(d.closes_at),
+                    d.community_week.isoformat(),
+                    opt_ts(d.remind_at),
+                    1 if d.missed else 0,
+                    None if d.template is None else ids[d.template.digest],
+                )
+                for d in chosen
+            ]
+            stamp = ts(now)
+            await over_values(db, QUEUE_PROMPTS, *SLOT_VALUES, rows, (stamp, stamp))
+            await over_values(db, INSERT_WEEKS, *SLOT_VALUES, rows)
+            return len(await returned_ids(db, ADVANCE, *SLOT_VALUES, rows))
 
     async def next_prompt_at(self, now: datetime) -> datetime | None:
         """When the next week slot of any sprint comes."""
         row = await self._one(f"SELECT MIN(s.next_prompt_at) FROM sprints s WHERE {PROMPTS}")
         return None if row is None or row[0] is None else dt(row[0])
 
-    async def due_reminders(self, now: datetime, limit: int = 1000) -> list[DueReminder]:
-        """Open, unanswered weeks whose reminder time has come and whose window is still open."""
-        async with self._read() as db:
-            rows = await fetch_all(
-                db,
-                "SELECT w.id, w.sprint_id, w.week, w.closes_at, s.goal, s.member_id, m.paused,"
-                f" m.community_id{REMINDERS_FROM} JOIN members m ON m.id = s.member_id"
-                f"{REMINDERS_WHERE} AND w.remind_at <= ? ORDER BY w.remind_at, w.id LIMIT ?",
-                (ts(now), ts(now), limit),
-            )
-            communities = await all_communities(db)
-        return [
-            DueReminder(
-                week_id=int(r[0]),
-                sprint_id=int(r[1]),
-                week=int(r[2]),
-                closes_at=dt(r[3]),
-                goal=str(r[4]),
-                member_id=int(r[5]),
-                paused=bool(r[6]),
-                community=communities[int(r[7])],
-            )
-            for r in rows
-        ]
+    async def due_reminders(self, now: datetime, limit: int = 1000) -> list[ReminderGroup]:
+        """Open, unanswered weeks whose reminder time has come, by closing moment."""
+        rows = await self._all(
+            f"SELECT w.closes_at, COUNT(*){REMINDERS_FROM}{REMINDERS_WHERE}"
+            " AND w.remind_at <= ? GROUP BY w.closes_at ORDER BY MIN(w.remind_at), w.closes_at",
+            (ts(now), ts(now)),
+        )
+        return _take([(ReminderGroup(dt(r[0]), int(r[1])), int(r[1])) for r in rows], limit)
 
     async def next_reminder_at(self, now: datetime) -> datetime | None:
         """When the next reminder of a week still open is due."""
@@ -215,25 +222,21 @@ class CheckinJobSql(SqlBase):
         )
         return None if row is None or row[0] is None else dt(row[0])
 
-    async def mark_reminded(
-        self, decided: Sequence[tuple[DueReminder, NewOutbox | None]], now: datetime
-    ) -> int:
-        """Record these weeks' reminder decisions, queueing the reminders, in one transaction.
+    async def mark_reminded(self, decided: Sequence[ReminderDecision], now: datetime) -> int:
+        """Queue the groups' reminders and record their weeks reminded, in one transaction.
 
-        Only weeks still open, unreminded and of an active sprint whose member is paused or
-        not as read (REMIND): a week answered or a member (un)paused meanwhile is left for
-        the next pass. Returns how many were recorded.
+        Only weeks still open, unanswered, due and of an active sprint, as they are now (the
+        SQL above): a week answered meanwhile is left out, and a member paused meanwhile has
+        theirs recorded without a message. Returns how many weeks were recorded.
         """
-        # A decision without a message is a paused member's.
-        chosen: dict[int, NewOutbox | None] = {}
-        for due, reminder in decided:
-            chosen.setdefault(due.week_id, reminder)
-        rows = [(week_id, 1 if r is None else 0) for week_id, r in chosen.items()]
+        chosen = list({d.group: d for d in decided}.values())
+        stamp = ts(now)
         async with self._tx() as db:
-            marked = await returned_ids(db, REMIND, *REMIND_VALUES, rows, (ts(now), ts(now)))
-            reminders = [r for i, r in chosen.items() if i in marked and r is not None]
-            await enqueue_many_in(db, reminders, now)
-        return len(marked)
+            ids = await save_templates(db, [d.template for d in chosen], now)
+            rows = [(ts(d.group.closes_at), ids[d.template.digest]) for d in chosen]
+            due = (stamp, stamp)
+            await over_values(db, QUEUE_REMINDERS, *REMIND_VALUES, rows, (stamp, stamp, *due))
+            return len(await returned_ids(db, REMIND, *REMIND_VALUES, rows, (stamp, *due)))
 
     async def due_summaries(self, now: datetime) -> list[tuple[int, date]]:
         """Community weeks whose every check-in window has closed and have no summary yet."""

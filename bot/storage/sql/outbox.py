@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.models import Destination, DestinationKind, NewOutbox, OutboxItem, OutboxStatus
+from bot.payload_templates import Template, render
 from bot.storage.base import OUTBOX_LEASE, DueOutbox
 from bot.storage.sql.batches import insert_rows
 from bot.storage.sql.db import Db, Row, SqlBase, dt, fetch_all, inserted_id, ts
 
+# A row queued from a template (bot/payload_templates.py) is read with its template's pattern.
+TEMPLATE = "(SELECT pattern FROM outbox_templates t WHERE t.id = outbox.template_id) AS template"
 # What mark_delivered, reschedule and fail set: the row is nobody's to send any more.
 NO_LEASE = "lease_owner = NULL, lease_until = NULL"
 
@@ -58,7 +61,7 @@ class OutboxSql(SqlBase):
                 " WHERE o.status IN ('pending', 'sending') AND o.not_before <= ?"
                 f"{free} AND c.platform IN ({marks})"
                 f" ORDER BY o.not_before, o.id LIMIT ?{self.skip_locked})"
-                " RETURNING *,"
+                f" RETURNING *, {TEMPLATE},"
                 " (SELECT platform FROM communities WHERE id = outbox.community_id) AS platform,"
                 " (SELECT ext_id FROM communities WHERE id = outbox.community_id)"
                 " AS community_ext",
@@ -76,7 +79,7 @@ class OutboxSql(SqlBase):
 
     async def get_outbox(self, outbox_id: int) -> OutboxItem | None:
         """A queued or delivered message by id."""
-        row = await self._one("SELECT * FROM outbox WHERE id = ?", (outbox_id,))
+        row = await self._one(f"SELECT *, {TEMPLATE} FROM outbox WHERE id = ?", (outbox_id,))
         return None if row is None else outbox_from(row)
 
     async def claim_outbox(self, outbox_id: int, now: datetime) -> bool:
@@ -260,8 +263,27 @@ async def enqueue_many_in(db: Db, items: Sequence[NewOutbox], now: datetime) -> 
     return ids
 
 
+async def save_templates(db: Db, templates: Sequence[Template], now: datetime) -> dict[str, int]:
+    """Store these templates (each pattern once) inside a transaction: each one's id by digest."""
+    if not templates:
+        return {}
+    unique = {t.digest: t for t in templates}
+    await insert_rows(
+        db,
+        "INSERT INTO outbox_templates (digest, pattern, created_at) VALUES {rows}"
+        " ON CONFLICT (digest) DO NOTHING",
+        "(?, ?, ?)",
+        [(t.digest, t.pattern, ts(now)) for t in unique.values()],
+    )
+    marks = ",".join("?" for _ in unique)
+    rows = await fetch_all(
+        db, f"SELECT digest, id FROM outbox_templates WHERE digest IN ({marks})", list(unique)
+    )
+    return {str(r[0]): int(r[1]) for r in rows}
+
+
 def outbox_from(row: Row) -> OutboxItem:
-    """A queued message as stored."""
+    """A queued message as stored (a template's row read with TEMPLATE, filled in again)."""
     kind = DestinationKind(row["dest_kind"])
     destination = (
         Destination.dm(int(row["member_id"]))
@@ -274,7 +296,11 @@ def outbox_from(row: Row) -> OutboxItem:
         id=int(row["id"]),
         community_id=int(row["community_id"]),
         destination=destination,
-        payload=str(row["payload"]),
+        payload=(
+            str(row["payload"])
+            if row["template_id"] is None
+            else render(str(row["template"]), str(row["payload"]))
+        ),
         dedupe_key=row["dedupe_key"],
         edit_of=row["edit_of"],
         status=OutboxStatus(row["status"]),
