@@ -84,7 +84,9 @@ INSERT_WEEKS = (
     f" CASE WHEN {_PROMPTED} THEN (SELECT o.id FROM outbox o WHERE o.dedupe_key ="
     f" {_KEY.format(kind='prompt', week='s.next_week')}) END,"
     f" CASE WHEN g.missed = 0 AND m.paused = 1 THEN 'paused' ELSE '' END{GROUP_SPRINTS}"
-    f" AND NOT {_AHEAD}"
+    # The week already there (skipped ahead) is kept: a conflict, not a read of the table
+    # being written, which SQLite would first copy aside.
+    " ON CONFLICT (sprint_id, week) DO NOTHING"
 )
 # Then each sprint moves on to its next slot (none after its last week). The ids returned
 # are the sprints that moved.

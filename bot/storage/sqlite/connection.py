@@ -8,6 +8,7 @@ modules (``bot/storage/sql/``) are mixins over ``SqlBase``, and ``SqliteStore`` 
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -22,15 +23,22 @@ from bot.storage.sql.db import dt as dt
 from bot.storage.sql.db import opt_dt as opt_dt
 from bot.storage.sql.db import opt_ts as opt_ts
 from bot.storage.sql.db import ts as ts
+from bot.storage.sqlite.checkpoints import Checkpointer
 from bot.storage.sqlite_open import open_database
+
+log = logging.getLogger(__name__)
 
 
 class ConnectionBase(SqlBase):
     """One aiosqlite connection (WAL, foreign keys on), every unit of work serialised."""
 
-    def __init__(self, conn: aiosqlite.Connection, path: Path) -> None:
+    def __init__(
+        self, conn: aiosqlite.Connection, path: Path, checkpoints: Checkpointer | None = None
+    ) -> None:
         self._conn = conn
         self.path = path
+        # Where the WAL is checkpointed after writes (None: by SQLite, inside commits).
+        self.checkpoints = checkpoints
         # One connection: serialise every unit of work so transactions never interleave.
         self._lock = asyncio.Lock()
 
@@ -42,10 +50,19 @@ class ConnectionBase(SqlBase):
         file = Path(path)
         conn = await open_database(file, max_pages=max_pages)
         conn.row_factory = aiosqlite.Row
-        return cls(conn, file)
+        try:
+            checkpoints = await Checkpointer.open(file)
+        except sqlite3.Error as exc:
+            log.warning("SQLite checkpoints stay inside commits (%s)", exc)
+            return cls(conn, file)
+        # Commits no longer checkpoint: the checkpointer does, on its own connection.
+        await conn.execute("PRAGMA wal_autocheckpoint = 0")
+        return cls(conn, file, checkpoints)
 
     async def close(self) -> None:
-        """Close the connection."""
+        """Close the connection (after the checkpoint under way, if any)."""
+        if self.checkpoints is not None:
+            await self.checkpoints.close()
         await self._conn.close()
 
     def send_pacer(self, bucket: str, rate: float, sleep: Sleep, *, steady: bool = False) -> Pacing:
@@ -69,6 +86,8 @@ class ConnectionBase(SqlBase):
                 await self._conn.execute("ROLLBACK")
                 raise
             await self._conn.execute("COMMIT")
+        if self.checkpoints is not None:
+            self.checkpoints.wrote()
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:

@@ -1,0 +1,55 @@
+"""SQLite's WAL is checkpointed after writes on a connection of its own, never inside the
+store's commits (where a command or the weekly decision would wait for it), and the log
+never grows unchecked."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.models import Actor
+from bot.storage.sqlite import SqliteStore
+
+NOW = datetime(2026, 11, 30, 10, 0, tzinfo=UTC)
+
+
+def members_in_the_file(path: Path, copy: Path) -> int:
+    """The members the database file itself holds, leaving out its WAL (a copy of it alone)."""
+    shutil.copyfile(path, copy)
+    with closing(sqlite3.connect(copy)) as conn:
+        return int(conn.execute("SELECT COUNT(*) FROM members").fetchone()[0])
+
+
+@pytest.mark.asyncio
+async def test_the_stores_commits_never_checkpoint(tmp_path: Path) -> None:
+    store = await SqliteStore.open(tmp_path / "c.db")
+    try:
+        row = await (await store._conn.execute("PRAGMA wal_autocheckpoint")).fetchone()
+        assert row is not None
+        assert row[0] == 0
+        assert store.checkpoints is not None
+    finally:
+        await store.close()
+
+
+@pytest.mark.asyncio
+async def test_every_write_is_checkpointed_in_the_background(tmp_path: Path) -> None:
+    path = tmp_path / "c.db"
+    store = await SqliteStore.open(path)
+    try:
+        assert store.checkpoints is not None
+        # Many small commits, as commands make them: each lands in the file itself.
+        for n in range(200):
+            await store.ensure_member(Actor("test", "T1", f"U{n}", "x" * 2000), NOW)
+        await store.checkpoints.settled()
+        assert members_in_the_file(path, tmp_path / "copy.db") == 200
+        await store.ensure_member(Actor("test", "T1", "U-last", "last"), NOW)
+        await store.checkpoints.settled()
+        assert members_in_the_file(path, tmp_path / "copy2.db") == 201
+    finally:
+        await store.close()
