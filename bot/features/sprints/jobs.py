@@ -80,6 +80,10 @@ async def _run(
         if recorded == 0:
             break
         total += recorded
+        # A short batch all recorded was everything due: reading it again finds nothing
+        # (and costs a pass over every active sprint).
+        if len(items) < BATCH and recorded == len(items):
+            break
     return total
 
 
