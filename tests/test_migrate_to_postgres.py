@@ -19,7 +19,7 @@ from tests.conftest import START
 from tests.gig_helpers import POST, channels, posted
 from tests.harness import Harness, reply_text
 from tests.startup_env import TIMEOUT, env_for, one_line
-from tests.stores import query, snapshot
+from tests.stores import open_store, query, snapshot
 
 pytestmark = pytest.mark.asyncio
 
@@ -67,11 +67,35 @@ async def test_every_row_is_copied_counted_and_the_bot_carries_on(
     done = migrate(db, postgres_url)
     assert done.returncode == 0, done.stderr[-2000:]
     lite = await snapshot(db)
-    for table in ("sprints", "checkin_weeks", "clinic_series", "gigs", "outbox"):
+    for table in (
+        "sprints",
+        "checkin_weeks",
+        "clinic_series",
+        "gigs",
+        "outbox",
+        "outbox_templates",
+    ):
         assert lite[table], f"the file has no {table} rows to copy"
         assert f"  {table}: {len(lite[table])} rows" in done.stdout
     assert "Every table's count matches" in done.stdout
     assert await snapshot(postgres_url) == lite
+    # A prompt queued as a template and its words reads back whole from the copy too.
+    [(templated,)] = await query(
+        db, "SELECT id FROM outbox WHERE template_id IS NOT NULL AND dedupe_key LIKE 'prompt:%'"
+    )
+    lite_store, pg_store = await open_store(db), await open_store(postgres_url)
+    try:
+        lite_row, pg_row = (
+            await lite_store.get_outbox(templated),
+            await pg_store.get_outbox(templated),
+        )
+        assert lite_row is not None
+        assert pg_row is not None
+        assert pg_row.payload == lite_row.payload
+        assert pg_row.payload.startswith('{"title": "Weekly check-in')
+    finally:
+        await lite_store.close()
+        await pg_store.close()
 
     clock = FakeClock(START + timedelta(days=7, hours=3))
     async with await Harness.open(postgres_url, clock) as h:
