@@ -8,4 +8,6 @@ CREATE TABLE outbox_templates (
     pattern TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
-ALTER TABLE outbox ADD COLUMN template_id INTEGER REFERENCES outbox_templates(id);
+-- No foreign key: a template is never deleted, and on PostgreSQL the check (a lock on the
+-- template's row for every row queued) took 0.06-0.37 s of queueing 10,000 prompts.
+ALTER TABLE outbox ADD COLUMN template_id INTEGER;
