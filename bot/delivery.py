@@ -14,6 +14,7 @@ from bot.channels import ChannelRouting
 from bot.clock import Clock
 from bot.features import FEATURES
 from bot.features.base import Feature
+from bot.lookups import Later, Lookups
 from bot.messages import Message
 from bot.metrics import Metrics
 from bot.models import (
@@ -82,6 +83,8 @@ class Dispatcher:
         self.concurrency = concurrency
         self._sleep = sleep
         self._pacers: dict[str, Pacing] = {}
+        # Lookups before a resend, in turns where a platform limits history reads.
+        self._lookups = Lookups(store, clock, self.metrics)
         self._pass_lock = asyncio.Lock()
 
     def platforms(self) -> list[str]:
@@ -220,7 +223,10 @@ class Dispatcher:
         key = f"cf-{item.id}"
         try:
             if unsure:
-                found = await transport.find_sent(target, key)
+                found = await self._lookups.look(entry, transport, target, key)
+                if isinstance(found, Later):
+                    report.retried += 1
+                    return
                 if found is not None:
                     await self.store.mark_delivered(
                         item.id, found.channel_id, found.message_id, self.clock.now()
@@ -345,8 +351,8 @@ class Dispatcher:
             if now is None or now.status in (OutboxStatus.DELIVERED, OutboxStatus.FAILED):
                 return
             claimed = now.attempts > item.attempts
-            if not claimed:  # so the try counts all the same
-                await self.store.claim_outbox(item.id, self.clock.now())
+            if not claimed:  # so the try counts all the same (the last attempt's time stays)
+                await self.store.claim_outbox(item.id, self.clock.now(), attempt=False)
             # Once claimed it may have got as far as the platform: a post is looked up first.
             unsure = item.edit_of is None and (claimed or item.status is OutboxStatus.SENDING)
             await self._failed(item, DeliveryError(reason), report, platform, unsure=unsure)

@@ -208,6 +208,10 @@ class OutboxItem:
     last_error: str | None = None
     # The feature that queued it, which words the note if its member's DMs are closed.
     feature: str = ""
+    # When it was last claimed to be sent (a lookup reads the history around then), and
+    # where an unfinished lookup reads on (the platform's cursor).
+    attempted_at: datetime | None = None
+    lookup_cursor: str | None = None
 
 
 @dataclass(frozen=True)

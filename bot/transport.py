@@ -6,6 +6,7 @@ Adapters implement ``Transport``; the Dispatcher (bot/delivery.py) drives it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
 
 from bot import native_events as native
@@ -31,6 +32,20 @@ class Receipt:
 
     channel_id: str
     message_id: str
+
+
+@dataclass(frozen=True)
+class SentWindow:
+    """When an earlier attempt may have put the post on the platform, for ``find_sent``.
+
+    From the attempt's claim (``after``) to the end of its lease (``before``), on the core's
+    clock (UTC): the platform allows for its own clock. ``resume`` is where a lookup that
+    read one page of that history reads on (the platform's cursor).
+    """
+
+    after: datetime
+    before: datetime
+    resume: str | None = None
 
 
 class DeliveryError(Exception):
@@ -64,12 +79,23 @@ class RecipientUnreachable(DeliveryError):
     """The member can't receive direct messages from the bot (closed DMs)."""
 
 
+class LookupUnfinished(DeliveryError):
+    """``find_sent`` read what one history call may: it reads on from ``resume`` next turn."""
+
+    def __init__(self, resume: str) -> None:
+        super().__init__("looked through one page of history; reading on at the next turn")
+        self.resume = resume
+
+
 class Transport(Protocol):
     """A platform's way of posting and editing messages; adapters implement it."""
 
     platform: str
     # Sustained sends per second the platform allows this bot.
     max_per_second: float
+    # History reads (find_sent) the platform allows per minute per community; None: no
+    # limit of their own (they count against max_per_second, or cost nothing).
+    lookups_per_minute: float | None
 
     async def send(self, target: Target, message: Message, *, key: str) -> Receipt:
         """Post a message; ``key`` identifies it so a retry can be recognised."""
@@ -79,8 +105,14 @@ class Transport(Protocol):
         """Replace a message posted earlier."""
         ...
 
-    async def find_sent(self, target: Target, key: str) -> Receipt | None:
-        """After a crash or an ambiguous failure: the message with this key, if it got there."""
+    async def find_sent(
+        self, target: Target, key: str, window: SentWindow | None = None
+    ) -> Receipt | None:
+        """After a crash or an ambiguous failure: the message with this key, if it got there.
+
+        ``window``: when the attempt was made (None: unknown, look at the recent messages).
+        Raises ``LookupUnfinished`` when the platform needs another turn to finish looking.
+        """
         ...
 
     @property

@@ -20,6 +20,7 @@ from bot.messages import Message, Response, plain
 from bot.metrics import Metrics
 from bot.models import DestinationKind
 from bot.storage.sqlite import SqliteStore
+from bot.transport import SentWindow
 from tests.stores import AnyStore, Database, open_store
 
 PLATFORM = "test"
@@ -52,6 +53,7 @@ class RecordingTransport:
     clock: FakeClock
     platform: str = PLATFORM
     max_per_second: float = float("inf")
+    lookups_per_minute: float | None = None
     events: None = None
     sent: list[Sent] = field(default_factory=list)
     failures: list[DeliveryError] = field(default_factory=list)
@@ -72,7 +74,9 @@ class RecordingTransport:
     async def edit(self, target: Target, receipt: Receipt, message: Message) -> None:
         self.sent.append(Sent(target, message, "", receipt, self.clock.now(), edit=True))
 
-    async def find_sent(self, target: Target, key: str) -> Receipt | None:
+    async def find_sent(
+        self, target: Target, key: str, window: SentWindow | None = None
+    ) -> Receipt | None:
         return next((s.receipt for s in self.sent if s.key == key), None)
 
     def dms(self, user: str) -> list[Sent]:

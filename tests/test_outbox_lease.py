@@ -27,6 +27,7 @@ from bot.scheduler import Scheduler
 from bot.storage.base import OUTBOX_LEASE
 from bot.storage.postgres import PostgresStore
 from bot.storage.sqlite import SqliteStore
+from bot.transport import SentWindow
 from tests.stores import query
 
 pytestmark = pytest.mark.asyncio
@@ -64,6 +65,7 @@ class Sender:
     hang_after_post: bool = False
     platform: str = "test"
     max_per_second: float = float("inf")
+    lookups_per_minute: float | None = None
     events: None = None
 
     def entering(self, key: str) -> asyncio.Event:
@@ -88,7 +90,9 @@ class Sender:
     async def edit(self, target: Target, receipt: Receipt, message: Message) -> None:
         raise AssertionError("no edits here")
 
-    async def find_sent(self, target: Target, key: str) -> Receipt | None:
+    async def find_sent(
+        self, target: Target, key: str, window: SentWindow | None = None
+    ) -> Receipt | None:
         for number, (posted, _) in enumerate(self.platform_state.posts, 1):
             if posted == key:
                 return Receipt(f"D-{target.user_id}", str(number))

@@ -11,6 +11,7 @@ from bot.clock import FakeClock
 from bot.delivery import Dispatcher, Receipt, Target
 from bot.messages import Message
 from bot.storage.base import OUTBOX_LEASE
+from bot.transport import SentWindow
 from tests.harness import Harness
 from tests.stores import Database, is_postgres
 
@@ -107,6 +108,7 @@ class PlatformTransport:
     crash: bool = False
     platform: str = "test"
     max_per_second: float = float("inf")
+    lookups_per_minute: float | None = None
     events: None = None
 
     async def send(self, target: Target, message: Message, *, key: str) -> Receipt:
@@ -119,7 +121,9 @@ class PlatformTransport:
     async def edit(self, target: Target, receipt: Receipt, message: Message) -> None:
         return None
 
-    async def find_sent(self, target: Target, key: str) -> Receipt | None:
+    async def find_sent(
+        self, target: Target, key: str, window: SentWindow | None = None
+    ) -> Receipt | None:
         return self.platform_state.posted.get(key)
 
 

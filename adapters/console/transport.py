@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.delivery import Receipt, Target
 from bot.messages import Message
 from bot.models import DestinationKind
+from bot.transport import SentWindow
 
 
 class ConsoleTransport:
@@ -23,6 +24,7 @@ class ConsoleTransport:
 
     platform = "console"
     max_per_second = float("inf")
+    lookups_per_minute: float | None = None
     # No native events in a terminal: the outbox marks their rows delivered.
     events = None
 
@@ -75,6 +77,8 @@ class ConsoleTransport:
         files = self._file_lines.get(receipt.message_id, [])
         self._show(target, message, f"{where} (message updated)", files)
 
-    async def find_sent(self, target: Target, key: str) -> Receipt | None:
+    async def find_sent(
+        self, target: Target, key: str, window: SentWindow | None = None
+    ) -> Receipt | None:
         """Whether this session already printed the message."""
         return self.sent.get(key)

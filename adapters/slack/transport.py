@@ -13,12 +13,15 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import history
 from adapters.slack.blocks import fallback_text, message_blocks
-from adapters.slack.files import UPLOAD_FAILURES, block_key, keyed_blocks, upload
+from adapters.slack.files import UPLOAD_FAILURES, keyed_blocks, upload
+from adapters.slack.history import EVENT_TYPE as EVENT_TYPE
 from bot.delivery import DeliveryError, Receipt, RecipientUnreachable, Target
 from bot.messages import Message
 from bot.models import DestinationKind
 from bot.pacing import Pacer
+from bot.transport import SentWindow
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +39,6 @@ CHANNEL_POST_INTERVAL = 1.0  # seconds between posts to one channel (1 per secon
 # per minute"), so shares are paced under that, within the dispatcher's pace for all sends.
 SHARES_PER_MINUTE = 50
 
-# Each outbox message carries its key in message metadata, so after a crash the
-# dispatcher can ask Slack whether the post went out before sending it again.
-EVENT_TYPE = "crossfade_outbox"
-# How many recent messages find_sent reads (one conversations.history page).
-HISTORY_PAGE = 100
 # Slack shares an uploaded file a moment after completeUploadExternal answers: how long to
 # wait before each look for the share's ts (then the outbox looks again on its next try).
 SHARE_LOOKUPS = (0.0, 1.0, 2.0)
@@ -167,6 +165,8 @@ class SlackTransport:
     max_per_second = WORKSPACE_POSTS_PER_MINUTE / 60 * PACE_SHARE
     # Slack has no native events: the outbox marks their rows delivered, sending nothing.
     events = None
+    # find_sent's conversations.history calls: one a minute per workspace (history.py).
+    lookups_per_minute: float | None = history.LOOKUPS_PER_MINUTE
 
     def __init__(
         self,
@@ -304,7 +304,8 @@ class SlackTransport:
             for wait in SHARE_LOOKUPS:
                 if wait:
                     await self._sleep(wait)
-                found = _keyed(await self._history(channel), channel, key)
+                messages, _ = await history.read_page(self.client, channel, None)
+                found = history.keyed(messages, channel, key)
                 if found is not None:
                     return found
             reason = "its message isn't in the channel's history yet"
@@ -339,29 +340,26 @@ class SlackTransport:
         except (SlackApiError, aiohttp.ClientError, TimeoutError) as exc:
             raise delivery_error(exc, receipt.channel_id) from exc
 
-    async def find_sent(self, target: Target, key: str) -> Receipt | None:
-        """The post carrying this outbox key among the channel's recent messages, if any."""
+    async def find_sent(
+        self, target: Target, key: str, window: SentWindow | None = None
+    ) -> Receipt | None:
+        """The post carrying this outbox key in the channel's history around ``window``."""
         channel = target.channel_id or target.user_id or "?"
         try:
             channel = await self._history_channel(target)
-            messages = await self._history(channel)
+            return await history.find_keyed(self.client, channel, key, window)
         except SlackApiError as exc:
             code = _unreadable(exc)
             if code is not None:
                 # History can't be read here: sending again risks a duplicate, never a loss.
                 log.warning("can't check %s for an earlier post (%s)", channel, code)
                 return None
-            raise delivery_error(exc, channel) from exc
+            failure = delivery_error(exc, channel)
+            if _answer(exc)[0] == 429 and failure.retry_after is None:
+                failure.retry_after = 60.0  # no Retry-After: the limit is per minute
+            raise failure from exc
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise delivery_error(exc, channel) from exc
-        return _keyed(messages, channel, key)
-
-    async def _history(self, channel: str) -> list[dict[str, Any]]:
-        """The channel's recent messages, with their metadata."""
-        response = await self.client.conversations_history(
-            channel=channel, include_all_metadata=True, limit=HISTORY_PAGE
-        )
-        return list(response.get("messages") or [])
 
 
 def _unreadable(exc: SlackApiError) -> str | None:
@@ -370,16 +368,4 @@ def _unreadable(exc: SlackApiError) -> str | None:
     code = body.get("error")
     if status != 429 and code in ("not_in_channel", "channel_not_found", "missing_scope"):
         return str(code)
-    return None
-
-
-def _keyed(messages: list[dict[str, Any]], channel: str, key: str) -> Receipt | None:
-    """The message carrying this key: in its metadata (a post) or first block id (a share)."""
-    for posted in messages:
-        metadata = posted.get("metadata") or {}
-        payload = metadata.get("event_payload") or {}
-        if metadata.get("event_type") == EVENT_TYPE and payload.get("key") == key:
-            return Receipt(channel, str(posted["ts"]))
-        if block_key(posted) == key:
-            return Receipt(channel, str(posted["ts"]))
     return None

@@ -105,8 +105,11 @@ class OutboxStore(Protocol):
         """A queued message by id."""
         ...
 
-    async def claim_outbox(self, outbox_id: int, now: datetime) -> bool:
-        """Mark a message leased to us as being sent; False if it is no longer ours to send."""
+    async def claim_outbox(self, outbox_id: int, now: datetime, *, attempt: bool = True) -> bool:
+        """Mark a message leased to us as being sent; False if it is no longer ours to send.
+
+        ``attempt``: a send follows (noted, to bound a lookup); False only counts the try.
+        """
         ...
 
     async def mark_delivered(
@@ -123,6 +126,7 @@ class OutboxStore(Protocol):
         *,
         count_attempt: bool = True,
         unsure: bool = False,
+        lookup_cursor: str | None = None,
     ) -> None:
         """Retry a message later; ``unsure``: it may have reached the platform, look first."""
         ...
@@ -154,6 +158,14 @@ class Store(
 
     def send_pacer(self, bucket: str, rate: float, sleep: Sleep, *, steady: bool = False) -> Pacing:
         """One bot's pacing (``steady``: no bursts), shared by every process sharing the store."""
+        ...
+
+    async def take_turn(self, bucket: str, interval: float, now: datetime) -> float:
+        """Take the bucket's turn if it has come (0.0), else the seconds until it comes."""
+        ...
+
+    async def hold_turns(self, bucket: str, until: datetime) -> None:
+        """No turn of the bucket before ``until`` (the platform said to wait)."""
         ...
 
     async def lead_jobs(self) -> bool:

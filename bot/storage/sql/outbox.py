@@ -82,18 +82,27 @@ class OutboxSql(SqlBase):
         row = await self._one(f"SELECT *, {TEMPLATE} FROM outbox WHERE id = ?", (outbox_id,))
         return None if row is None else outbox_from(row)
 
-    async def claim_outbox(self, outbox_id: int, now: datetime) -> bool:
+    async def claim_outbox(self, outbox_id: int, now: datetime, *, attempt: bool = True) -> bool:
         """Mark a leased message as being sent, extending the lease; False if not ours to send.
 
         Only while this process holds the row's lease: one that ran out may already be
-        another's. 'sending' shows a crash mid-send to whoever takes the row over.
+        another's. 'sending' shows a crash mid-send to whoever takes the row over. An
+        ``attempt`` is noted (its time bounds a later lookup); without one, the try counts
+        and the last attempt's time stays.
         """
+        noted = ", attempted_at = ?, lookup_cursor = NULL" if attempt else ""
         async with self._rows_tx() as db:
             cursor = await db.execute(
                 "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?"
-                " WHERE id = ? AND status IN ('pending', 'sending')"
+                f"{noted} WHERE id = ? AND status IN ('pending', 'sending')"
                 " AND lease_owner = ? AND lease_until > ?",
-                (ts(now + OUTBOX_LEASE), outbox_id, self.owner, ts(now)),
+                (
+                    ts(now + OUTBOX_LEASE),
+                    *((ts(now),) if attempt else ()),
+                    outbox_id,
+                    self.owner,
+                    ts(now),
+                ),
             )
             return cursor.rowcount == 1
 
@@ -116,19 +125,24 @@ class OutboxSql(SqlBase):
         *,
         count_attempt: bool = True,
         unsure: bool = False,
+        lookup_cursor: str | None = None,
     ) -> None:
-        """Put a message back in the queue to retry later (optionally not counting this try)."""
+        """Put a message back in the queue to retry later (optionally not counting this try).
+
+        ``lookup_cursor``: where its unfinished lookup reads on (None starts it afresh).
+        """
         # One that may have reached the platform stays 'sending': its next try looks first.
         async with self._rows_tx() as db:
             await db.execute(
                 "UPDATE outbox SET status = ?, not_before = ?, last_error = ?,"
-                f" attempts = attempts - ?, {NO_LEASE}"
+                f" attempts = attempts - ?, lookup_cursor = ?, {NO_LEASE}"
                 " WHERE id = ? AND status IN ('pending', 'sending')",
                 (
                     "sending" if unsure else "pending",
                     ts(not_before),
                     error[:500],
                     0 if count_attempt else 1,
+                    lookup_cursor if unsure else None,
                     outbox_id,
                 ),
             )
@@ -311,4 +325,6 @@ def outbox_from(row: Row) -> OutboxItem:
         message_ref=row["message_ref"],
         last_error=row["last_error"],
         feature=str(row["feature"]),
+        attempted_at=None if row["attempted_at"] is None else dt(row["attempted_at"]),
+        lookup_cursor=row["lookup_cursor"],
     )

@@ -37,6 +37,40 @@ class SharedStateSql(SqlBase):
             )
         return bool(rows)
 
+    async def take_turn(self, bucket: str, interval: float, now: datetime) -> float:
+        """Take the bucket's turn if it has come (0.0), else the seconds until it comes.
+
+        The send pacer's table (``send_pace``) with a bucket of its own, one turn per
+        ``interval`` and no burst, as a steady SharedPacer; but a turn not yet come is
+        answered, not waited for (its caller reschedules), and nothing is taken. On the
+        core's clock, so every process and store counts turns alike, and a restart keeps them.
+        """
+        moment = now.timestamp()
+        async with self._rows_tx() as db:
+            taken = await fetch_all(
+                db,
+                "INSERT INTO send_pace (bucket, next_slot) VALUES (?, ?) ON CONFLICT (bucket)"
+                " DO UPDATE SET next_slot = excluded.next_slot WHERE send_pace.next_slot <= ?"
+                " RETURNING next_slot",
+                (bucket, moment + interval, moment),
+            )
+            if taken:
+                return 0.0
+            rows = await fetch_all(
+                db, "SELECT next_slot FROM send_pace WHERE bucket = ?", (bucket,)
+            )
+        return max(float(rows[0][0]) - moment, 0.0) if rows else 0.0
+
+    async def hold_turns(self, bucket: str, until: datetime) -> None:
+        """No turn of the bucket before ``until`` (the platform said to wait)."""
+        async with self._rows_tx() as db:
+            await db.execute(
+                "INSERT INTO send_pace (bucket, next_slot) VALUES (?, ?) ON CONFLICT (bucket)"
+                " DO UPDATE SET next_slot = excluded.next_slot"
+                " WHERE send_pace.next_slot < excluded.next_slot",
+                (bucket, until.timestamp()),
+            )
+
     async def forget_used(self, now: datetime) -> int:
         """Forget the keys whose window closed; how many."""
         async with self._rows_tx() as db:
