@@ -7,7 +7,8 @@ settings, logging, the store, the web app, the adapters, the scheduler), changin
 a test must and an operator never does:
 
 - Slack's Web API address, the fake's instead of slack.com;
-- the bot's posting pace, raised with the fake's limits so thousands of prompts take seconds;
+- the bot's posting pace, raised with the fake's limits so thousands of prompts take seconds,
+  and its lookups unpaced (the fake here doesn't limit conversations.history);
 - the outbox lease, shortened so a killed process's rows come back within the test's time.
 
 A test-only entry point rather than settings: none of the three is something a deployment
@@ -64,6 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     to_fake(args.slack_api_url)
     SlackTransport.max_per_second = args.per_second
+    # The fake here limits no history reads: a minute per lookup would only make the test
+    # wait (the turns themselves are tested in test_slack_history_window.py).
+    SlackTransport.lookups_per_minute = None
     if args.lease is not None:
         shorten_lease(args.lease)
     return crossfade_main(["run"])

@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Any, Literal, Self, TypeVar
 from urllib.parse import urlencode
@@ -55,6 +56,8 @@ __all__ = [
     "DEFAULT_TEAM_DOMAIN",
     "DEFAULT_TEAM_ID",
     "DEFAULT_USER_ID",
+    "HISTORY_MAX_LIMIT",
+    "HISTORY_PER_MINUTE",
     "HTML_ERROR_PAGE",
     "POST_MESSAGE_BURST",
     "POST_MESSAGE_PER_CHANNEL_PER_SECOND",
@@ -94,6 +97,13 @@ DEFAULT_USER_ID = "U0TESTUSER"
 # below is our assumption and the workspace limit is opt-in (None = not enforced).
 POST_MESSAGE_PER_CHANNEL_PER_SECOND = 1.0
 POST_MESSAGE_BURST = 3
+
+# Slack docs, "Rate limits" (App types and rate limits) and its 2025-05-29 changelog: for apps
+# outside the Marketplace, conversations.history allows 1 request per minute, and its ``limit``
+# defaults to and is at most 15; limits apply per method per workspace per app. Opt-in here
+# (SlackFake.enable_history_limit), as a 60-second sliding window per workspace's token.
+HISTORY_PER_MINUTE = 1
+HISTORY_MAX_LIMIT = 15
 
 # slack_sdk.signature.SignatureVerifier rejects timestamps more than five minutes off.
 SIGNATURE_MAX_AGE_SECONDS = 60 * 5
@@ -218,6 +228,15 @@ class _PostLimit:
     clock: Callable[[], float]
     channels: dict[str, _TokenBucket] = field(default_factory=dict)
     workspace: _TokenBucket | None = None
+
+
+@dataclass(slots=True)
+class _HistoryLimit:
+    clock: Callable[[], float]
+    per_minute: int
+    max_limit: int
+    # Each token's (workspace's) accepted calls, by the clock.
+    calls: dict[str, list[float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -424,6 +443,9 @@ class SlackFake(_Workspaces):
         # Set at close: held ("lost") requests give up then.
         self._closing = asyncio.Event()
         self._post_limit: _PostLimit | None = None
+        self._history_limit: _HistoryLimit | None = None
+        # Stamps new messages' ts (epoch seconds) when set; else the wall clock at start.
+        self.ts_clock: Callable[[], float] | None = None
         self._tickets: set[str] = set()
         self._sockets: list[_SocketConnection] = []
         self._ts_base = int(time.time())
@@ -894,6 +916,10 @@ class SlackFake(_Workspaces):
             wait = self._take_post_slot(self._resolve_channel(str(params["channel"])))
             if wait is not None:
                 return self._rate_limited(method, wait)
+        if method == "conversations.history":
+            wait = self._take_history_call(token or "")
+            if wait is not None:
+                return self._rate_limited(method, wait)
         try:
             self._caller = token
             body = handler(params)
@@ -982,6 +1008,8 @@ class SlackFake(_Workspaces):
         }
 
     def _next_ts(self) -> str:
+        if self.ts_clock is not None:
+            return self._ts_at(self.ts_clock())
         return f"{self._ts_base}.{next(self._ts_seq):06d}"
 
     def _resolve_channel(self, channel: str) -> str:
@@ -1097,14 +1125,85 @@ class SlackFake(_Workspaces):
         group_id = "G" + hashlib.sha1(",".join(sorted(users)).encode()).hexdigest()[:9].upper()
         return {"no_op": False, "already_open": False, "channel": {"id": group_id}}
 
+    # ---------------------------------------------------------------- conversations.history
+    # Slack's parameters (docs.slack.dev/reference/methods/conversations.history): ``oldest``
+    # and ``latest`` bound the messages by ts (latest defaults to now), ``inclusive`` keeps
+    # messages exactly at either, ``limit`` caps the page, newest first; ``cursor`` reads on
+    # from ``response_metadata.next_cursor`` while ``has_more``. With the history limit on,
+    # each workspace's token gets one call a minute and at most 15 messages a page.
+
+    def enable_history_limit(
+        self,
+        clock: Callable[[], float],
+        *,
+        per_minute: int = HISTORY_PER_MINUTE,
+        max_limit: int = HISTORY_MAX_LIMIT,
+    ) -> None:
+        """Enforce the non-Marketplace conversations.history limits on ``clock`` (epoch s).
+
+        New messages' ts follow the same clock, so windows and ts agree in tests.
+        """
+        self._history_limit = _HistoryLimit(clock, per_minute, max_limit)
+        self.ts_clock = clock
+
+    def plant_message(
+        self, channel: str, *, at: float, text: str = "", metadata: Any = None
+    ) -> dict[str, Any]:
+        """A message already in ``channel``, posted at ``at`` (epoch seconds) by the bot."""
+        channel = self._resolve_channel(channel)
+        ts = self._ts_at(at)
+        message: dict[str, Any] = {
+            "type": "message",
+            "channel": channel,
+            "ts": ts,
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "text": text,
+        }
+        if metadata is not None:
+            message["metadata"] = metadata
+        self._messages[(channel, ts)] = message
+        return message
+
+    def _ts_at(self, seconds: float) -> str:
+        # The counter keeps two messages of one second apart, in the order they came.
+        return f"{int(seconds)}.{next(self._ts_seq):06d}"
+
+    def _take_history_call(self, token: str) -> int | None:
+        """Count one call for the token's workspace; Retry-After seconds when over the limit."""
+        limit = self._history_limit
+        if limit is None:
+            return None
+        now = limit.clock()
+        recent = [t for t in limit.calls.get(token, []) if t > now - 60]
+        if len(recent) >= limit.per_minute:
+            return max(1, math.ceil(recent[0] + 60 - now))
+        limit.calls[token] = [*recent, now]
+        return None
+
     def _conversations_history(self, params: dict[str, Any]) -> dict[str, Any]:
         channel = _required(params, "channel", "channel_not_found")
-        limit = int(params.get("limit") or 100)
-        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("1", "true")
+        cap = self._history_limit.max_limit if self._history_limit else 1000
+        limit = min(int(params.get("limit") or min(100, cap)), cap)
+        with_metadata = _flag(params.get("include_all_metadata"))
+        inclusive = _flag(params.get("inclusive"))
+        oldest = Decimal(str(params.get("oldest") or "0"))
+        latest = Decimal(str(params["latest"])) if params.get("latest") else None
+        cursor = str(params.get("cursor") or "")
+        # A cursor is the ts the previous page ended at: this page reads on from below it.
+        below = Decimal(base64.urlsafe_b64decode(cursor).decode()) if cursor else None
+
+        def wanted(ts: Decimal) -> bool:
+            if ts < oldest or (ts == oldest and not inclusive):
+                return False
+            if latest is not None and (ts > latest or (ts == latest and not inclusive)):
+                return False
+            return below is None or ts < below
+
         # Newest first, as Slack returns them; metadata only when include_all_metadata is set.
         found = sorted(
-            (m for (c, _), m in self._messages.items() if c == channel),
-            key=lambda m: m["ts"],
+            (m for (c, ts), m in self._messages.items() if c == channel and wanted(Decimal(ts))),
+            key=lambda m: Decimal(m["ts"]),
             reverse=True,
         )
         page = []
@@ -1113,11 +1212,13 @@ class SlackFake(_Workspaces):
             if not with_metadata:
                 shown.pop("metadata", None)
             page.append(shown)
+        more = len(found) > limit
+        next_cursor = base64.urlsafe_b64encode(page[-1]["ts"].encode()).decode() if more else ""
         return {
             "messages": page,
-            "has_more": len(found) > limit,
+            "has_more": more,
             "pin_count": 0,
-            "response_metadata": {"next_cursor": ""},
+            "response_metadata": {"next_cursor": next_cursor},
         }
 
     def _files_get_upload_url(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -1293,6 +1394,11 @@ async def _read_params(request: web.Request) -> tuple[dict[str, Any], str | None
             with contextlib.suppress(json.JSONDecodeError):
                 params[key] = json.loads(value)
     return params, body_token
+
+
+def _flag(value: Any) -> bool:
+    """A boolean parameter as slack_sdk sends it (``1``/``true``) or a test passes it."""
+    return value is True or str(value).lower() in ("1", "true")
 
 
 def _required(params: Mapping[str, Any], key: str, error: str) -> str:
