@@ -2,7 +2,9 @@
 
 One process alone (SQLite) paces in memory (``Pacer``); processes sharing a database pace
 together (``SharedPacer``): each send reserves a slot in the database, so the bot as a whole
-stays within the platform's rate however many processes send.
+stays within the platform's rate however many processes send. Lookups a platform limits
+per community take turns from the same table instead of waiting (``Store.take_turn``,
+bot/lookups.py): a lookup whose turn hasn't come is rescheduled, not slept on.
 """
 
 from __future__ import annotations

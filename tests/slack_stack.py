@@ -87,6 +87,9 @@ class SlackStack:
         self.fake = fake
         self.store = store
         self.clock = clock
+        # Slack stamps messages on its clock, which agrees with the bot's: here, the test's.
+        if fake.ts_clock is None:
+            fake.ts_clock = lambda: clock.now().timestamp()
         self.core = Crossfade(store, clock, registry=registry)
         self.adapter = SlackAdapter(
             self.core,

@@ -47,7 +47,6 @@ from bot.models import DestinationKind
 from bot.native_events import EventTransport
 from bot.pacing import Pacing
 from bot.storage.base import Store
-from bot.transport import SentWindow
 
 if TYPE_CHECKING:
     from adapters.discord.forum import DiscordForums, Forum
@@ -231,8 +230,7 @@ class DiscordTransport:
         self.client = client
         # The core's Dispatcher doesn't pace this transport: ``pacer`` paces every request.
         self.max_per_second = float("inf")
-        # Reading a channel's messages is paced with every other request (RequestPacer).
-        self.lookups_per_minute: float | None = None
+        self.lookups_per_minute: float | None = None  # paced as any request (RequestPacer)
         self.pacer = RequestPacer(requests_per_second, shared_pacing)
         self.post_timeout = post_timeout
         self.nonce_safe_seconds = nonce_safe_seconds
@@ -377,14 +375,8 @@ class DiscordTransport:
             where = self._where(target, channel_id)
             raise delivery_error(exc, where, channel=_is_channel(target), editing=True) from exc
 
-    async def find_sent(
-        self, target: Target, key: str, window: SentWindow | None = None
-    ) -> Receipt | None:
-        """After a crash mid-send: our recent message in the channel carrying this key, if any.
-
-        The window goes unused: the last ``RECOVERY_WINDOW`` messages cost one request, and
-        Discord's history reads have no limit of their own.
-        """
+    async def find_sent(self, target: Target, key: str, window: object = None) -> Receipt | None:
+        """After a crash mid-send: our recent message carrying this key (any window: one read)."""
         channel_id: int | None = None
         try:
             channel_id = await self._channel(target)
