@@ -41,6 +41,8 @@ SHARES_PER_MINUTE = 50
 
 # Slack shares an uploaded file a moment after completeUploadExternal answers: how long to
 # wait before each look for the share's ts (then the outbox looks again on its next try).
+# Outside the Marketplace history allows one read a minute (history.py): a second look meets
+# a 429, and the row is then looked up at its workspace's turn.
 SHARE_LOOKUPS = (0.0, 1.0, 2.0)
 # A share's receipt when its message can't be read back: the file's id instead of a ts.
 FILE_RECEIPT = "file:"
