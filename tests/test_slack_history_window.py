@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -22,10 +23,18 @@ from adapters.slack.history import CLOCK_SKEW, EVENT_TYPE, HISTORY_PAGE
 from adapters.slack.transport import SlackTransport
 from bot.clock import FakeClock
 from bot.delivery import Dispatcher, Target
-from bot.lookups import TURN_MARGIN
+from bot.lookups import TURN_MARGIN, window_of
 from bot.messages import Message
-from bot.models import Actor, Destination, DestinationKind, NewOutbox, OutboxItem
+from bot.models import (
+    Actor,
+    Destination,
+    DestinationKind,
+    NewOutbox,
+    OutboxItem,
+    OutboxStatus,
+)
 from bot.storage.base import OUTBOX_LEASE
+from bot.transport import SentWindow
 from tests.fakes.slack_fake import DEFAULT_TEAM_ID, SlackFake
 from tests.stores import AnyStore, Database, open_store
 
@@ -344,3 +353,24 @@ async def test_two_processes_take_one_workspace_s_turns_from_one_bucket(postgres
     finally:
         await first.close()
         await second.close()
+
+
+async def test_a_row_claimed_before_attempts_were_noted_is_looked_for_since_queued() -> None:
+    queued = START - timedelta(hours=3)
+    row = OutboxItem(
+        id=7,
+        community_id=1,
+        destination=Destination.dm(1),
+        payload="{}",
+        dedupe_key=None,
+        edit_of=None,
+        status=OutboxStatus.SENDING,
+        attempts=1,
+        not_before=queued,
+        created_at=queued,
+    )
+    assert window_of(row, START) == SentWindow(queued, START)
+    tried = replace(row, attempted_at=START, lookup_cursor="page-2")
+    assert window_of(tried, START + timedelta(hours=1)) == SentWindow(
+        START, START + OUTBOX_LEASE, "page-2"
+    )
