@@ -21,6 +21,7 @@ from adapters.slack.people import People
 from adapters.slack.transport import SlackTransport
 from bot.delivery import DeliveryError, Receipt, Target
 from bot.messages import Message
+from bot.transport import SentWindow
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +145,7 @@ class WorkspaceTransports:
 
     platform = "slack"
     max_per_second = SlackTransport.max_per_second
+    lookups_per_minute = SlackTransport.lookups_per_minute  # per workspace (bot/lookups.py)
     events = None
 
     def __init__(self, workspaces: Workspaces, *, max_per_second: float | None = None) -> None:
@@ -178,6 +180,9 @@ class WorkspaceTransports:
         """Edit with the target workspace's token."""
         await (await self.transport_for(target.community_id)).edit(target, receipt, message)
 
-    async def find_sent(self, target: Target, key: str) -> Receipt | None:
+    async def find_sent(
+        self, target: Target, key: str, window: SentWindow | None = None
+    ) -> Receipt | None:
         """Look for an earlier post in the target workspace."""
-        return await (await self.transport_for(target.community_id)).find_sent(target, key)
+        transport = await self.transport_for(target.community_id)
+        return await transport.find_sent(target, key, window)
