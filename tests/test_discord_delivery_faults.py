@@ -183,4 +183,6 @@ async def test_a_fan_out_under_faults_prompts_every_member_exactly_once(
             _, member_id = await first_prompt(stack, user)
             assert (await prompt_row(stack, member_id)).status.value == "delivered"
         assert len(creates) == len(users)  # every faulted post was found, none posted again
-        assert len(discord_fake.find(ROUTE_MESSAGES_GET)) == 24 + 3
+        # Each faulted post and failed lookup is looked up; on a loaded machine an unfaulted
+        # post may also run past POST_TIMEOUT and be looked up (never posted again: above).
+        assert len(discord_fake.find(ROUTE_MESSAGES_GET)) >= 24 + 3
