@@ -14,6 +14,12 @@ _PATTERNS = [
 ]
 
 
+# One-time OAuth codes: bolt logs one when Slack refuses it ("… with code: <code> - …");
+# slack_sdk's DEBUG lines show it as {'code': '<code>'}, a callback URL as code=<code>.
+# Only long values: "status code 429" stays readable.
+_CODE = re.compile(r"(\bcode['\"]?[\s:=]+['\"]?)[A-Za-z0-9._-]{12,}", re.IGNORECASE)
+
+
 def redact(message: str, secrets: Iterable[str]) -> str:
     """Hide known secrets and token-shaped strings in a string."""
     for secret in secrets:
@@ -21,7 +27,7 @@ def redact(message: str, secrets: Iterable[str]) -> str:
             message = message.replace(secret, "[redacted]")
     for pattern in _PATTERNS:
         message = pattern.sub("[redacted]", message)
-    return message
+    return _CODE.sub(r"\1[redacted]", message)
 
 
 class RedactingFormatter(logging.Formatter):
