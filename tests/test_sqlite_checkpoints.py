@@ -53,3 +53,16 @@ async def test_every_write_is_checkpointed_in_the_background(tmp_path: Path) -> 
         assert members_in_the_file(path, tmp_path / "copy2.db") == 201
     finally:
         await store.close()
+
+
+@pytest.mark.asyncio
+async def test_a_commit_landing_while_the_store_closes_starts_no_checkpoint(
+    tmp_path: Path,
+) -> None:
+    store = await SqliteStore.open(tmp_path / "c.db")
+    checkpoints = store.checkpoints
+    assert checkpoints is not None
+    await store.close()
+    # A transaction that committed during close() reports its write afterwards.
+    checkpoints.wrote()
+    await checkpoints.settled()  # nothing ran on the closed connection

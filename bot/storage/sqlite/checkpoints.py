@@ -31,6 +31,7 @@ class Checkpointer:
         self._conn = conn
         self._task: asyncio.Task[None] | None = None
         self._again = False
+        self._closed = False
 
     @classmethod
     async def open(cls, path: Path) -> Self:
@@ -41,6 +42,9 @@ class Checkpointer:
 
     def wrote(self) -> None:
         """A write transaction committed: checkpoint it soon."""
+        if self._closed:
+            # A commit that lands while the store closes: its connection is going away.
+            return
         if self._task is not None and not self._task.done():
             self._again = True
             return
@@ -64,5 +68,6 @@ class Checkpointer:
 
     async def close(self) -> None:
         """Finish the checkpoint under way, then close the connection."""
+        self._closed = True
         await self.settled()
         await self._conn.close()
