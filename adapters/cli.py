@@ -7,7 +7,7 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from datetime import timedelta
 
@@ -134,6 +134,58 @@ async def migrate_to_postgres(settings: Settings) -> int:
     return 0
 
 
+async def list_communities(settings: Settings) -> int:
+    """Print every community the database holds, as forget-community names them."""
+    from bot.communities import listing
+    from bot.storage.opening import open_store
+
+    store = await open_store(settings)
+    try:
+        found = await store.communities()
+    finally:
+        await store.close()
+    for community in found:
+        _write(listing(community))
+    if not found:
+        _write(f"No communities in {settings.database_label} yet.")
+    return 0
+
+
+async def forget_community(
+    settings: Settings, ref: str | None, *, yes: bool, ask: Callable[[str], str] = input
+) -> int:
+    """Delete every row of one community, after saying what and asking (unless ``yes``)."""
+    from bot.communities import forget, label, plan_forget
+    from bot.storage.opening import open_store
+
+    if not ref:
+        raise StartupError(
+            "Name the community to forget as platform:id, e.g. `crossfade forget-community "
+            "slack:T0123ABCD` (`crossfade communities` lists them)."
+        )
+    store = await open_store(settings)
+    try:
+        forgetting = await plan_forget(store, ref)
+        held = [(table, n) for table, n in forgetting.counts if n]
+        name = label(forgetting.community)
+        _write(f"Forgetting {name} deletes, for good, from {settings.database_label}:")
+        for table, count in held:
+            _write(f"  {table}: {count} row{'' if count == 1 else 's'}")
+        if not yes:
+            try:
+                answer = ask(f"Type {name} to delete it all, anything else to keep it: ")
+            except EOFError:
+                answer = ""
+            if answer.strip() != name:
+                _write("Nothing was deleted.")
+                return 1
+        deleted = await forget(store, forgetting)
+    finally:
+        await store.close()
+    _write(f"Deleted {sum(n for _, n in deleted)} rows of {name}; other communities untouched.")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `crossfade` command."""
     parser = argparse.ArgumentParser(
@@ -151,11 +203,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             "slack-manifest",
             "discord-invite",
             "migrate-to-postgres",
+            "communities",
+            "forget-community",
         ],
         help="run the bot (default; the console when no platform tokens are set), "
         "play a scripted demo, check a running bot's health, print the Slack app manifest, "
         "print the link that adds the bot to a Discord server, or copy the SQLite database "
-        "(CROSSFADE_DB) into the empty PostgreSQL one at CROSSFADE_DATABASE_URL",
+        "(CROSSFADE_DB) into the empty PostgreSQL one at CROSSFADE_DATABASE_URL, list the "
+        "communities (platform:id), or delete every row of one (forget-community platform:id)",
+    )
+    parser.add_argument("community", nargs="?", help="forget-community: platform:id")
+    parser.add_argument(
+        "--yes", action="store_true", help="forget-community: delete without asking"
     )
     parser.add_argument(
         "--pid",
@@ -205,6 +264,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1 if found else 0
         if args.command == "migrate-to-postgres":
             return asyncio.run(migrate_to_postgres(settings))
+        if args.command == "communities":
+            return asyncio.run(list_communities(settings))
+        if args.command == "forget-community":
+            return asyncio.run(forget_community(settings, args.community, yes=args.yes))
         if args.command == "demo":
             from adapters.console.demo import run_demo
 

@@ -53,6 +53,8 @@ class DeliveryReport:
     recovered: int = 0
     # Rows with nothing to send: a native event where there are none, or one overtaken.
     skipped: int = 0
+    # Rows refused because their community was paused meanwhile: held, the try not counted.
+    held: int = 0
 
 
 def backoff(attempts: int) -> timedelta:
@@ -303,6 +305,16 @@ class Dispatcher:
         *,
         unsure: bool,
     ) -> None:
+        if await self.store.community_paused(item.community_id):
+            # Paused while this row was on its way (the app uninstalled, its token dead):
+            # the refusal is the pause's, so the try isn't counted and the row waits,
+            # held, until the community resumes (bot/communities.py).
+            log.info("outbox %s held: its community was paused (%s)", item.id, exc.reason)
+            await self.store.reschedule_outbox(
+                item.id, self.clock.now(), exc.reason, count_attempt=False, unsure=unsure
+            )
+            report.held += 1
+            return
         if exc.retry_after is not None:
             # The platform's own rate limit answered (a 429 with its wait).
             self.metrics.rate_limited.labels(platform).inc()

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bot import communities
 from bot.clock import Clock
 from bot.config import Settings
 from bot.errors import StartupError
+from bot.models import Community
 from bot.secrets_at_rest import SECRET_KEY, TokenCipher, WrongSecretKey
 
 STATE_TTL = timedelta(minutes=10)  # an install flow left longer than this starts again
@@ -41,6 +43,16 @@ class InstallationRows(Protocol):
 
     async def take_oauth_state(self, state: str, now: datetime) -> bool:
         """Take a state once."""
+
+    async def resume_community(
+        self, platform: str, ext_id: str, stale_before: datetime
+    ) -> tuple[Community, int] | None:
+        """Resume a paused community (bot/communities.py)."""
+
+    async def pause_community(
+        self, platform: str, ext_id: str, reason: str, now: datetime
+    ) -> Community | None:
+        """Pause a community (bot/communities.py)."""
 
 
 @dataclass(frozen=True)
@@ -79,6 +91,11 @@ class Installations:
     async def delete(self, where: Workspace, kind: str, user_id: str | None = None) -> None:
         """Delete a kind's records (one user's, or all with None)."""
         await self.store.delete_installation_rows(where.key, kind, user_id)
+
+    async def installed(self, where: Workspace) -> None:
+        """The app was installed there (again): its community, if paused, is resumed."""
+        if where.team_id:
+            await communities.resume(self.store, self.clock, where.platform, where.team_id)
 
     async def issue_state(self) -> str:
         """A new OAuth state, good once for STATE_TTL."""

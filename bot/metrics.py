@@ -143,17 +143,28 @@ class _Readings(Collector):
         store, clock, status = self.sources
         now = clock.now()
         pending, oldest = await store.outbox_backlog()
+        paused, held = await store.outbox_held()
         last_jobs = await store.jobs_last_completed()
         found: list[Metric] = [
             GaugeMetricFamily(
                 "crossfade_outbox_pending",
-                "Outbox rows waiting to go out (pending or sending).",
+                "Outbox rows waiting to go out (pending or sending), paused communities' aside.",
                 value=pending,
             ),
             GaugeMetricFamily(
                 "crossfade_outbox_oldest_pending_seconds",
                 "Age of the oldest outbox row waiting to go out (0 when none).",
                 value=0.0 if oldest is None else max(0.0, (now - oldest).total_seconds()),
+            ),
+            GaugeMetricFamily(
+                "crossfade_communities_paused",
+                "Communities paused (the app uninstalled there): nothing is sent to them.",
+                value=paused,
+            ),
+            GaugeMetricFamily(
+                "crossfade_outbox_held",
+                "Outbox rows held for paused communities (not in crossfade_outbox_pending).",
+                value=held,
             ),
         ]
         if last_jobs is not None:

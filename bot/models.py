@@ -36,6 +36,9 @@ class Community:
     checkin_time: time = time(10, 0)
     reminder_hours: int = 24
     default_timezone: str = "UTC"
+    # Since when nothing is sent to it (the app uninstalled there), or None (bot/communities.py).
+    paused_at: datetime | None = None
+    paused_reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -167,7 +167,7 @@ async def test_operations_guide_names_every_metric(harness: Harness) -> None:
     harness.metrics.watch(harness.store, harness.clock, status)
     await harness.metrics.scrape()  # reads the database
     families = list(harness.metrics.registry.collect())
-    assert len(families) == 11
+    assert len(families) == 13
     for family in families:
         # Counters are named with their _total suffix, as Prometheus shows them.
         shown = family.name + ("_total" if family.type == "counter" else "")

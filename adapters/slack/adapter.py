@@ -24,6 +24,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import lifecycle
 from adapters.slack.blocks import ACTION_PREFIX, home_view
 from adapters.slack.distribution import Distribution
 from adapters.slack.http import SignedRequests
@@ -140,6 +141,7 @@ class SlackAdapter:
         self.app.action(re.compile(f"^{re.escape(ACTION_PREFIX)}"))(self._on_button)
         self.app.view(CALLBACK_ID)(self._on_form)
         self.app.event("app_home_opened")(self._on_home_opened)
+        lifecycle.register(self.app, core)  # uninstalls and token revocations pause
         self.app.error(self._on_error)
 
     @classmethod

@@ -36,7 +36,7 @@ class CrossfadeInstallationStore(AsyncInstallationStore):
         return _log
 
     async def async_save(self, installation: Installation) -> None:
-        """Keep an installation (latest and per installer) and its bot."""
+        """Keep an installation (latest and per installer) and its bot; resume its community."""
         where = _where(
             installation.enterprise_id, installation.team_id, installation.is_enterprise_install
         )
@@ -44,6 +44,8 @@ class CrossfadeInstallationStore(AsyncInstallationStore):
         await self.installations.save(where, INSTALLER, "", record)
         await self.installations.save(where, INSTALLER, installation.user_id, record)
         await self.async_save_bot(installation.to_bot())
+        # Installed again after an uninstall: sending to the workspace resumes.
+        await self.installations.installed(where)
 
     async def async_save_bot(self, bot: Bot) -> None:
         """Keep a workspace's bot (its token), when it has one."""

@@ -184,6 +184,26 @@ class Store(
         """How many rows wait to go out, and when the oldest of them was queued."""
         ...
 
+    async def outbox_held(self) -> tuple[int, int]:
+        """How many communities are paused, and how many outbox rows they hold."""
+        ...
+
+    async def community_paused(self, community_id: int) -> bool:
+        """Whether nothing may be sent to this community now (bot/communities.py)."""
+        ...
+
+    async def pause_community(
+        self, platform: str, ext_id: str, reason: str, now: datetime
+    ) -> Community | None:
+        """Stop all sending to the community (None if unknown)."""
+        ...
+
+    async def resume_community(
+        self, platform: str, ext_id: str, stale_before: datetime
+    ) -> tuple[Community, int] | None:
+        """Send to it again, dropping held rows due before ``stale_before``."""
+        ...
+
     async def watch_outbox(self, poke: Callable[[], None]) -> None:
         """Call ``poke`` whenever another process queues a message (where several may)."""
         ...

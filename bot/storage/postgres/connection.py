@@ -24,10 +24,22 @@ from bot.storage.postgres.driver import PgConnection
 from bot.storage.postgres.schema import migrate
 from bot.storage.postgres.shared import RESERVE_SLOT, JobsLeadership, OutboxWakeups
 from bot.storage.postgres_address import where
-from bot.storage.sql.db import SqlBase
+from bot.storage.sql.communities import ForeignKey, Schema
+from bot.storage.sql.db import Db, SqlBase
 
 # pg_advisory_xact_lock key every write transaction takes ("XFAD" + 2).
 WRITE_LOCK = int.from_bytes(b"XFAD", "big") * 16 + 2
+# Each foreign key of the current schema: table, its columns, the parent, the parent's.
+FOREIGN_KEYS = (
+    "SELECT c.conrelid::regclass::text, (SELECT string_agg(a.attname, ',' ORDER BY k.i)"
+    " FROM unnest(c.conkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a"
+    " ON a.attrelid = c.conrelid AND a.attnum = k.n),"
+    " c.confrelid::regclass::text, (SELECT string_agg(a.attname, ',' ORDER BY k.i)"
+    " FROM unnest(c.confkey) WITH ORDINALITY k(n, i) JOIN pg_attribute a"
+    " ON a.attrelid = c.confrelid AND a.attnum = k.n)"
+    " FROM pg_constraint c JOIN pg_namespace s ON s.oid = c.connamespace"
+    " WHERE c.contype = 'f' AND s.nspname = current_schema() ORDER BY 1, c.conname"
+)
 CONNECT_TIMEOUT = 10.0
 POOL_SIZE = 8
 
@@ -135,6 +147,26 @@ class PostgresConnection(SqlBase):
     async def watch_outbox(self, poke: Callable[[], None]) -> None:
         """Poke on every outbox row any process queues (LISTEN, delivered at commit)."""
         await self._wakeups.watch(poke)
+
+    async def schema(self) -> Schema:
+        """The database's tables (in its current schema) and their foreign keys."""
+        async with self._pool.acquire() as conn:
+            tables = await conn.fetch(
+                "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                " ORDER BY tablename"
+            )
+            keys = await conn.fetch(FOREIGN_KEYS)
+        return Schema(
+            tuple(str(r[0]) for r in tables),
+            tuple(
+                ForeignKey(str(r[0]), tuple(r[1].split(",")), str(r[2]), tuple(r[3].split(",")))
+                for r in keys
+            ),
+        )
+
+    async def _wake_senders(self, db: Db) -> None:
+        """Every process LISTENing wakes at commit (the outbox trigger's channel)."""
+        await db.execute("SELECT pg_notify('crossfade_outbox', '')")
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[PgConnection]:

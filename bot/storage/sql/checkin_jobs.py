@@ -51,6 +51,12 @@ SLOT_VALUES = (
     " template_id)",
     ("TEXT", "INTEGER", "TEXT", "INTEGER", "TEXT", "TEXT", "TEXT", "INTEGER", "INTEGER"),
 )
+# A member paused, or their community (the app uninstalled there, bot/communities.py):
+# their week slots are skipped ("paused") and get no prompt or reminder.
+_PAUSED = (
+    "(m.paused = 1 OR EXISTS (SELECT 1 FROM communities c WHERE c.id = m.community_id"
+    " AND c.paused_at IS NOT NULL))"
+)
 # FROM g first: each group's sprints are found by their slot (sprints_due), not by a scan.
 GROUP_SPRINTS = (
     " FROM g JOIN sprints s ON s.next_prompt_at = g.opens JOIN members m ON m.id = s.member_id"
@@ -71,19 +77,20 @@ QUEUE_PROMPTS = (
     f"{_OUTBOX} SELECT g.community_id, 'dm', s.member_id, NULL,"
     f" {_WORDS.format(week='s.next_week')}, {_KEY.format(kind='prompt', week='s.next_week')},"
     f" NULL, ?, ?, '{NAME}', g.template_id{GROUP_SPRINTS}"
-    f" AND g.missed = 0 AND m.paused = 0 AND NOT {_AHEAD} ON CONFLICT (dedupe_key) DO NOTHING"
+    f" AND g.missed = 0 AND NOT {_PAUSED} AND NOT {_AHEAD}"
+    " ON CONFLICT (dedupe_key) DO NOTHING"
 )
-_PROMPTED = "g.missed = 0 AND m.paused = 0"
+_PROMPTED = f"g.missed = 0 AND NOT {_PAUSED}"
 # Each week not skipped ahead: missed, skipped (paused) or open, linked to its prompt.
 INSERT_WEEKS = (
     "INSERT INTO checkin_weeks (sprint_id, community_id, week, status, opens_at, closes_at,"
     " community_week, remind_at, prompt_outbox_id, skip_reason)"
     " SELECT s.id, g.community_id, s.next_week, CASE WHEN g.missed = 1 THEN 'missed'"
-    " WHEN m.paused = 1 THEN 'skipped' ELSE 'open' END, g.opens, g.closes_at,"
+    f" WHEN {_PAUSED} THEN 'skipped' ELSE 'open' END, g.opens, g.closes_at,"
     f" g.community_week, CASE WHEN {_PROMPTED} THEN g.remind_at END,"
     f" CASE WHEN {_PROMPTED} THEN (SELECT o.id FROM outbox o WHERE o.dedupe_key ="
     f" {_KEY.format(kind='prompt', week='s.next_week')}) END,"
-    f" CASE WHEN g.missed = 0 AND m.paused = 1 THEN 'paused' ELSE '' END{GROUP_SPRINTS}"
+    f" CASE WHEN g.missed = 0 AND {_PAUSED} THEN 'paused' ELSE '' END{GROUP_SPRINTS}"
     # The week already there (skipped ahead) is kept: a conflict, not a read of the table
     # being written, which SQLite would first copy aside.
     " ON CONFLICT (sprint_id, week) DO NOTHING"
@@ -112,7 +119,7 @@ QUEUE_REMINDERS = (
     f" {_WORDS.format(week='w.week')}, {_KEY.format(kind='reminder', week='w.week')}, NULL,"
     f" ?, ?, '{NAME}', g.template_id FROM g JOIN checkin_weeks w ON w.closes_at = g.closes_at"
     " JOIN sprints s ON s.id = w.sprint_id JOIN members m ON m.id = s.member_id"
-    f" WHERE{_DUE_WEEKS} AND s.status = 'active' AND m.paused = 0"
+    f" WHERE{_DUE_WEEKS} AND s.status = 'active' AND NOT {_PAUSED}"
     " ON CONFLICT (dedupe_key) DO NOTHING"
 )
 # Then every such week is recorded as reminded, a paused member's too (without a message).

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, time
 
 from bot.models import Actor, Community, Member
-from bot.storage.sql.db import Db, Row, SqlBase, ts
+from bot.storage.sql.db import Db, Row, SqlBase, opt_dt, ts
 
 
 class IdentitySql(SqlBase):
@@ -286,6 +286,8 @@ def community_from(row: Row) -> Community:
         checkin_time=time(hour, minute),
         reminder_hours=int(row["reminder_hours"]),
         default_timezone=str(row["default_timezone"]),
+        paused_at=opt_dt(row["paused_at"]),
+        paused_reason=str(row["paused_reason"]),
     )
 
 

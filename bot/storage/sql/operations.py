@@ -18,11 +18,25 @@ class OperationsSql(SqlBase):
     """The outbox's backlog and the deployment's last completed jobs."""
 
     async def outbox_backlog(self) -> tuple[int, datetime | None]:
-        """How many rows wait to go out, and when the oldest of them was queued."""
+        """How many rows wait to go out, and when the oldest of them was queued.
+
+        Rows held for a paused community don't count: they wait on purpose (outbox_held).
+        """
         row = await self._one(
-            "SELECT COUNT(*), MIN(created_at) FROM outbox WHERE status IN ('pending', 'sending')"
+            "SELECT COUNT(*), MIN(o.created_at) FROM outbox o"
+            " JOIN communities c ON c.id = o.community_id"
+            " WHERE o.status IN ('pending', 'sending') AND c.paused_at IS NULL"
         )
         return int(row[0]), None if row[1] is None else dt(row[1])
+
+    async def outbox_held(self) -> tuple[int, int]:
+        """How many communities are paused, and how many outbox rows they hold."""
+        row = await self._one(
+            "SELECT COUNT(*), COALESCE(SUM((SELECT COUNT(*) FROM outbox o"
+            " WHERE o.community_id = c.id AND o.status IN ('pending', 'sending'))), 0)"
+            " FROM communities c WHERE c.paused_at IS NOT NULL"
+        )
+        return int(row[0]), int(row[1])
 
     async def jobs_completed(self, moment: datetime) -> None:
         """The timed jobs completed a pass at ``moment`` (the leader notes it)."""

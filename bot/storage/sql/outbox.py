@@ -35,6 +35,8 @@ class OutboxSql(SqlBase):
     ) -> list[DueOutbox]:
         """Lease the messages ready to send on these platforms to this process, oldest first.
 
+        A paused community's rows are held: neither leased nor sent until it resumes.
+
         One statement claims the batch: rows another process holds under a live lease are
         passed over (on PostgreSQL, rows another claim has locked are skipped, not waited
         for), and a row whose lease ran out is a dead process's to take over. Rows this
@@ -59,7 +61,7 @@ class OutboxSql(SqlBase):
                 "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id IN ("
                 " SELECT o.id FROM outbox o JOIN communities c ON c.id = o.community_id"
                 " WHERE o.status IN ('pending', 'sending') AND o.not_before <= ?"
-                f"{free} AND c.platform IN ({marks})"
+                f"{free} AND c.platform IN ({marks}) AND c.paused_at IS NULL"
                 f" ORDER BY o.not_before, o.id LIMIT ?{self.skip_locked})"
                 f" RETURNING *, {TEMPLATE},"
                 " (SELECT platform FROM communities WHERE id = outbox.community_id) AS platform,"
@@ -88,14 +90,16 @@ class OutboxSql(SqlBase):
         Only while this process holds the row's lease: one that ran out may already be
         another's. 'sending' shows a crash mid-send to whoever takes the row over. An
         ``attempt`` is noted (its time bounds a later lookup); without one, the try counts
-        and the last attempt's time stays.
+        and the last attempt's time stays. Never once its community is paused: a row leased
+        before the pause stays held.
         """
         noted = ", attempted_at = ?, lookup_cursor = NULL" if attempt else ""
         async with self._rows_tx() as db:
             cursor = await db.execute(
                 "UPDATE outbox SET status = 'sending', attempts = attempts + 1, lease_until = ?"
                 f"{noted} WHERE id = ? AND status IN ('pending', 'sending')"
-                " AND lease_owner = ? AND lease_until > ?",
+                " AND lease_owner = ? AND lease_until > ? AND NOT EXISTS (SELECT 1 FROM"
+                " communities c WHERE c.id = outbox.community_id AND c.paused_at IS NOT NULL)",
                 (
                     ts(now + OUTBOX_LEASE),
                     *((ts(now),) if attempt else ()),
@@ -185,7 +189,8 @@ class OutboxSql(SqlBase):
         row = await self._one(
             f"SELECT MIN({moment})"
             " FROM outbox o JOIN communities c ON c.id = o.community_id"
-            f" WHERE o.status IN ('pending', 'sending') AND c.platform IN ({marks})",
+            f" WHERE o.status IN ('pending', 'sending') AND c.platform IN ({marks})"
+            " AND c.paused_at IS NULL",
             list(platforms),
         )
         return None if row is None or row[0] is None else dt(row[0])

@@ -9,6 +9,7 @@ from bot.storage.sql.checkin_jobs import CheckinJobSql
 from bot.storage.sql.checkins import CheckinSql
 from bot.storage.sql.clinic_calendar import ClinicCalendarSql
 from bot.storage.sql.clinics import ClinicSql
+from bot.storage.sql.communities import CommunitySql
 from bot.storage.sql.gig_matches import GigMatchSql
 from bot.storage.sql.gig_posts import GigPostSql
 from bot.storage.sql.gig_reads import GigReadSql
@@ -38,6 +39,7 @@ class SqlQueries(
     GigMatchSql,
     SharedStateSql,
     InstallationSql,
+    CommunitySql,
 ):
     """One mixin per module; a new feature adds its module's mixin here."""
 

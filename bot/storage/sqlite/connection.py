@@ -13,11 +13,12 @@ import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Self
+from typing import Any, Self
 
 import aiosqlite
 
 from bot.pacing import Pacer, Pacing, Sleep
+from bot.storage.sql.communities import ForeignKey, Schema
 from bot.storage.sql.db import SqlBase
 from bot.storage.sql.db import dt as dt
 from bot.storage.sql.db import opt_dt as opt_dt
@@ -75,6 +76,33 @@ class ConnectionBase(SqlBase):
 
     async def watch_outbox(self, poke: Callable[[], None]) -> None:
         """Nothing to watch: only this process queues messages, and it pokes itself."""
+
+    async def schema(self) -> Schema:
+        """The file's tables and their foreign keys."""
+        async with self._read() as db:
+            names = [
+                str(r[0])
+                for r in await db.execute_fetchall(
+                    "SELECT name FROM sqlite_master WHERE type = 'table'"
+                    " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name"
+                )
+            ]
+            keys = []
+            for name in names:
+                found: dict[int, list[Any]] = {}
+                for r in await db.execute_fetchall(f'PRAGMA foreign_key_list("{name}")'):
+                    found.setdefault(int(r["id"]), []).append(r)
+                for parts in found.values():
+                    parts.sort(key=lambda r: int(r["seq"]))
+                    keys.append(
+                        ForeignKey(
+                            name,
+                            tuple(str(r["from"]) for r in parts),
+                            str(parts[0]["table"]),
+                            tuple(str(r["to"]) for r in parts),
+                        )
+                    )
+        return Schema(tuple(names), tuple(keys))
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
