@@ -186,6 +186,23 @@ async def forget_community(
     return 0
 
 
+async def rotate_secret_key(settings: Settings) -> int:
+    """Re-encrypt every stored installation with the newest CROSSFADE_SECRET_KEY."""
+    from bot.installations import rotate_secret_key as rotate
+    from bot.storage.opening import open_store
+
+    store = await open_store(settings)
+    try:
+        count = await rotate(store, settings)
+    finally:
+        await store.close()
+    _write(
+        f"Re-encrypted {count} installation record{'' if count == 1 else 's'} with the newest "
+        "key of CROSSFADE_SECRET_KEY: the keys after it can now be dropped."
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `crossfade` command."""
     parser = argparse.ArgumentParser(
@@ -205,12 +222,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             "migrate-to-postgres",
             "communities",
             "forget-community",
+            "rotate-secret-key",
         ],
         help="run the bot (default; the console when no platform tokens are set), "
         "play a scripted demo, check a running bot's health, print the Slack app manifest, "
         "print the link that adds the bot to a Discord server, or copy the SQLite database "
         "(CROSSFADE_DB) into the empty PostgreSQL one at CROSSFADE_DATABASE_URL, list the "
-        "communities (platform:id), or delete every row of one (forget-community platform:id)",
+        "communities (platform:id), delete every row of one (forget-community platform:id), "
+        "or re-encrypt the stored tokens with the newest CROSSFADE_SECRET_KEY",
     )
     parser.add_argument("community", nargs="?", help="forget-community: platform:id")
     parser.add_argument(
@@ -268,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(list_communities(settings))
         if args.command == "forget-community":
             return asyncio.run(forget_community(settings, args.community, yes=args.yes))
+        if args.command == "rotate-secret-key":
+            return asyncio.run(rotate_secret_key(settings))
         if args.command == "demo":
             from adapters.console.demo import run_demo
 

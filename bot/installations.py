@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -37,6 +38,9 @@ class InstallationRows(Protocol):
 
     async def installation_secrets(self) -> list[str]:
         """Every stored record."""
+
+    async def rotate_installation_rows(self, rotate: Callable[[str], str]) -> int:
+        """Rewrite every stored record."""
 
     async def put_oauth_state(self, state: str, expires_at: datetime) -> None:
         """Remember a state."""
@@ -125,6 +129,16 @@ async def check_stored(store: InstallationRows, cipher: TokenCipher) -> None:
             cipher.decrypt(stored)
         except WrongSecretKey as exc:
             raise StartupError(str(exc)) from None
+
+
+async def rotate_secret_key(store: InstallationRows, settings: Settings) -> int:
+    """Re-encrypt every stored installation with the newest key: how many records.
+
+    Afterwards no record needs an older key, so CROSSFADE_SECRET_KEY can drop it.
+    """
+    cipher = cipher_for(settings)
+    await check_stored(store, cipher)  # a key that opens nothing changes nothing
+    return await store.rotate_installation_rows(cipher.rotate)
 
 
 async def check_at_start(store: InstallationRows, settings: Settings) -> None:

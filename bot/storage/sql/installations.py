@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from bot.storage.sql.db import SqlBase, fetch_all, ts
@@ -50,6 +51,25 @@ class InstallationSql(SqlBase):
         """Every stored (encrypted) record, to check at start that the key opens them."""
         rows = await self._all("SELECT secret FROM installations ORDER BY saved_at")
         return [str(row["secret"]) for row in rows]
+
+    async def rotate_installation_rows(self, rotate: Callable[[str], str]) -> int:
+        """Every stored record rewritten as ``rotate`` gives it, in one transaction: how many.
+
+        Under the write lock, so no save lands in between and no record is left behind.
+        """
+        async with self._tx() as db:
+            rows = await fetch_all(
+                db,
+                "SELECT platform, enterprise_id, team_id, kind, user_id, secret"
+                " FROM installations ORDER BY saved_at",
+            )
+            for row in rows:
+                await db.execute(
+                    f"UPDATE installations SET secret = ? WHERE {_ROW}"
+                    " AND kind = ? AND user_id = ?",
+                    (rotate(str(row["secret"])), *(row[i] for i in range(5))),
+                )
+        return len(rows)
 
     async def put_oauth_state(self, state: str, expires_at: datetime) -> None:
         """Remember an OAuth flow's state until it expires."""
