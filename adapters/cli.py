@@ -186,6 +186,28 @@ async def forget_community(
     return 0
 
 
+async def resume_community(settings: Settings, ref: str | None) -> int:
+    """Resume a paused community by hand (a single-workspace token replaced after a revoke)."""
+    from bot import communities
+    from bot.clock import SystemClock
+    from bot.storage.opening import open_store
+
+    store = await open_store(settings)
+    try:
+        community = await communities.find(store, ref or "")
+        name = communities.label(community)
+        dropped = await communities.resume(
+            store, SystemClock(), community.platform, community.ext_id
+        )
+    finally:
+        await store.close()
+    if dropped is None:
+        _write(f"{name} isn't paused: nothing to resume.")
+        return 0
+    _write(f"{name} resumed; {dropped} held message(s) too old to send were dropped.")
+    return 0
+
+
 async def rotate_secret_key(settings: Settings) -> int:
     """Re-encrypt every stored installation with the newest CROSSFADE_SECRET_KEY."""
     from bot.installations import rotate_secret_key as rotate
@@ -222,6 +244,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "migrate-to-postgres",
             "communities",
             "forget-community",
+            "resume-community",
             "rotate-secret-key",
         ],
         help="run the bot (default; the console when no platform tokens are set), "
@@ -229,9 +252,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "print the link that adds the bot to a Discord server, or copy the SQLite database "
         "(CROSSFADE_DB) into the empty PostgreSQL one at CROSSFADE_DATABASE_URL, list the "
         "communities (platform:id), delete every row of one (forget-community platform:id), "
+        "resume a paused one (resume-community platform:id), "
         "or re-encrypt the stored tokens with the newest CROSSFADE_SECRET_KEY",
     )
-    parser.add_argument("community", nargs="?", help="forget-community: platform:id")
+    parser.add_argument(
+        "community", nargs="?", help="forget-community, resume-community: platform:id"
+    )
     parser.add_argument(
         "--yes", action="store_true", help="forget-community: delete without asking"
     )
@@ -287,6 +313,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(list_communities(settings))
         if args.command == "forget-community":
             return asyncio.run(forget_community(settings, args.community, yes=args.yes))
+        if args.command == "resume-community":
+            return asyncio.run(resume_community(settings, args.community))
         if args.command == "rotate-secret-key":
             return asyncio.run(rotate_secret_key(settings))
         if args.command == "demo":

@@ -154,3 +154,26 @@ async def test_the_command_names_what_it_deletes_and_asks_first(
     forced = cli(database, tmp_path, "forget-community", f"{PLATFORM}:B", "--yes")
     assert forced.returncode == 0, forced.stderr
     assert await query(database, "SELECT * FROM members") == []
+
+
+async def test_a_paused_community_is_listed_and_resumed_by_hand(
+    database: Database, tmp_path: Path
+) -> None:
+    async with await Harness.open(database, FakeClock(START)) as h:
+        await Place(h, "A").run("ana", "/sprint status")
+        await communities.pause(h.store, h.clock, PLATFORM, "A", communities.TOKENS_REVOKED)
+    listed = cli(database, tmp_path, "communities")
+    assert listed.stdout.splitlines() == [
+        f"{PLATFORM}:A Community A (paused since 2026-11-30 08:00 UTC: bot token revoked)"
+    ]
+    resumed = cli(database, tmp_path, "resume-community", f"{PLATFORM}:A")
+    assert resumed.returncode == 0, resumed.stderr
+    assert (
+        resumed.stdout.strip()
+        == f"{PLATFORM}:A resumed; 0 held message(s) too old to send were dropped."
+    )
+    again = cli(database, tmp_path, "resume-community", f"{PLATFORM}:A")
+    assert again.stdout.strip() == f"{PLATFORM}:A isn't paused: nothing to resume."
+    unknown = cli(database, tmp_path, "resume-community", "nope")
+    assert unknown.returncode == 2
+    assert len(unknown.stderr.strip().splitlines()) == 1
