@@ -19,9 +19,10 @@ from bot.storage.sql.identity import community_from
 # Tables a community's rows are in without a foreign key to it: keyed by the community's
 # platform and platform id (columns named here).
 WORKSPACE_TABLES = {"installations": ("platform", "team_id")}
-# Tables that hold nothing of any one community (the deployment's own state).
+# Tables that hold nothing of any one community (the deployment's own state; message shapes
+# in outbox_templates are shared by every community's rows, the words stay in the outbox).
 NOT_COMMUNITY_DATA = frozenset(
-    {"settings", "send_pace", "seen_once", "oauth_states", "schema_version"}
+    {"settings", "send_pace", "seen_once", "oauth_states", "schema_version", "outbox_templates"}
 )
 # What a dropped held row says (bot/communities.py decides which are dropped).
 NOT_SENT = "not sent: its community was paused (the app uninstalled) when it was due"
