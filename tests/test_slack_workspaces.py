@@ -19,6 +19,10 @@ from slack_sdk.oauth.installation_store.models.bot import Bot
 
 from adapters.slack.workspaces import WorkspaceTransports
 from bot.clock import FakeClock
+from bot.messages import Tone
+from bot.models import DestinationKind
+from bot.notices import notice
+from bot.transport import Target
 from tests.fakes.slack_fake import FakeTeam, SlackFake
 from tests.slack_distribution_stack import DistributedStack, distributed_stack
 from tests.slack_stack import START, texts_of
@@ -267,3 +271,30 @@ async def test_a_workspace_s_token_is_read_once_for_concurrent_sends(
         found = await asyncio.gather(*(transport.transport_for("T0AAA") for _ in range(20)))
         assert reads == ["T0AAA"]  # decrypted once, then cached
         assert len({id(t) for t in found}) == 1
+
+
+async def test_a_process_holding_a_revoked_token_sends_with_the_reinstalled_one(
+    slack_fake: SlackFake, database: Database
+) -> None:
+    a = slack_fake.add_team("T0AAA")
+    slack_fake.add_user("U0ALICE", name="Alice", team_id="T0AAA")
+    clock = FakeClock(START)
+    async with (
+        distributed_stack(slack_fake, database, KEY, clock=clock) as one,
+        distributed_stack(slack_fake, database, KEY, clock=clock) as two,
+    ):
+        assert (await one.install("T0AAA")).status == 200
+        transport = two.adapter.transport
+        assert isinstance(transport, WorkspaceTransports)
+        target = Target("T0AAA", DestinationKind.DM, user_id="U0ALICE")
+        await transport.send(target, notice("before", tone=Tone.INFO), key="k1")
+        # Uninstalled and installed again through the other process: a new token, the old
+        # one revoked, while this process still has the old one cached.
+        old = a.bot_token
+        new = slack_fake.revoke_token("T0AAA")
+        assert (await one.install("T0AAA")).status == 200
+
+        await transport.send(target, notice("after", tone=Tone.INFO), key="k2")
+
+        posts = slack_fake.calls("chat.postMessage")
+        assert [(p.token, p.ok) for p in posts] == [(old, True), (old, False), (new, True)]

@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import aiohttp
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
@@ -24,6 +25,7 @@ from bot.messages import Message
 from bot.transport import SentWindow
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 # A token read from the database is reused this long (decrypted once), then read again, so a
 # reinstall or an uninstall recorded by another process is seen within a minute.
@@ -172,17 +174,39 @@ class WorkspaceTransports:
             self._transports[community_id] = transport
         return transport
 
+    async def _with_token(
+        self, community_id: str, act: Callable[[SlackTransport], Awaitable[_T]]
+    ) -> _T:
+        """``act`` with the workspace's transport; once more if Slack refused a stale token."""
+        transport = await self.transport_for(community_id)
+        try:
+            return await act(transport)
+        except DeliveryError as exc:
+            # Refused, so nothing was posted: if another process reinstalled the app meanwhile,
+            # this cache still held the revoked token; the stored one is tried once.
+            if not exc.needs_admin or not await self._token_changed(community_id, transport):
+                raise
+        return await act(await self.transport_for(community_id))
+
+    async def _token_changed(self, community_id: str, used: SlackTransport) -> bool:
+        self.workspaces.forget(community_id)
+        installed = await self.workspaces.find(community_id)
+        return installed is not None and installed.bot_token != used.client.token
+
     async def send(self, target: Target, message: Message, *, key: str) -> Receipt:
         """Post with the target workspace's token."""
-        return await (await self.transport_for(target.community_id)).send(target, message, key=key)
+        return await self._with_token(
+            target.community_id, lambda t: t.send(target, message, key=key)
+        )
 
     async def edit(self, target: Target, receipt: Receipt, message: Message) -> None:
         """Edit with the target workspace's token."""
-        await (await self.transport_for(target.community_id)).edit(target, receipt, message)
+        await self._with_token(target.community_id, lambda t: t.edit(target, receipt, message))
 
     async def find_sent(
         self, target: Target, key: str, window: SentWindow | None = None
     ) -> Receipt | None:
         """Look for an earlier post in the target workspace."""
-        transport = await self.transport_for(target.community_id)
-        return await transport.find_sent(target, key, window)
+        return await self._with_token(
+            target.community_id, lambda t: t.find_sent(target, key, window)
+        )

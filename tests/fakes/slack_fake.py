@@ -332,6 +332,14 @@ class _Workspaces:
         self._token_teams[team.bot_token] = team
         return team
 
+    def revoke_token(self, team_id: str) -> str:
+        """Revoke a workspace's bot token (as an uninstall does); its next install gets another."""
+        team = self.teams[team_id]
+        self.valid_bot_tokens.discard(team.bot_token)
+        team.bot_token = f"xoxb-{team_id}-{secrets.token_hex(8)}"
+        self._token_teams[team.bot_token] = team
+        return team.bot_token
+
     def team_of(self, token: str | None) -> FakeTeam | None:
         """The workspace a bot token belongs to (None for tokens the tests added loose)."""
         return self._token_teams.get(token or "")
