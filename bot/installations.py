@@ -136,7 +136,12 @@ async def rotate_secret_key(store: InstallationRows, settings: Settings) -> int:
 
     Afterwards no record needs an older key, so CROSSFADE_SECRET_KEY can drop it.
     """
-    cipher = cipher_for(settings)
+    if not settings.secret_keys:
+        raise StartupError(
+            f"Set {SECRET_KEY} to the new key, then the old ones after it (comma-separated), "
+            "to re-encrypt the stored tokens with the new key."
+        )
+    cipher = TokenCipher(settings.secret_keys)
     await check_stored(store, cipher)  # a key that opens nothing changes nothing
     return await store.rotate_installation_rows(cipher.rotate)
 

@@ -54,8 +54,9 @@ async def test_a_key_that_opens_nothing_changes_nothing(database: Database) -> N
         with pytest.raises(StartupError) as refused:
             await rotate_secret_key(store, load_settings({"CROSSFADE_SECRET_KEY": NEW}))
         assert "can't decrypt the tokens stored" in str(refused.value)
-        with pytest.raises(StartupError):
+        with pytest.raises(StartupError) as unset:
             await rotate_secret_key(store, load_settings({}))
+        assert "to the new key, then the old ones after it" in str(unset.value)
         assert await snapshot(database) == before
     finally:
         await store.close()
