@@ -47,16 +47,10 @@ async def one_run(
     kill_after: int | None,
 ) -> FanOut:
     """A fresh database and fake; the fan-out with ``processes`` processes."""
-    import asyncpg
-
     from tests.fakes.slack_fake import SlackFake
     from tests.fleet import fan_out
 
-    admin = await asyncpg.connect(server.url())
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+    await server.create_database(name)
     async with SlackFake() as fake:
         return await fan_out(
             fake,

@@ -205,15 +205,9 @@ async def one_run(
     server: PostgresServer, folder: Path, name: str, processes: int, args: argparse.Namespace
 ) -> Run:
     """A fresh database, fake and ``processes`` processes; the commands sent on schedule."""
-    import asyncpg
-
     from tests.fakes.slack_fake import SlackFake, signed_form_request, slash_command_body
 
-    admin = await asyncpg.connect(server.url())
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+    await server.create_database(name)
     async with SlackFake() as fake:
         workspaces = workspaces_of(fake, args.members)
         fleet, bases = await serve(fake, server.url(name), folder / name, processes)

@@ -31,11 +31,7 @@ async def postgres_url(postgres_server: PostgresServer) -> AsyncIterator[str]:
     import asyncpg
 
     name = f"t_{secrets.token_hex(6)}"
-    admin = await asyncpg.connect(postgres_server.url())
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
+    await postgres_server.create_database(name)
     try:
         yield postgres_server.url(name)
     finally:

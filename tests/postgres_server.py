@@ -88,6 +88,17 @@ class PostgresServer:
         secret = self.password if password is None else password
         return f"postgresql://{USER}:{secret}@127.0.0.1:{self.port}/{database}"
 
+    async def create_database(self, name: str) -> str:
+        """Create an empty database on this server; its address."""
+        import asyncpg
+
+        admin = await asyncpg.connect(self.url())
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        return self.url(name)
+
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run one of the server's programs as the server's user."""
         return subprocess.run(

@@ -59,3 +59,35 @@ async def test_start_writes_the_heartbeat_and_ticks(tmp_path: Path) -> None:
         assert beat.exists()
     finally:
         scheduler.shutdown()
+
+
+@dataclass
+class BusyEngine:
+    """An engine with more due at once after each of its first ticks (a backlog)."""
+
+    clock: FakeClock = field(default_factory=lambda: FakeClock(datetime(2026, 11, 30, tzinfo=UTC)))
+    ticks: int = 0
+    rounds: int = 4
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def tick(self) -> None:
+        self.ticks += 1
+        if self.ticks >= self.rounds:
+            self.done.set()
+
+    async def next_due_at(self) -> datetime | None:
+        return self.clock.now() if self.ticks < self.rounds else None
+
+
+@pytest.mark.asyncio
+async def test_a_wake_due_at_once_after_a_woken_tick_is_not_lost(tmp_path: Path) -> None:
+    engine = BusyEngine()
+    scheduler = Scheduler(engine, heartbeat=tmp_path / "beat")  # type: ignore[arg-type]
+    scheduler.start()
+    try:
+        # Each tick finds more due now; without the fix the second wake was skipped and the
+        # rest waited for the 5-minute safety tick.
+        await asyncio.wait_for(engine.done.wait(), 10)
+        assert engine.ticks == engine.rounds
+    finally:
+        scheduler.shutdown()
