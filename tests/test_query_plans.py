@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from bot.storage.postgres.driver import translate
-from bot.storage.sql.batches import values
+from bot.storage.sql.batches import listing, values
 from bot.storage.sql.checkin_jobs import (
     ADVANCE,
     ADVANCE_VALUES,
@@ -62,7 +62,10 @@ async def test_a_batch_of_week_openings_finds_each_groups_sprints_by_slot(
     database: Database, statement: str
 ) -> None:
     name, types = ADVANCE_VALUES
-    sql = f"{values(name, types, 2)} {statement}"
+    if statement is ADVANCE:
+        sql = listing(statement, name, types, 2)
+    else:
+        sql = f"{values(name, types, 2)} {statement}"
     after = (AT, AT) if statement is QUEUE_PROMPTS else ()
     shown = await plan(database, sql, (*SLOT, *SLOT, *after))
     assert "Seq Scan on sprints" not in shown, shown
@@ -75,9 +78,13 @@ async def test_a_batch_of_reminders_finds_each_groups_weeks_by_close(
     database: Database, statement: str
 ) -> None:
     name, types = REMIND_VALUES
-    sql = f"{values(name, types, 2)} {statement}"
-    after = (AT,) * (3 if statement is REMIND else 4)
-    shown = await plan(database, sql, ("a", 1, "b", 2, *after))
+    if statement is REMIND:
+        sql = listing(statement, name, types, 2)
+    else:
+        sql = f"{values(name, types, 2)} {statement}"
+    groups = ("a", 1, "b", 2)
+    params = (AT, *groups, AT, AT) if statement is REMIND else (*groups, *(AT,) * 4)
+    shown = await plan(database, sql, params)
     assert "Seq Scan on checkin_weeks" not in shown, shown
     assert "SCAN checkin_weeks" not in shown, shown
     assert "SCAN w" not in shown, shown

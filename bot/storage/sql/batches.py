@@ -69,6 +69,39 @@ async def returned_ids(
     return {int(r[0]) for r in await over_values(db, sql, name, types, rows, after)}
 
 
+async def changed_rows(
+    db: Db,
+    sql: str,
+    name: str,
+    types: Sequence[str],
+    rows: Sequence[Sequence[object]],
+    after: Sequence[object] = (),
+    *,
+    before: Sequence[object] = (),
+) -> int:
+    """How many rows ``sql`` (an ``UPDATE … FROM {rows} …``, no RETURNING) changed.
+
+    ``before`` and ``after`` are the parameters before and after the list in the statement.
+
+    ``{rows}`` becomes the ``values`` list as a subquery named like it: the statement still
+    starts with UPDATE, so both drivers report its count (sqlite3 counts only statements
+    that start with their verb), and no row is sent back just to be counted.
+    """
+    changed = 0
+    for part in _chunks(rows, len(types)):
+        params = [value for row in part for value in row]
+        listed = listing(sql, name, types, len(part))
+        cursor = await db.execute(listed, (*before, *params, *after))
+        changed += cursor.rowcount
+    return changed
+
+
+def listing(sql: str, name: str, types: Sequence[str], rows: int) -> str:
+    """``sql`` with its ``{rows}`` as a subquery of a ``values`` list, named like the list."""
+    alias = name.split("(", 1)[0]
+    return sql.format(rows=f"({values(name, types, rows)} SELECT * FROM {alias}) AS {alias}")
+
+
 async def insert_rows(db: Db, sql: str, row: str, rows: Sequence[Sequence[object]]) -> list[Any]:
     """Run ``sql`` (an INSERT whose ``{rows}`` is its VALUES list) over ``rows`` in chunks.
 

@@ -21,7 +21,7 @@ from bot.features.checkins.store import (
 )
 from bot.models import NewOutbox
 from bot.payload_templates import SEPARATOR
-from bot.storage.sql.batches import over_values, returned_ids
+from bot.storage.sql.batches import changed_rows, over_values
 from bot.storage.sql.checkins import week_from
 from bot.storage.sql.db import SqlBase, dt, fetch_all, opt_ts, ts
 from bot.storage.sql.identity import all_communities, members_by_id
@@ -95,15 +95,14 @@ INSERT_WEEKS = (
     # being written, which SQLite would first copy aside.
     " ON CONFLICT (sprint_id, week) DO NOTHING"
 )
-# Then each sprint moves on to its next slot (none after its last week). The ids returned
+# Then each sprint moves on to its next slot (none after its last week); the rows changed
 # are the sprints that moved.
 ADVANCE = (
     "UPDATE sprints SET next_week = sprints.next_week + 1, next_prompt_at ="
-    " CASE WHEN sprints.next_week < sprints.weeks THEN g.closes_at END FROM g, members m"
+    " CASE WHEN sprints.next_week < sprints.weeks THEN g.closes_at END FROM {rows}, members m"
     " WHERE sprints.next_prompt_at = g.opens AND sprints.weeks = g.weeks"
     " AND sprints.status = 'active' AND m.id = sprints.member_id"
     " AND m.community_id = g.community_id AND m.timezone IS NOT DISTINCT FROM g.timezone"
-    " RETURNING sprints.id"
 )
 ADVANCE_VALUES = SLOT_VALUES
 # A pass's reminder decisions (g): the weeks closing at g.closes_at still open, unanswered
@@ -123,13 +122,13 @@ QUEUE_REMINDERS = (
     " ON CONFLICT (dedupe_key) DO NOTHING"
 )
 # Then every such week is recorded as reminded, a paused member's too (without a message).
-# Parameters after g: now (reminded_at), now, now.
+# Parameters: now (reminded_at), then after g: now, now.
 REMIND = (
-    "UPDATE checkin_weeks SET reminded_at = ? FROM g WHERE checkin_weeks.closes_at = g.closes_at"
-    " AND checkin_weeks.status = 'open' AND checkin_weeks.reminded_at IS NULL"
+    "UPDATE checkin_weeks SET reminded_at = ? FROM {rows} WHERE checkin_weeks.closes_at ="
+    " g.closes_at AND checkin_weeks.status = 'open' AND checkin_weeks.reminded_at IS NULL"
     " AND checkin_weeks.remind_at IS NOT NULL AND checkin_weeks.remind_at <= ?"
     " AND checkin_weeks.closes_at > ? AND EXISTS (SELECT 1 FROM sprints s"
-    " WHERE s.id = checkin_weeks.sprint_id AND s.status = 'active') RETURNING checkin_weeks.id"
+    " WHERE s.id = checkin_weeks.sprint_id AND s.status = 'active')"
 )
 
 
@@ -208,7 +207,7 @@ class CheckinJobSql(SqlBase):
             stamp = ts(now)
             await over_values(db, QUEUE_PROMPTS, *SLOT_VALUES, rows, (stamp, stamp))
             await over_values(db, INSERT_WEEKS, *SLOT_VALUES, rows)
-            return len(await returned_ids(db, ADVANCE, *SLOT_VALUES, rows))
+            return await changed_rows(db, ADVANCE, *SLOT_VALUES, rows)
 
     async def next_prompt_at(self, now: datetime) -> datetime | None:
         """When the next week slot of any sprint comes."""
@@ -245,7 +244,7 @@ class CheckinJobSql(SqlBase):
             rows = [(ts(d.group.closes_at), ids[d.template.digest]) for d in chosen]
             due = (stamp, stamp)
             await over_values(db, QUEUE_REMINDERS, *REMIND_VALUES, rows, (stamp, stamp, *due))
-            return len(await returned_ids(db, REMIND, *REMIND_VALUES, rows, (stamp, *due)))
+            return await changed_rows(db, REMIND, *REMIND_VALUES, rows, due, before=(stamp,))
 
     async def due_summaries(self, now: datetime) -> list[tuple[int, date]]:
         """Community weeks whose every check-in window has closed and have no summary yet."""
