@@ -24,7 +24,7 @@ from bot.storage.sql.db import dt as dt
 from bot.storage.sql.db import opt_dt as opt_dt
 from bot.storage.sql.db import opt_ts as opt_ts
 from bot.storage.sql.db import ts as ts
-from bot.storage.sqlite.checkpoints import Checkpointer
+from bot.storage.sqlite.checkpoints import WAL_LIMIT, Checkpointer
 from bot.storage.sqlite_open import open_database
 
 log = logging.getLogger(__name__)
@@ -46,18 +46,26 @@ class ConnectionBase(SqlBase):
     integrity_errors: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
 
     @classmethod
-    async def open(cls, path: str | Path, *, max_pages: int | None = None) -> Self:
-        """Open (creating if needed) and migrate the database at ``path`` (see sqlite_open)."""
+    async def open(
+        cls, path: str | Path, *, max_pages: int | None = None, wal_limit: int = WAL_LIMIT
+    ) -> Self:
+        """Open (creating if needed) and migrate the database at ``path`` (see sqlite_open).
+
+        ``wal_limit``: the WAL file's size in bytes past which a write waits for the log to
+        be checkpointed (bot/storage/sqlite/checkpoints.py).
+        """
         file = Path(path)
         conn = await open_database(file, max_pages=max_pages)
         conn.row_factory = aiosqlite.Row
         try:
-            checkpoints = await Checkpointer.open(file)
+            checkpoints = await Checkpointer.open(file, wal_limit)
         except sqlite3.Error as exc:
             log.warning("SQLite checkpoints stay inside commits (%s)", exc)
             return cls(conn, file)
-        # Commits no longer checkpoint: the checkpointer does, on its own connection.
+        # Commits no longer checkpoint: the checkpointer does, on its own connection; a
+        # log started afresh leaves the file no larger than the limit.
         await conn.execute("PRAGMA wal_autocheckpoint = 0")
+        await conn.execute(f"PRAGMA journal_size_limit = {int(wal_limit)}")
         return cls(conn, file, checkpoints)
 
     async def close(self) -> None:
@@ -107,6 +115,9 @@ class ConnectionBase(SqlBase):
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
+            if self.checkpoints is not None:
+                await self.checkpoints.before_write()
+            changes = self._conn.total_changes
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
@@ -114,8 +125,9 @@ class ConnectionBase(SqlBase):
                 await self._conn.execute("ROLLBACK")
                 raise
             await self._conn.execute("COMMIT")
+            changes = self._conn.total_changes - changes
         if self.checkpoints is not None:
-            self.checkpoints.wrote()
+            self.checkpoints.wrote(changes)
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
