@@ -15,11 +15,12 @@ from typing import Any
 
 import asyncpg
 
+from bot.storage.sql.db import returns_rows
+
 # A quoted string (kept as it is) or a placeholder (numbered).
 _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?")
-# Statements whose rows we read; anything else reports how many rows it touched.
+# Statements run once per set of parameters, so the rows each touched are counted.
 _COUNTED = re.compile(r"^\s*(UPDATE|DELETE)\b", re.IGNORECASE)
-_RETURNS_ROWS = re.compile(r"^\s*(SELECT|WITH|VALUES)\b|\bRETURNING\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=2048)
@@ -74,7 +75,7 @@ class PgConnection:
         """Run one statement with its parameters."""
         args = tuple(parameters or ())
         query = translate(sql)
-        if _RETURNS_ROWS.search(sql):
+        if returns_rows(sql):
             rows = await self.raw.fetch(query, *args)
             return PgCursor(rows, len(rows))
         status = await self.raw.execute(query, *args)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import secrets
 import socket
 from collections.abc import Awaitable, Iterable, Sequence
@@ -57,6 +58,16 @@ class Db(Protocol):
     def executemany(self, sql: str, parameters: Iterable[Sequence[Any]], /) -> Awaitable[Any]:
         """Run one statement for each set of parameters."""
         ...
+
+
+# Statements whose rows are read (all at once); any other reports how many rows it touched.
+_RETURNS_ROWS = re.compile(r"^\s*(SELECT|WITH|VALUES)\b|\bRETURNING\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=2048)
+def returns_rows(sql: str) -> bool:
+    """Whether a statement gives rows back (read at once), not a count of the rows it touched."""
+    return _RETURNS_ROWS.search(sql) is not None
 
 
 def ts(moment: datetime) -> str:

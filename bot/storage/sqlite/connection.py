@@ -25,6 +25,7 @@ from bot.storage.sql.db import opt_dt as opt_dt
 from bot.storage.sql.db import opt_ts as opt_ts
 from bot.storage.sql.db import ts as ts
 from bot.storage.sqlite.checkpoints import WAL_LIMIT, Checkpointer
+from bot.storage.sqlite.statements import SqliteDb
 from bot.storage.sqlite_open import open_database
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,8 @@ class ConnectionBase(SqlBase):
         self.checkpoints = checkpoints
         # One connection: serialise every unit of work so transactions never interleave.
         self._lock = asyncio.Lock()
+        # What a unit of work gets: the connection, each statement and its rows in one trip.
+        self._db = SqliteDb(conn)
 
     integrity_errors: tuple[type[Exception], ...] = (sqlite3.IntegrityError,)
 
@@ -113,14 +116,14 @@ class ConnectionBase(SqlBase):
         return Schema(tuple(names), tuple(keys))
 
     @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _tx(self) -> AsyncIterator[SqliteDb]:
         async with self._lock:
             if self.checkpoints is not None:
                 await self.checkpoints.before_write()
             changes = self._conn.total_changes
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
+                yield self._db
             except BaseException:
                 await self._conn.execute("ROLLBACK")
                 raise
@@ -130,6 +133,6 @@ class ConnectionBase(SqlBase):
             self.checkpoints.wrote(changes)
 
     @asynccontextmanager
-    async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
+    async def _read(self) -> AsyncIterator[SqliteDb]:
         async with self._lock:
-            yield self._conn
+            yield self._db
