@@ -47,16 +47,17 @@ class CheckinSql(SqlBase):
     ) -> CheckinWeek:
         """Store (or update) a week's check-in answers, with any messages it triggers."""
         async with self._tx() as db:
-            await db.execute(
-                "UPDATE checkin_weeks SET status = 'done', progress = ?, blockers = ?,"
-                " confidence = ?, hours = ?, submitted_at = ?, skip_reason = '' WHERE id = ?",
-                (progress, blockers, confidence, hours, ts(now), week.id),
-            )
+            # The week as saved comes back with the write: one statement fewer.
+            row = await (
+                await db.execute(
+                    "UPDATE checkin_weeks SET status = 'done', progress = ?, blockers = ?,"
+                    " confidence = ?, hours = ?, submitted_at = ?, skip_reason = ''"
+                    " WHERE id = ? RETURNING *",
+                    (progress, blockers, confidence, hours, ts(now), week.id),
+                )
+            ).fetchone()
             for item in outbox:
                 await enqueue_in(db, item, now)
-            row = await (
-                await db.execute("SELECT * FROM checkin_weeks WHERE id = ?", (week.id,))
-            ).fetchone()
         assert row is not None
         return week_from(row)
 
