@@ -143,17 +143,57 @@ def _take(groups: list[tuple[Any, int]], limit: int) -> list[Any]:
     return taken
 
 
+def _min(column: str, where: str) -> str:
+    return f"(SELECT MIN(x.{column}) FROM checkin_weeks x WHERE {where})"
+
+
+def _first_community(at: str) -> str:
+    return _min("community_id", f"x.closes_at = {at}")
+
+
+def _first_week(at: str, community: str) -> str:
+    return _min("community_week", f"x.closes_at = {at} AND x.community_id = {community}")
+
+
+# The distinct (closes_at, community_id, community_week) keys of weeks_by_close from a moment
+# on, each found from the one before by a few seeks (a skip scan): a few dozen keys a week
+# instead of every week row. A key with no key after it ends the walk as a row of NULLs.
+_NEXT_WEEK = _min(
+    "community_week",
+    "x.closes_at = k.closes_at AND x.community_id = k.community_id"
+    " AND x.community_week > k.community_week",
+)
+_NEXT_COMMUNITY = _min(
+    "community_id", "x.closes_at = k.closes_at AND x.community_id > k.community_id"
+)
+_NEXT_CLOSE = _min("closes_at", "x.closes_at > k.closes_at")
+_CLOSING_KEYS = (
+    "WITH RECURSIVE k(closes_at, community_id, community_week) AS ("
+    f"SELECT f.c, {_first_community('f.c')}, {_first_week('f.c', _first_community('f.c'))}"
+    " FROM (SELECT MIN(closes_at) AS c FROM checkin_weeks WHERE closes_at >= ?) f"
+    " UNION ALL SELECT"
+    f" CASE WHEN {_NEXT_WEEK} IS NOT NULL OR {_NEXT_COMMUNITY} IS NOT NULL THEN k.closes_at"
+    f" ELSE {_NEXT_CLOSE} END,"
+    f" CASE WHEN {_NEXT_WEEK} IS NOT NULL THEN k.community_id"
+    f" WHEN {_NEXT_COMMUNITY} IS NOT NULL THEN {_NEXT_COMMUNITY}"
+    f" ELSE {_first_community(_NEXT_CLOSE)} END,"
+    f" CASE WHEN {_NEXT_WEEK} IS NOT NULL THEN {_NEXT_WEEK}"
+    f" WHEN {_NEXT_COMMUNITY} IS NOT NULL THEN {_first_week('k.closes_at', _NEXT_COMMUNITY)}"
+    f" ELSE {_first_week(_NEXT_CLOSE, _first_community(_NEXT_CLOSE))} END"
+    " FROM k WHERE k.closes_at IS NOT NULL)"
+)
+
+
 def _summaries(now: datetime) -> tuple[str, list[str]]:
     """Community weeks without a summary, due when their last check-in window closes."""
     return (
-        # Read the recent weeks by their close first (weeks_by_close covers it): left to
-        # itself the planner walks every week ever recorded to group them in order.
-        "WITH recent AS MATERIALIZED (SELECT community_id, community_week, closes_at"
-        " FROM checkin_weeks WHERE closes_at >= ?)"
-        " SELECT w.community_id, w.community_week, MAX(w.closes_at) AS due_at"
-        " FROM recent w LEFT JOIN summaries s ON s.community_id = w.community_id"
-        " AND s.community_week = w.community_week WHERE s.community_id IS NULL"
-        " GROUP BY w.community_id, w.community_week",
+        # A community week with any window closing since the horizon has its last one
+        # among the keys walked: the latest close of its keys is the latest of its rows.
+        f"{_CLOSING_KEYS} SELECT k.community_id, k.community_week, MAX(k.closes_at) AS due_at"
+        " FROM k LEFT JOIN summaries s ON s.community_id = k.community_id"
+        " AND s.community_week = k.community_week"
+        " WHERE k.closes_at IS NOT NULL AND s.community_id IS NULL"
+        " GROUP BY k.community_id, k.community_week",
         [ts(now - SUMMARY_HORIZON)],
     )
 
