@@ -1,8 +1,9 @@
 """The core benchmark's data set: members with a year of weekly check-ins, on either store.
 
 The rows are made once, in chunks, by one seeded generator, and written straight into a
-migrated database (fast): into an SQLite file with sqlite3, into PostgreSQL with COPY. What
-the benchmark measures then goes through the core.
+migrated database (fast): into an SQLite file with sqlite3, into PostgreSQL with COPY, in
+the order the bot itself writes them (a week's rows at a time). What the benchmark measures
+then goes through the core.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ WEEK_COLUMNS = (
     "sprint_id", "community_id", "week", "status", "opens_at", "closes_at", "community_week",
     "progress", "confidence", "submitted_at",
 )  # fmt: skip
+COLUMNS = {"members": MEMBER_COLUMNS, "sprints": SPRINT_COLUMNS, "checkin_weeks": WEEK_COLUMNS}
 # Rows per chunk of members, so the seed's rows never all sit in memory at once.
 CHUNK = 500
 
@@ -44,12 +46,18 @@ def iso(moment: datetime) -> str:
     return moment.isoformat()
 
 
-def chunks(members: int) -> Iterator[tuple[Rows, Rows, Rows]]:
-    """Members, sprints and check-in weeks, a few hundred members at a time."""
+def chunks(members: int) -> Iterator[tuple[str, Rows]]:
+    """Members and their sprints, then their check-in weeks: a table's rows at a time.
+
+    The weeks come a week at a time, every sprint's in turn, which is the order the bot
+    writes them (each week's prompts insert that week's rows), so the file's pages hold what
+    a real one of this age holds: one week's rows side by side, not one member's year.
+    """
     rng = random.Random(7)
     members_rows: Rows = []
     sprint_rows: Rows = []
-    week_rows: Rows = []
+    # Each sprint's first slot and how many weeks it has had, for the weeks after.
+    schedules: list[tuple[datetime, int, int]] = []
     sprint_id = 0
     for m in range(1, members + 1):
         # Row 1 is the admin who created the community.
@@ -63,6 +71,7 @@ def chunks(members: int) -> Iterator[tuple[Rows, Rows, Rows]]:
             ]
         ):
             sprint_id += 1
+            schedules.append((first_slot, weeks_done, sprint_id))
             start = (first_slot - timedelta(days=7)).date()
             ended = iso(first_slot + timedelta(weeks=26)) if status == "completed" else None
             sprint_rows.append(
@@ -73,8 +82,31 @@ def chunks(members: int) -> Iterator[tuple[Rows, Rows, Rows]]:
                     iso(SLOTS[zone]) if status == "active" else None, ended, n + 1,
                 )
             )  # fmt: skip
-            for w in range(1, weeks_done + 1):
-                opens = first_slot + timedelta(weeks=w - 1)
+        if m % CHUNK == 0 or m == members:
+            yield "members", members_rows
+            yield "sprints", sprint_rows
+            members_rows, sprint_rows = [], []
+    yield from _weeks(rng, schedules)
+
+
+def _weeks(
+    rng: random.Random, schedules: list[tuple[datetime, int, int]]
+) -> Iterator[tuple[str, Rows]]:
+    """Every sprint's check-in weeks, oldest week first, a few thousand rows at a time."""
+    week_rows: Rows = []
+    moments = sorted(
+        {first + timedelta(weeks=w) for first, done, _ in schedules for w in range(done)}
+    )
+    by_first: dict[datetime, list[int]] = {}
+    for first, _, sprint_id in schedules:
+        by_first.setdefault(first, []).append(sprint_id)
+    done_weeks = {first: done for first, done, _ in schedules}
+    for opens in moments:
+        for first, sprint_ids in by_first.items():
+            w = (opens - first) // timedelta(weeks=1) + 1
+            if not 1 <= w <= done_weeks[first]:
+                continue
+            for sprint_id in sprint_ids:
                 done = rng.random() < 0.85
                 week_rows.append(
                     (
@@ -84,9 +116,11 @@ def chunks(members: int) -> Iterator[tuple[Rows, Rows, Rows]]:
                         iso(opens + timedelta(hours=3)) if done else None,
                     )
                 )  # fmt: skip
-        if m % CHUNK == 0 or m == members:
-            yield members_rows, sprint_rows, week_rows
-            members_rows, sprint_rows, week_rows = [], [], []
+                if len(week_rows) >= CHUNK * 50:
+                    yield "checkin_weeks", week_rows
+                    week_rows = []
+    if week_rows:
+        yield "checkin_weeks", week_rows
 
 
 def _insert(table: str, columns: tuple[str, ...]) -> str:
@@ -106,10 +140,8 @@ def seed_sqlite(path: Path, members: int) -> None:
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA synchronous=OFF")
     conn.execute("UPDATE communities SET default_timezone = 'UTC' WHERE id = 1")
-    for member_rows, sprint_rows, week_rows in chunks(members):
-        conn.executemany(_insert("members", MEMBER_COLUMNS), member_rows)
-        conn.executemany(_insert("sprints", SPRINT_COLUMNS), sprint_rows)
-        conn.executemany(_insert("checkin_weeks", WEEK_COLUMNS), week_rows)
+    for table, rows in chunks(members):
+        conn.executemany(_insert(table, COLUMNS[table]), rows)
     conn.execute(SUMMARIES.format(now=iso(NOW)))
     conn.commit()
     conn.close()
@@ -119,13 +151,8 @@ async def seed_postgres(conn: asyncpg.Connection, members: int) -> None:
     """Write the data set into a migrated PostgreSQL database (COPY, in one transaction)."""
     async with conn.transaction():
         await conn.execute("UPDATE communities SET default_timezone = 'UTC' WHERE id = 1")
-        for member_rows, sprint_rows, week_rows in chunks(members):
-            for table, columns, rows in (
-                ("members", MEMBER_COLUMNS, member_rows),
-                ("sprints", SPRINT_COLUMNS, sprint_rows),
-                ("checkin_weeks", WEEK_COLUMNS, week_rows),
-            ):
-                await conn.copy_records_to_table(table, records=rows, columns=list(columns))
+        for table, rows in chunks(members):
+            await conn.copy_records_to_table(table, records=rows, columns=list(COLUMNS[table]))
         await conn.execute(SUMMARIES.format(now=iso(NOW)))
         # Ids were given: the identities move past them, as migrate-to-postgres does.
         for table in ("members", "sprints", "checkin_weeks"):
