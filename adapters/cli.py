@@ -15,6 +15,7 @@ from bot.config import Settings, load_dotenv_file, load_settings, public_url_fro
 from bot.errors import StartupError
 from bot.logs import setup_logging
 from bot.web_routes import Route
+from bot.wording import plural
 
 log = logging.getLogger(__name__)
 
@@ -124,12 +125,16 @@ async def migrate_to_postgres(settings: Settings) -> int:
     from bot.storage.postgres.copy import copy_to_postgres
     from bot.storage.serve_lock import ServeLock
 
+    if not settings.db_path.exists():  # before the lock, which would leave a file there
+        raise StartupError(
+            f"There is no SQLite database at {settings.db_path} to copy (CROSSFADE_DB)."
+        )
     # No bot may write to the file while it is copied.
     with ServeLock(settings.db_path):
         counts = await copy_to_postgres(settings.db_path, settings.database_url)
     _write(f"Copied {settings.db_path} into {settings.database_label}:")
     for table, count in counts:
-        _write(f"  {table}: {count} rows")
+        _write(f"  {table}: {plural(count, 'row')}")
     _write("Every table's count matches the file's.")
     return 0
 

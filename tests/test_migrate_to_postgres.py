@@ -6,6 +6,7 @@ their outbox rows); the copy must hold the same rows, and the bot must carry on 
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from datetime import timedelta
@@ -14,6 +15,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import FakeClock
+from bot.storage.serve_lock import lock_path
+from bot.wording import plural
 from tests.clinic_helpers import host_clinic
 from tests.conftest import START
 from tests.gig_helpers import POST, channels, posted
@@ -76,7 +79,8 @@ async def test_every_row_is_copied_counted_and_the_bot_carries_on(
         "outbox_templates",
     ):
         assert lite[table], f"the file has no {table} rows to copy"
-        assert f"  {table}: {len(lite[table])} rows" in done.stdout
+        assert f"  {table}: {plural(len(lite[table]), 'row')}" in done.stdout
+    assert "  communities: 1 row\n" in done.stdout
     assert "Every table's count matches" in done.stdout
     assert await snapshot(postgres_url) == lite
     # A prompt queued as a template and its words reads back whole from the copy too.
@@ -122,3 +126,13 @@ async def test_without_a_url_it_says_what_to_set(tmp_path: Path) -> None:
     db = tmp_path / "crossfade.db"
     await a_used_file(db)
     assert "Set CROSSFADE_DATABASE_URL" in one_line(migrate(db, None))
+
+
+async def test_a_missing_file_is_named_and_leaves_nothing_behind(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    db = tmp_path / "nope.db"
+    line = one_line(migrate(db, postgres_url))
+    assert f"There is no SQLite database at {db} to copy" in line
+    left = await asyncio.to_thread(lambda: sorted(tmp_path.iterdir()))
+    assert left == [], f"{lock_path(db).name} and the like stay unmade"

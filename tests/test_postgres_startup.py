@@ -75,6 +75,32 @@ async def test_a_wrong_password_is_named_without_showing_it(
     assert "not-the-password" not in line
 
 
+async def test_a_port_that_is_not_a_number_is_named(tmp_path: Path) -> None:
+    line = one_line(run_on("postgresql://crossfade:s3cret-pw@127.0.0.1:notaport/live", tmp_path))
+    assert "no valid port ('notaport')" in line
+    assert "s3cret-pw" not in line
+    assert "int()" not in line
+
+
+async def test_a_url_without_a_password_says_none_was_given(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    url = f"postgresql://crossfade@127.0.0.1:{postgres_server.port}/postgres"
+    line = one_line(run_on(url, tmp_path))
+    assert "wants a password for user 'crossfade'" in line
+    assert "gives none" in line
+
+
+async def test_ssl_asked_of_a_server_without_it_is_named_as_the_problem(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    # The test server runs without SSL.
+    line = one_line(run_on(postgres_server.url() + "?sslmode=require", tmp_path))
+    assert "does not accept SSL" in line
+    assert f"127.0.0.1:{postgres_server.port}" in line
+    assert postgres_server.password not in line
+
+
 async def test_an_unknown_database_is_named(
     postgres_server: PostgresServer, tmp_path: Path
 ) -> None:

@@ -46,9 +46,23 @@ POOL_SIZE = 8
 
 def explain(exc: BaseException, url: str) -> str:
     """One line saying which server and what failed (no password, no traceback)."""
+    parts = urlsplit(url)
+    try:
+        _ = parts.port
+    except ValueError:  # asyncpg's own words would be int()'s
+        port = parts.netloc.rsplit("@", 1)[-1].rsplit("]", 1)[-1].rsplit(":", 1)[-1]
+        return (
+            f"CROSSFADE_DATABASE_URL has no valid port ({port!r}); write it as "
+            "postgresql://user:password@host:5432/database."
+        )
     place = where(url)
-    user = unquote(urlsplit(url).username or "") or "the default user"
+    user = unquote(parts.username or "") or "the default user"
     if isinstance(exc, asyncpg.InvalidPasswordError):
+        if parts.password is None:
+            return (
+                f"PostgreSQL wants a password for user {user!r} ({place}) and "
+                "CROSSFADE_DATABASE_URL gives none: postgresql://user:password@host/database."
+            )
         return (
             f"PostgreSQL refused the password for user {user!r} ({place}); "
             "fix it in CROSSFADE_DATABASE_URL."
@@ -64,6 +78,11 @@ def explain(exc: BaseException, url: str) -> str:
         return f"Cannot reach PostgreSQL at {place}: its host name does not resolve."
     if isinstance(exc, TimeoutError):
         return f"Cannot reach PostgreSQL at {place}: no answer within {CONNECT_TIMEOUT:.0f} s."
+    if isinstance(exc, OSError) and "rejected ssl upgrade" in str(exc).lower():
+        return (
+            f"PostgreSQL at {place} does not accept SSL, which CROSSFADE_DATABASE_URL asks "
+            "for (sslmode): turn SSL on at the server, or change sslmode."
+        )
     if isinstance(exc, OSError):
         reason = (exc.strerror or _first_line(exc)).lower()
         return f"Cannot reach PostgreSQL at {place}: {reason}; is the server running there?"
