@@ -40,6 +40,8 @@ class DeploymentJobs:
     """When any process of the deployment last completed the timed jobs (None: never)."""
 
     completed: datetime | None
+    # Why PostgreSQL couldn't be read (one line): unlike a file, nothing else would say so.
+    unreadable: str | None = None
 
 
 def problems(
@@ -65,6 +67,8 @@ def problems(
             check_existing_file(db_path, migrations()[-1][0])
     except StartupError as exc:
         found.append(str(exc))
+    if jobs is not None and jobs.unreadable is not None:
+        found.append(jobs.unreadable)
     now = now or datetime.now(UTC)
     beats = heartbeats(db_path)
     if pid is not None:
@@ -89,7 +93,7 @@ def problems(
         found += [named + line for line in lines]
         if snapshot is not None:
             started.append(snapshot.started_at)
-    if jobs is not None and started:
+    if jobs is not None and jobs.unreadable is None and started:
         late = jobs_problem(jobs, min(started), now)
         found += [late] if late else []
     return found
@@ -134,20 +138,24 @@ def deployment_jobs(db_path: Path, database_url: str | None = None) -> Deploymen
 
     From the SQLite file at ``db_path`` (read-only), or the PostgreSQL at ``database_url``.
     """
-    try:
-        if database_url is not None:
+    if database_url is not None:
+        try:
             value = asyncio.run(_postgres_jobs(database_url))
-        else:
-            if not db_path.exists():
-                return None
-            with closing(sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True)) as db:
-                row = db.execute(
-                    "SELECT value FROM settings WHERE key = ?", (JOBS_COMPLETED,)
-                ).fetchone()
-            value = None if row is None else str(row[0])
-    except Exception:  # an unreadable database is named by the other checks
+        except Exception as exc:  # one line naming the server and what failed
+            from bot.storage.postgres.connection import explain
+
+            return DeploymentJobs(None, unreadable=explain(exc, database_url))
+        return DeploymentJobs(None if value is None else datetime.fromisoformat(value))
+    try:
+        if not db_path.exists():
+            return None
+        with closing(sqlite3.connect(f"{db_path.as_uri()}?mode=ro", uri=True)) as db:
+            row = db.execute(
+                "SELECT value FROM settings WHERE key = ?", (JOBS_COMPLETED,)
+            ).fetchone()
+    except Exception:  # an unreadable file is named by the other checks
         return None
-    return DeploymentJobs(None if value is None else datetime.fromisoformat(value))
+    return DeploymentJobs(None if row is None else datetime.fromisoformat(str(row[0])))
 
 
 async def _postgres_jobs(url: str) -> str | None:

@@ -21,12 +21,14 @@ from tests.stores import query, snapshot, write
 pytestmark = pytest.mark.asyncio
 
 
-def run_on(url: str, tmp_path: Path, lines: str = "") -> subprocess.CompletedProcess[str]:
+def run_on(
+    url: str, tmp_path: Path, lines: str = "", command: str = "run"
+) -> subprocess.CompletedProcess[str]:
     """`crossfade run` (the console) on the database at ``url``, typing ``lines``."""
     env = env_for(tmp_path / "unused.db")
     env["CROSSFADE_DATABASE_URL"] = url
     return subprocess.run(
-        [sys.executable, "-m", "adapters.cli", "run"],
+        [sys.executable, "-m", "adapters.cli", command],
         input=lines,
         capture_output=True,
         text=True,
@@ -73,6 +75,23 @@ async def test_a_wrong_password_is_named_without_showing_it(
     assert "refused the password for user 'crossfade'" in line
     assert f"127.0.0.1:{postgres_server.port}" in line
     assert "not-the-password" not in line
+
+
+async def test_health_names_a_server_it_cannot_reach_or_log_in_to(
+    postgres_server: PostgresServer, tmp_path: Path
+) -> None:
+    port = free_port()
+    gone = run_on(
+        f"postgresql://crossfade:s3cret-pw@127.0.0.1:{port}/crossfade", tmp_path, command="health"
+    )
+    assert gone.returncode == 1
+    assert gone.stdout.startswith(f"Cannot reach PostgreSQL at 'crossfade' on 127.0.0.1:{port}")
+    assert "s3cret-pw" not in gone.stdout + gone.stderr
+    wrong = run_on(postgres_server.url(password="not-the-password"), tmp_path, command="health")
+    assert wrong.returncode == 1
+    assert "refused the password for user 'crossfade'" in wrong.stdout
+    assert "not-the-password" not in wrong.stdout + wrong.stderr
+    assert "Traceback" not in gone.stderr + wrong.stderr
 
 
 async def test_a_port_that_is_not_a_number_is_named(tmp_path: Path) -> None:
