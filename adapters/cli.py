@@ -123,15 +123,8 @@ async def migrate_to_postgres(settings: Settings) -> int:
             f"{settings.db_path} into."
         )
     from bot.storage.postgres.copy import copy_to_postgres
-    from bot.storage.serve_lock import ServeLock
 
-    if not settings.db_path.exists():  # before the lock, which would leave a file there
-        raise StartupError(
-            f"There is no SQLite database at {settings.db_path} to copy (CROSSFADE_DB)."
-        )
-    # No bot may write to the file while it is copied.
-    with ServeLock(settings.db_path):
-        counts = await copy_to_postgres(settings.db_path, settings.database_url)
+    counts = await copy_to_postgres(settings.db_path, settings.database_url)
     _write(f"Copied {settings.db_path} into {settings.database_label}:")
     for table, count in counts:
         _write(f"  {table}: {plural(count, 'row')}")

@@ -23,6 +23,7 @@ from tests.gig_helpers import POST, channels, posted
 from tests.harness import Harness, reply_text
 from tests.startup_env import TIMEOUT, env_for, one_line
 from tests.stores import open_store, query, snapshot
+from tests.test_serve_lock import serving
 
 pytestmark = pytest.mark.asyncio
 
@@ -136,3 +137,19 @@ async def test_a_missing_file_is_named_and_leaves_nothing_behind(
     assert f"There is no SQLite database at {db} to copy" in line
     left = await asyncio.to_thread(lambda: sorted(tmp_path.iterdir()))
     assert left == [], f"{lock_path(db).name} and the like stay unmade"
+
+
+async def test_a_file_a_bot_is_serving_is_not_copied(tmp_path: Path, postgres_url: str) -> None:
+    db = tmp_path / "crossfade.db"
+    await a_used_file(db)
+    with serving(db) as bot:
+        line = one_line(await asyncio.to_thread(migrate, db, postgres_url))
+        assert f"pid {bot.pid}" in line
+        assert f"is already serving the database {db}" in line
+    assert (
+        await query(
+            postgres_url,
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+        )
+        == []
+    )

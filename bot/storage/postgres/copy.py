@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.errors import StartupError
 from bot.storage.postgres import PostgresStore
 from bot.storage.postgres.connection import WRITE_LOCK
+from bot.storage.serve_lock import ServeLock
 from bot.storage.sqlite import SqliteStore
 
 
@@ -55,6 +56,13 @@ async def copy_to_postgres(path: Path, url: str) -> list[tuple[str, int]]:
     """Copy the SQLite database at ``path`` into the empty database at ``url``: each count."""
     if not await asyncio.to_thread(path.exists):
         raise StartupError(f"There is no SQLite database at {path} to copy (CROSSFADE_DB).")
+    # No bot may write to the file while it is copied; locked only once the file is known
+    # to be there, as the lock would leave a file of its own beside a missing one.
+    with ServeLock(path):
+        return await _copy(path, url)
+
+
+async def _copy(path: Path, url: str) -> list[tuple[str, int]]:
     lite = await SqliteStore.open(path)  # checked and brought to this Crossfade's schema
     await lite.close()
     tables = await asyncio.to_thread(_read, path)
